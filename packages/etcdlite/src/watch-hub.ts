@@ -88,7 +88,9 @@ export class WatchHub {
     for (const w of this.watchers) {
       let matched: Event[] | undefined;
       for (const ce of committed) {
-        if (w.matches(ce)) (matched ??= []).push(ce.event);
+        if (!w.matches(ce)) continue;
+        if (matched) matched.push(ce.event);
+        else matched = [ce.event];
       }
       if (matched) w.offer(matched, revision);
     }

@@ -319,7 +319,10 @@ function sendError(res: ServerResponse, e: EtcdError, status = e.httpStatus): vo
 /** An error on a stream: a plain error response if nothing was sent yet, else an error frame. */
 function failStream(res: ServerResponse, started: boolean, e: EtcdError): void {
   if (res.writableEnded || res.destroyed) return;
-  if (!started) return sendError(res, e);
+  if (!started) {
+    sendError(res, e);
+    return;
+  }
   res.end(
     `{"error":{"grpc_code":${e.code},"http_code":${e.httpStatus},"message":${JSON.stringify(e.message)},"http_status":"${http.STATUS_CODES[e.httpStatus] ?? ''}"}}\n`,
   );
