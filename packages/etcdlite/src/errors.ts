@@ -1,81 +1,32 @@
 /**
- * Errors the store returns, with etcd's own gRPC codes and messages, so that a client
- * written for etcd (including our own storage client) reads them unchanged.
+ * Errors the store returns: the storage client's own EtcdError, with etcd's gRPC codes,
+ * messages and gateway HTTP statuses, so a client written for etcd reads them unchanged.
  */
-export const GrpcCode = {
-  OK: 0,
-  Canceled: 1,
-  Unknown: 2,
-  InvalidArgument: 3,
-  DeadlineExceeded: 4,
-  NotFound: 5,
-  AlreadyExists: 6,
-  PermissionDenied: 7,
-  ResourceExhausted: 8,
-  FailedPrecondition: 9,
-  Aborted: 10,
-  OutOfRange: 11,
-  Unimplemented: 12,
-  Internal: 13,
-  Unavailable: 14,
-  DataLoss: 15,
-  Unauthenticated: 16,
-} as const;
-export type GrpcCode = (typeof GrpcCode)[keyof typeof GrpcCode];
+import { EtcdError, EtcdErrorMessage as M, GrpcCode, httpStatusForCode } from '@minik8s/client/etcd';
 
-/** The HTTP status the etcd 3.4 gateway (grpc-gateway v1) answers for each gRPC code. */
-const httpStatusByCode: Record<number, number> = {
-  0: 200,
-  1: 408,
-  2: 500,
-  3: 400,
-  4: 504,
-  5: 404,
-  6: 409,
-  7: 403,
-  8: 429,
-  9: 412,
-  10: 409,
-  11: 400,
-  12: 501,
-  13: 500,
-  14: 503,
-  15: 500,
-  16: 401,
-};
+export { EtcdError, GrpcCode };
 
-export class EtcdError extends Error {
-  override readonly name = 'EtcdError';
-  constructor(
-    readonly code: GrpcCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
+export const etcdError = (code: number, message: string, cause?: unknown) =>
+  new EtcdError(message, { code, httpStatus: httpStatusForCode(code), cause });
 
-  get httpStatus(): number {
-    return httpStatusByCode[this.code] ?? 500;
-  }
-}
-
-const make = (code: GrpcCode, message: string) => () => new EtcdError(code, message);
+const make = (code: number, message: string) => () => etcdError(code, message);
 
 export const errors = {
-  compacted: make(GrpcCode.OutOfRange, 'etcdserver: mvcc: required revision has been compacted'),
-  futureRevision: make(GrpcCode.OutOfRange, 'etcdserver: mvcc: required revision is a future revision'),
-  emptyKey: make(GrpcCode.InvalidArgument, 'etcdserver: key is not provided'),
-  keyNotFound: make(GrpcCode.InvalidArgument, 'etcdserver: key not found'),
-  valueProvided: make(GrpcCode.InvalidArgument, 'etcdserver: value is provided'),
-  leaseProvided: make(GrpcCode.InvalidArgument, 'etcdserver: lease is provided'),
-  duplicateKey: make(GrpcCode.InvalidArgument, 'etcdserver: duplicate key given in txn request'),
-  tooManyOps: make(GrpcCode.InvalidArgument, 'etcdserver: too many operations in txn request'),
-  requestTooLarge: make(GrpcCode.InvalidArgument, 'etcdserver: request is too large'),
-  negativeRevision: make(GrpcCode.InvalidArgument, 'etcdserver: revision must not be negative'),
-  leaseNotFound: make(GrpcCode.NotFound, 'etcdserver: requested lease not found'),
-  leaseExists: make(GrpcCode.FailedPrecondition, 'etcdserver: lease already exists'),
-  leaseTTLTooLarge: make(GrpcCode.OutOfRange, 'etcdserver: too large lease TTL'),
-  stopped: make(GrpcCode.Unavailable, 'etcdserver: server stopped'),
+  compacted: make(GrpcCode.OUT_OF_RANGE, M.compacted),
+  futureRevision: make(GrpcCode.OUT_OF_RANGE, M.futureRevision),
+  emptyKey: make(GrpcCode.INVALID_ARGUMENT, M.emptyKey),
+  keyNotFound: make(GrpcCode.INVALID_ARGUMENT, M.keyNotFound),
+  valueProvided: make(GrpcCode.INVALID_ARGUMENT, M.valueProvided),
+  leaseProvided: make(GrpcCode.INVALID_ARGUMENT, M.leaseProvided),
+  duplicateKey: make(GrpcCode.INVALID_ARGUMENT, M.duplicateKey),
+  tooManyOps: make(GrpcCode.INVALID_ARGUMENT, M.tooManyOps),
+  requestTooLarge: make(GrpcCode.INVALID_ARGUMENT, M.requestTooLarge),
+  // etcd reads a negative revision as "now"; etcdlite refuses it.
+  negativeRevision: make(GrpcCode.INVALID_ARGUMENT, 'etcdserver: revision must not be negative'),
+  leaseNotFound: make(GrpcCode.NOT_FOUND, M.leaseNotFound),
+  leaseExists: make(GrpcCode.FAILED_PRECONDITION, M.leaseExists),
+  leaseTTLTooLarge: make(GrpcCode.OUT_OF_RANGE, M.leaseTTLTooLarge),
+  stopped: make(GrpcCode.UNAVAILABLE, M.stopped),
 };
 
 export const isEtcdError = (e: unknown): e is EtcdError => e instanceof EtcdError;

@@ -1,11 +1,15 @@
 /**
  * The MVCC store. One writer applies requests in order and commits each group of them as
- * one synced LevelDB batch (group commit): a write is acknowledged only once it is on
- * disk, and concurrent writers share a sync. Reads are served at the last committed
- * revision, so nobody ever sees a write that a crash could still take back.
+ * one record in the write-ahead log, synced to disk (group commit): a write is
+ * acknowledged only once it is on disk, and concurrent writers share a sync. LevelDB then
+ * gets the same operations in the background; records it had not applied before a crash
+ * are replayed on open. Reads are served at the last committed revision, so nobody ever
+ * sees a write that a crash could still take back.
+ *
+ * On disk: <dataDir>/db (LevelDB) and <dataDir>/wal (the log).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { errors } from './errors.ts';
@@ -24,7 +28,9 @@ import {
   parseLeaseKey,
   readU64At0,
   u64,
+  WALSEQ_KEY,
 } from './internal/record.ts';
+import { decodeOps, encodeOps, Wal } from './internal/wal.ts';
 import { type KeyHistory, KvIndex, type RevisionRef } from './kv-index.ts';
 import { type Lease, Lessor, MAX_LEASE_TTL, MIN_LEASE_TTL } from './lessor.ts';
 import type {
@@ -92,11 +98,21 @@ interface Job {
 interface Batch {
   ops: LevelOp[];
   events: CommittedEvent[];
-  /** Records written in this batch, readable before they reach disk. */
-  pending: Map<string, KeyValue>;
+  /** Records this batch writes, readable from memory until LevelDB has them. */
+  refs: string[];
+}
+
+/** A committed batch on its way into LevelDB. */
+interface Applying {
+  seq: number;
+  revision: number;
+  ops: LevelOp[];
+  refs: string[];
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Most key and value bytes one group commit takes before the rest wait for the next. */
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 const refId = (main: number, sub: number) => `${main}:${sub}`;
 
 interface TxnPath {
@@ -114,7 +130,14 @@ export class Store {
   private compactedRev = 0;
   private queue: Job[] = [];
   private writing = false;
-  private current: Batch | undefined;
+  private wal!: Wal;
+  /** Event records committed to the WAL but not yet in LevelDB, by revision. */
+  private readonly unapplied = new Map<string, KeyValue>();
+  private applyQueue: Applying[] = [];
+  private applying: Promise<void> | undefined;
+  private appliedSeq = 0;
+  private appliedRev = 1;
+  private applyWaiters: Array<{ rev: number; resolve: () => void }> = [];
   private fatal: unknown;
   private closed = false;
   private readonly leaseTimer: NodeJS.Timeout;
@@ -134,8 +157,8 @@ export class Store {
   }
 
   static async open(opts: StoreOptions): Promise<Store> {
-    mkdirSync(opts.dataDir, { recursive: true });
-    const db = new Level<Buffer, Buffer>(opts.dataDir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    mkdirSync(join(opts.dataDir, 'wal'), { recursive: true });
+    const db = new Level<Buffer, Buffer>(join(opts.dataDir, 'db'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
     await db.open();
     const store = new Store(db, opts);
     try {
@@ -149,6 +172,7 @@ export class Store {
 
   /** Rebuilds the index, the revision counter and the leases from disk. */
   private async load(): Promise<void> {
+    await this.recoverWal();
     let ids = await this.db.get(IDS_KEY);
     if (!ids) {
       ids = randomBytes(16);
@@ -190,14 +214,38 @@ export class Store {
   /** Bytes the database takes on disk. */
   async approximateSize(): Promise<number> {
     let n = 0;
-    for (const f of readdirSync(this.opts.dataDir)) {
-      try {
-        n += statSync(join(this.opts.dataDir, f)).size;
-      } catch {
-        // a file LevelDB removed while we looked
+    for (const sub of ['db', 'wal']) {
+      const dir = join(this.opts.dataDir, sub);
+      if (!existsSync(dir)) continue;
+      for (const f of readdirSync(dir)) {
+        try {
+          n += statSync(join(dir, f)).size;
+        } catch {
+          // a file removed while we looked
+        }
       }
     }
     return n;
+  }
+
+  /**
+   * Puts every WAL record LevelDB had not applied into LevelDB, syncs it, and starts a
+   * fresh log. After this, LevelDB alone holds every acknowledged write.
+   */
+  private async recoverWal(): Promise<void> {
+    const walDir = join(this.opts.dataDir, 'wal');
+    const applied = await this.db.get(WALSEQ_KEY);
+    let seq = applied ? readU64At0(applied) : 0;
+    const ops: LevelOp[] = [];
+    for (const r of Wal.read(walDir)) {
+      if (r.seq <= seq) continue;
+      ops.push(...decodeOps(r.payload));
+      seq = r.seq;
+    }
+    ops.push({ type: 'put', key: WALSEQ_KEY, value: u64(seq) });
+    await this.db.batch(ops, { sync: true });
+    this.appliedSeq = seq;
+    this.wal = Wal.create(walDir, seq + 1);
   }
 
   get revision(): number {
@@ -219,6 +267,12 @@ export class Store {
     this.hub.closeAll();
     while (this.writing) await new Promise((r) => setTimeout(r, 1));
     for (const j of this.queue.splice(0)) j.reject(errors.stopped());
+    if (this.wal) {
+      await this.applying;
+      // Everything is in LevelDB now: sync it, and the next open has nothing to replay.
+      if (!this.fatal) await this.db.put(WALSEQ_KEY, u64(this.appliedSeq), { sync: true }).catch(() => {});
+      this.wal.close();
+    }
     await this.db.close();
   }
 
@@ -290,7 +344,7 @@ export class Store {
     const missing: number[] = [];
     const out = found.map((f, i) => {
       if ('key' in f) return f;
-      const p = this.current?.pending.get(refId(f.main, f.sub));
+      const p = this.unapplied.get(refId(f.main, f.sub));
       if (p) return p;
       missing.push(i);
       return undefined;
@@ -336,51 +390,105 @@ export class Store {
   private enqueue<T>(run: (batch: Batch) => T): Promise<Awaited<T>> {
     return new Promise((resolve, reject) => {
       this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.writing) void this.pump();
+      // Start the writer after this turn of the event loop has read every request that
+      // arrived, so they all share one sync (the sync blocks the loop while it runs).
+      if (!this.writing) {
+        this.writing = true;
+        setImmediate(() => void this.pump());
+      }
     });
   }
 
   /** The single writer: apply queued requests in order, commit them with one sync. */
+  /** The single writer: one group commit per call, then again after the next I/O turn. */
   private async pump(): Promise<void> {
-    this.writing = true;
-    try {
-      while (this.queue.length > 0 && !this.fatal) {
-        const jobs = this.queue.splice(0, this.maxBatch);
-        const batch: Batch = { ops: [], events: [], pending: new Map() };
-        this.current = batch;
-        const results: Array<{ ok: boolean; value: unknown }> = [];
-        for (const job of jobs) {
-          try {
-            results.push({ ok: true, value: await job.run(batch) });
-          } catch (e) {
-            results.push({ ok: false, value: e });
-          }
-        }
-        if (batch.ops.length > 0) {
-          try {
-            await this.db.batch(batch.ops, { sync: true });
-          } catch (e) {
-            this.fail(e, jobs);
-            return;
-          }
-        }
-        this.current = undefined;
-        this.committedRev = this.headRev;
-        jobs.forEach((job, i) => {
-          const r = results[i]!;
-          if (r.ok) job.resolve(r.value);
-          else job.reject(r.value);
-        });
-        this.hub.publish(batch.events, this.committedRev);
-      }
-    } finally {
+    if (this.queue.length === 0 || this.fatal) {
       this.writing = false;
+      return;
     }
+    const jobs: Job[] = [];
+    const batch: Batch = { ops: [], events: [], refs: [] };
+    const results: Array<{ ok: boolean; value: unknown }> = [];
+    // Take requests until the batch is big enough; later ones wait for the next sync.
+    let bytes = 0;
+    while (this.queue.length > 0 && jobs.length < this.maxBatch && bytes < MAX_BATCH_BYTES) {
+      const job = this.queue.shift()!;
+      jobs.push(job);
+      const before = batch.ops.length;
+      try {
+        results.push({ ok: true, value: await job.run(batch) });
+      } catch (e) {
+        results.push({ ok: false, value: e });
+      }
+      for (let i = before; i < batch.ops.length; i++) {
+        const op = batch.ops[i]!;
+        bytes += op.key.length + (op.type === 'put' ? op.value.length : 0);
+      }
+    }
+    if (batch.ops.length > 0) {
+      try {
+        const seq = this.wal.append(encodeOps(batch.ops));
+        this.apply({ seq, revision: this.headRev, ops: batch.ops, refs: batch.refs });
+      } catch (e) {
+        this.fail(e, jobs);
+        this.writing = false;
+        return;
+      }
+    }
+    this.committedRev = this.headRev;
+    jobs.forEach((job, i) => {
+      const r = results[i]!;
+      if (r.ok) job.resolve(r.value);
+      else job.reject(r.value);
+    });
+    this.hub.publish(batch.events, this.committedRev);
+    setImmediate(() => void this.pump());
+  }
+
+  /** Hands a committed batch to LevelDB, in commit order, without waiting for it. */
+  private apply(a: Applying): void {
+    this.applyQueue.push(a);
+    this.applying ??= this.drainApply().finally(() => {
+      this.applying = undefined;
+    });
+  }
+
+  private async drainApply(): Promise<void> {
+    while (this.applyQueue.length > 0 && !this.fatal) {
+      const items = this.applyQueue.splice(0);
+      const last = items[items.length - 1]!;
+      const ops = items.flatMap((a) => a.ops);
+      ops.push({ type: 'put', key: WALSEQ_KEY, value: u64(last.seq) });
+      try {
+        await this.db.batch(ops);
+        // A full WAL segment can go once LevelDB has its records on disk.
+        if (this.wal.hasReleasable(last.seq)) {
+          await this.db.put(WALSEQ_KEY, u64(last.seq), { sync: true });
+          await this.wal.release(last.seq);
+        }
+      } catch (e) {
+        this.fail(e, []);
+        return;
+      }
+      this.appliedSeq = last.seq;
+      this.appliedRev = last.revision;
+      for (const a of items) for (const r of a.refs) this.unapplied.delete(r);
+      const ready = this.applyWaiters.filter((w) => w.rev <= this.appliedRev);
+      this.applyWaiters = this.applyWaiters.filter((w) => w.rev > this.appliedRev);
+      for (const w of ready) w.resolve();
+    }
+  }
+
+  /** Resolves once LevelDB holds every write up to `rev`. */
+  private whenApplied(rev: number): Promise<void> {
+    if (this.appliedRev >= rev || this.applyQueue.length + (this.applying ? 1 : 0) === 0) return Promise.resolve();
+    return new Promise((resolve) => this.applyWaiters.push({ rev, resolve }));
   }
 
   /** A failed disk write leaves memory ahead of disk: stop, and let a restart recover. */
   private fail(err: unknown, jobs: Job[]): void {
     this.fatal = err;
+    for (const w of this.applyWaiters.splice(0)) w.resolve();
     const stopped = errors.stopped();
     for (const j of [...jobs, ...this.queue.splice(0)]) j.reject(stopped);
     this.hub.closeAll();
@@ -458,7 +566,11 @@ export class Store {
 
   private record(batch: Batch, main: number, sub: number, kv: KeyValue, tombstone: boolean): void {
     batch.ops.push({ type: 'put', key: eventKey(main, sub), value: encodeEvent(kv, tombstone) });
-    if (!tombstone) batch.pending.set(refId(main, sub), kv);
+    if (!tombstone) {
+      const id = refId(main, sub);
+      this.unapplied.set(id, kv);
+      batch.refs.push(id);
+    }
   }
 
   private applyPut(p: PutRequest, ctx: TxnContext, batch: Batch): PutResponse {
@@ -636,6 +748,7 @@ export class Store {
     const o = w.options;
     let chunk: Event[] = [];
     let lastMain = 0;
+    await this.whenApplied(upTo);
     const it = this.db.iterator({ gte: eventKey(from, 0), lt: eventKey(upTo + 1, 0) });
     try {
       for await (const [k, v] of it) {

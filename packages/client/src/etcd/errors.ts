@@ -39,7 +39,45 @@ export const EtcdErrorMessage = {
   valueProvided: 'etcdserver: value is provided',
   leaseProvided: 'etcdserver: lease is provided',
   duplicateKey: 'etcdserver: duplicate key given in txn request',
+  tooManyOps: 'etcdserver: too many operations in txn request',
+  requestTooLarge: 'etcdserver: request is too large',
+  leaseTTLTooLarge: 'etcdserver: too large lease TTL',
+  stopped: 'etcdserver: server stopped',
 } as const;
+
+/** The HTTP status etcd 3.4's gateway (grpc-gateway v1) answers for a gRPC code. */
+export function httpStatusForCode(code: number): number {
+  switch (code) {
+    case GrpcCode.OK:
+      return 200;
+    case GrpcCode.CANCELLED:
+      return 408;
+    case GrpcCode.INVALID_ARGUMENT:
+    case GrpcCode.OUT_OF_RANGE:
+      return 400;
+    case GrpcCode.DEADLINE_EXCEEDED:
+      return 504;
+    case GrpcCode.NOT_FOUND:
+      return 404;
+    case GrpcCode.ALREADY_EXISTS:
+    case GrpcCode.ABORTED:
+      return 409;
+    case GrpcCode.PERMISSION_DENIED:
+      return 403;
+    case GrpcCode.UNAUTHENTICATED:
+      return 401;
+    case GrpcCode.RESOURCE_EXHAUSTED:
+      return 429;
+    case GrpcCode.FAILED_PRECONDITION:
+      return 412;
+    case GrpcCode.UNIMPLEMENTED:
+      return 501;
+    case GrpcCode.UNAVAILABLE:
+      return 503;
+    default:
+      return 500;
+  }
+}
 
 export interface EtcdErrorOptions {
   /** gRPC status code (see {@link GrpcCode}). */

@@ -32,7 +32,13 @@ function protocolError(message: string): EtcdError {
   return new EtcdError(`malformed stream from server: ${message}`, { code: GrpcCode.INTERNAL, httpStatus: 0 });
 }
 
-/** Splits a byte stream into top-level JSON values (objects or arrays). */
+const syntax = (message: string) => new SyntaxError(message);
+
+/**
+ * Splits a byte stream into top-level JSON values (objects or arrays). Used both ways:
+ * by this client for response streams and by etcdlite for streamed request bodies.
+ * Malformed input throws a SyntaxError.
+ */
 export class JsonValueSplitter {
   private depth = 0;
   private inString = false;
@@ -59,13 +65,13 @@ export class JsonValueSplitter {
         continue;
       }
       if (c === QUOTE) {
-        if (this.depth === 0) throw protocolError('a string outside any object');
+        if (this.depth === 0) throw syntax('a string outside any object');
         this.inString = true;
       } else if (c === LBRACE || c === LBRACKET) {
         if (this.depth === 0) start = i;
         this.depth++;
       } else if (c === RBRACE || c === RBRACKET) {
-        if (this.depth === 0) throw protocolError(`unbalanced '${String.fromCharCode(c)}'`);
+        if (this.depth === 0) throw syntax(`unbalanced '${String.fromCharCode(c)}'`);
         this.depth--;
         if (this.depth === 0) {
           const piece = b.subarray(start, i + 1);
@@ -76,7 +82,7 @@ export class JsonValueSplitter {
           out.push(parseJson(whole));
         }
       } else if (this.depth === 0 && !isSpace(c)) {
-        throw protocolError(`unexpected ${JSON.stringify(String.fromCharCode(c))} between values`);
+        throw syntax(`unexpected ${JSON.stringify(String.fromCharCode(c))} between values`);
       }
     }
     if (this.depth > 0) {
@@ -84,7 +90,7 @@ export class JsonValueSplitter {
       this.pieces.push(rest);
       this.pendingBytes += rest.length;
       if (this.pendingBytes > this.maxFrameBytes) {
-        throw protocolError(`a value larger than ${this.maxFrameBytes} bytes`);
+        throw syntax(`a value larger than ${this.maxFrameBytes} bytes`);
       }
     }
     return out;
@@ -92,7 +98,7 @@ export class JsonValueSplitter {
 
   /** Declares the end of input: throws when a value was left incomplete. */
   end(): void {
-    if (this.depth > 0 || this.inString) throw protocolError('stream ended inside a value');
+    if (this.depth > 0 || this.inString) throw syntax('stream ended inside a value');
   }
 
   /** True when no partial value is buffered. */
@@ -105,7 +111,7 @@ function parseJson(b: Buffer): unknown {
   try {
     return JSON.parse(b.toString('utf8'));
   } catch (e) {
-    throw protocolError(`invalid JSON (${(e as Error).message}): ${b.toString('utf8', 0, 200)}`);
+    throw syntax(`invalid JSON (${(e as Error).message}): ${b.toString('utf8', 0, 200)}`);
   }
 }
 
@@ -132,10 +138,18 @@ export class StreamParser {
   }
 
   push(chunk: Uint8Array | string): StreamFrame[] {
-    return this.splitter.push(chunk).map(toFrame);
+    return this.fromServer(() => this.splitter.push(chunk)).map(toFrame);
   }
 
   end(): void {
-    this.splitter.end();
+    this.fromServer(() => this.splitter.end());
+  }
+
+  private fromServer<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      throw e instanceof SyntaxError ? protocolError(e.message) : e;
+    }
   }
 }

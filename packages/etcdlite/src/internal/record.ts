@@ -6,6 +6,7 @@
  *   l <lease id:8 BE>          -> lease TTL in seconds (8 BE)
  *   m compact                  -> compacted revision (8 BE)
  *   m ids                      -> cluster id (8) and member id (8), made on first open
+ *   m walseq                   -> the last write-ahead log record applied here (8 BE)
  *
  * Event record: flags:1 (bit 0 = tombstone) | create:8 | version:8 | lease:8 | keyLen:4 | key | value
  */
@@ -15,6 +16,7 @@ export const EVENT_PREFIX = 0x65; // 'e'
 export const LEASE_PREFIX = 0x6c; // 'l'
 export const COMPACT_KEY = Buffer.from('mcompact');
 export const IDS_KEY = Buffer.from('mids');
+export const WALSEQ_KEY = Buffer.from('mwalseq');
 
 export const EVENTS_START = Buffer.from([EVENT_PREFIX]);
 export const EVENTS_END = Buffer.from([EVENT_PREFIX + 1]);

@@ -6,8 +6,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
-import { EtcdError, GrpcCode, errors, isEtcdError } from '../errors.ts';
-import { JsonObjectSplitter } from '../internal/json-stream.ts';
+import { JsonValueSplitter } from '@minik8s/client/etcd';
+import { type EtcdError, GrpcCode, errors, etcdError, isEtcdError } from '../errors.ts';
 import type { Store, WatchHandle } from '../store.ts';
 import { validators } from './schemas.ts';
 import {
@@ -56,7 +56,7 @@ export interface GatewayOptions {
 export const VERSION = '3.4.0';
 const DEFAULT_MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
 
-type Unary = (body: unknown) => Promise<string> | string;
+type Unary = (body: unknown) => Promise<string | Buffer> | string | Buffer;
 
 export function createGateway(o: GatewayOptions): http.Server {
   const { store, logger } = o;
@@ -144,8 +144,8 @@ export function createGateway(o: GatewayOptions): http.Server {
     if (path === '/v3/watch') return void watchStream(req, res);
     if (path === '/v3/lease/keepalive') return void keepAliveStream(req, res);
     const fn = unary[path];
-    if (!fn) return sendError(res, new EtcdError(GrpcCode.NotFound, 'Not Found'), 404);
-    if (req.method !== 'POST') return sendError(res, new EtcdError(GrpcCode.Unimplemented, 'Method Not Allowed'), 405);
+    if (!fn) return sendError(res, etcdError(GrpcCode.NOT_FOUND, 'Not Found'), 404);
+    if (req.method !== 'POST') return sendError(res, etcdError(GrpcCode.UNIMPLEMENTED, 'Method Not Allowed'), 405);
     readBody(req, maxBodyBytes)
       .then((body) => fn(parseJson(body)))
       .then(
@@ -161,9 +161,9 @@ export function createGateway(o: GatewayOptions): http.Server {
     let nextId = 0;
     let started = false;
     let closed = false;
-    const splitter = new JsonObjectSplitter();
+    const splitter = new JsonValueSplitter({ maxFrameBytes: maxBodyBytes });
 
-    const write = (s: string) => {
+    const write = (s: Buffer) => {
       if (closed) return;
       if (!started) {
         started = true;
@@ -221,8 +221,8 @@ export function createGateway(o: GatewayOptions): http.Server {
       write(watchOut(now(), { watchId: -1 }));
     };
 
-    const onRequest = (text: string) => {
-      const j = validate(validators.watch, parseJson(text));
+    const onRequest = (value: unknown) => {
+      const j = validate(validators.watch, value);
       if (j.create_request) create(watchCreateIn(j.create_request));
       else if (j.cancel_request) {
         const id = numIn(j.cancel_request.watch_id);
@@ -235,17 +235,16 @@ export function createGateway(o: GatewayOptions): http.Server {
       } else if (j.progress_request) progress();
     };
 
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => {
+    req.on('data', (chunk: Buffer) => {
       try {
-        for (const text of splitter.push(chunk)) onRequest(text);
+        for (const value of splitter.push(chunk)) onRequest(value);
       } catch (e) {
         failStream(res, started, toEtcdError(e, logger));
         shutdown();
       }
     });
     req.on('end', () => {
-      if (splitter.incomplete && !closed) {
+      if (!splitter.idle && !closed) {
         failStream(res, started, invalid('unexpected end of JSON input'));
         shutdown();
       }
@@ -257,18 +256,17 @@ export function createGateway(o: GatewayOptions): http.Server {
   // ------------------------------------------------------------ lease keep-alive stream
 
   const keepAliveStream = (req: IncomingMessage, res: ServerResponse) => {
-    const splitter = new JsonObjectSplitter();
+    const splitter = new JsonValueSplitter({ maxFrameBytes: maxBodyBytes });
     let started = false;
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => {
+    req.on('data', (chunk: Buffer) => {
       try {
-        for (const text of splitter.push(chunk)) {
-          const id = idIn(validate(validators.leaseId, parseJson(text)).ID);
+        for (const value of splitter.push(chunk)) {
+          const id = idIn(validate(validators.leaseId, value).ID);
           let ttl = 0;
           try {
             ttl = store.leaseKeepAlive(id);
           } catch (e) {
-            if (!(isEtcdError(e) && e.code === GrpcCode.NotFound)) throw e;
+            if (!(isEtcdError(e) && e.code === GrpcCode.NOT_FOUND)) throw e;
           }
           if (!started) {
             started = true;
@@ -281,7 +279,7 @@ export function createGateway(o: GatewayOptions): http.Server {
       }
     });
     req.on('end', () => {
-      if (splitter.incomplete) failStream(res, started, invalid('unexpected end of JSON input'));
+      if (!splitter.idle) failStream(res, started, invalid('unexpected end of JSON input'));
       else res.end();
     });
   };
@@ -303,7 +301,7 @@ export function createGateway(o: GatewayOptions): http.Server {
   return server;
 }
 
-function send(res: ServerResponse, status: number, body: string): void {
+function send(res: ServerResponse, status: number, body: string | Buffer): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
@@ -362,7 +360,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
 
 function toEtcdError(e: unknown, logger: Logger): EtcdError {
   if (isEtcdError(e)) return e;
+  if (e instanceof SyntaxError) return invalid(`invalid JSON: ${e.message}`);
   logger.error({ err: e }, 'request failed');
-  return new EtcdError(GrpcCode.Unknown, (e as Error)?.message ?? String(e), { cause: e });
+  return etcdError(GrpcCode.UNKNOWN, (e as Error)?.message ?? String(e), e);
 }
 

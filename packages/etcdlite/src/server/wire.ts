@@ -4,7 +4,8 @@
  * gateway writes them.
  */
 import type { ValidateFunction } from 'ajv';
-import { EtcdError, GrpcCode, errors } from '../errors.ts';
+import { GrpcCode, errors, etcdError } from '../errors.ts';
+import type { EtcdError } from '../errors.ts';
 import type {
   Compare,
   CompareResult,
@@ -36,7 +37,7 @@ import {
 // biome-ignore lint/suspicious/noExplicitAny: decoded JSON is checked by the schemas first
 type Json = any;
 
-export const invalid = (message: string) => new EtcdError(GrpcCode.InvalidArgument, message);
+export const invalid = (message: string) => etcdError(GrpcCode.INVALID_ARGUMENT, message);
 
 export function validate(v: ValidateFunction, body: unknown): Json {
   if (!v(body)) throw invalid(`invalid request: ${describeSchemaError(v.errors)}`);
@@ -204,32 +205,59 @@ export class Header {
   }
 }
 
-/** A KeyValue's JSON never changes, so it is built once per value. */
-const kvJsonCache = new WeakMap<KeyValue, string>();
+/**
+ * A KeyValue's JSON never changes, so it is encoded once, as bytes: a range of 1,000 keys
+ * or a watch event fanned out to 100 watchers then costs copies, not re-encoding.
+ * Everything in it is ASCII (base64 and digits).
+ */
+const kvCache = new WeakMap<KeyValue, Buffer>();
 
-export function kvOut(kv: KeyValue): string {
-  let s = kvJsonCache.get(kv);
-  if (s === undefined) {
-    s = `{"key":"${kv.key.toString('base64')}"`;
+export function kvBuf(kv: KeyValue): Buffer {
+  let b = kvCache.get(kv);
+  if (b === undefined) {
+    let s = `{"key":"${kv.key.toString('base64')}"`;
     if (kv.createRevision) s += `,"create_revision":"${kv.createRevision}"`;
     if (kv.modRevision) s += `,"mod_revision":"${kv.modRevision}"`;
     if (kv.version) s += `,"version":"${kv.version}"`;
     if (kv.value.length) s += `,"value":"${kv.value.toString('base64')}"`;
     if (kv.lease) s += `,"lease":"${kv.lease}"`;
-    s += '}';
-    kvJsonCache.set(kv, s);
+    b = Buffer.from(s + '}', 'latin1');
+    kvCache.set(kv, b);
   }
-  return s;
+  return b;
+}
+
+export const kvOut = (kv: KeyValue): string => kvBuf(kv).toString('latin1');
+
+const ascii = (s: string) => Buffer.from(s, 'latin1');
+const COMMA = ascii(',');
+
+/** Joins bytes and ASCII text into one body. */
+function join(parts: Array<Buffer | string>): Buffer {
+  return Buffer.concat(parts.map((p) => (typeof p === 'string' ? ascii(p) : p)));
+}
+
+function list(parts: Array<Buffer | string>, items: Buffer[]): void {
+  items.forEach((b, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(b);
+  });
 }
 
 const nested = (revision: number) => `{"revision":"${revision}"}`;
 
-export function rangeOut(header: string, r: RangeResponse): string {
-  let s = `{"header":${header}`;
-  if (r.kvs.length) s += `,"kvs":[${r.kvs.map(kvOut).join(',')}]`;
-  if (r.more) s += ',"more":true';
-  if (r.count) s += `,"count":"${r.count}"`;
-  return s + '}';
+export function rangeOut(header: string, r: RangeResponse): Buffer {
+  const parts: Array<Buffer | string> = [`{"header":${header}`];
+  if (r.kvs.length) {
+    parts.push(',"kvs":[');
+    list(parts, r.kvs.map(kvBuf));
+    parts.push(']');
+  }
+  let tail = '';
+  if (r.more) tail += ',"more":true';
+  if (r.count) tail += `,"count":"${r.count}"`;
+  parts.push(tail + '}');
+  return join(parts);
 }
 
 export function putOut(header: string, r: PutResponse): string {
@@ -244,7 +272,7 @@ export function deleteRangeOut(header: string, r: DeleteRangeResponse): string {
 }
 
 function opOut(r: ResponseOp): string {
-  if ('range' in r) return `{"response_range":${rangeOut(nested(r.range.revision), r.range)}}`;
+  if ('range' in r) return `{"response_range":${rangeOut(nested(r.range.revision), r.range).toString('latin1')}}`;
   if ('put' in r) return `{"response_put":${putOut(nested(r.put.revision), r.put)}}`;
   if ('deleteRange' in r) return `{"response_delete_range":${deleteRangeOut(nested(r.deleteRange.revision), r.deleteRange)}}`;
   return `{"response_txn":${txnOut(nested(r.txn.revision), r.txn)}}`;
@@ -257,10 +285,15 @@ export function txnOut(header: string, r: TxnResponse): string {
   return s + '}';
 }
 
-export function eventOut(e: Event, withPrev: boolean): string {
-  let s = e.type === 'DELETE' ? `{"type":"DELETE","kv":${kvOut(e.kv)}` : `{"kv":${kvOut(e.kv)}`;
-  if (withPrev && e.prevKv) s += `,"prev_kv":${kvOut(e.prevKv)}`;
-  return s + '}';
+const PUT_OPEN = ascii('{"kv":');
+const DELETE_OPEN = ascii('{"type":"DELETE","kv":');
+const PREV = ascii(',"prev_kv":');
+const CLOSE = ascii('}');
+
+function eventParts(parts: Array<Buffer | string>, e: Event, withPrev: boolean): void {
+  parts.push(e.type === 'DELETE' ? DELETE_OPEN : PUT_OPEN, kvBuf(e.kv));
+  if (withPrev && e.prevKv) parts.push(PREV, kvBuf(e.prevKv));
+  parts.push(CLOSE);
 }
 
 export interface WatchResponseOut {
@@ -268,20 +301,25 @@ export interface WatchResponseOut {
   created?: boolean;
   canceled?: boolean;
   compactRevision?: number;
-  cancelReason?: string;
   events?: Event[];
   prevKv?: boolean;
 }
 
-export function watchOut(header: string, w: WatchResponseOut): string {
+/** One line of a watch stream. */
+export function watchOut(header: string, w: WatchResponseOut): Buffer {
   let s = `{"result":{"header":${header}`;
   if (w.watchId) s += `,"watch_id":"${w.watchId}"`;
   if (w.created) s += ',"created":true';
   if (w.canceled) s += ',"canceled":true';
   if (w.compactRevision) s += `,"compact_revision":"${w.compactRevision}"`;
-  if (w.cancelReason) s += `,"cancel_reason":${JSON.stringify(w.cancelReason)}`;
-  if (w.events?.length) s += `,"events":[${w.events.map((e) => eventOut(e, !!w.prevKv)).join(',')}]`;
-  return s + '}}\n';
+  if (!w.events?.length) return ascii(s + '}}\n');
+  const parts: Array<Buffer | string> = [s, ',"events":['];
+  w.events.forEach((e, i) => {
+    if (i > 0) parts.push(COMMA);
+    eventParts(parts, e, !!w.prevKv);
+  });
+  parts.push(']}}\n');
+  return join(parts);
 }
 
 export function errorOut(e: EtcdError): string {
