@@ -11,7 +11,7 @@ import { type RunningStore, startEtcdProcess, startEtcdliteProcess } from '@mini
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 /** Unmeasured run before each measurement, so both servers are warm (JIT, caches, files). */
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const VALUE = Buffer.alloc(1024, 'v');
 
 interface Result {
