@@ -13,6 +13,8 @@ export interface EtcdliteOptions extends Omit<StoreOptions, 'onFatal'> {
   autoCompaction?: AutoCompactionOptions;
   maxRequestBytes?: number;
   progressNotifyIntervalMs?: number;
+  /** Unsent watch output after which a slow reader is cut off (default 64 MiB). */
+  maxWatchBacklogBytes?: number;
   logger?: Logger;
 }
 
@@ -35,6 +37,7 @@ export async function startEtcdlite(opts: EtcdliteOptions): Promise<RunningEtcdl
     tls: opts.tls,
     maxRequestBytes: opts.maxRequestBytes,
     progressNotifyIntervalMs: opts.progressNotifyIntervalMs,
+    maxWatchBacklogBytes: opts.maxWatchBacklogBytes,
     clusterId: store.clusterId,
     memberId: store.memberId,
   });

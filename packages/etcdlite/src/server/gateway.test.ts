@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, Pool, request } from 'undici';
@@ -172,6 +173,36 @@ describe('gateway over HTTP', () => {
     expect(created).toMatchObject({ created: true });
     expect(progress).toEqual({ header: expect.objectContaining({ revision: rev }) });
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('a watcher that does not read', () => {
+  it('is cut off once its unsent backlog passes the limit, and the store forgets it', async () => {
+    const s = await start({ maxWatchBacklogBytes: 256 * 1024 });
+    const pool = new Pool(s.server.url, { connections: 16 });
+    try {
+      const { port } = new URL(s.server.url);
+      const sock = connect(Number(port), '127.0.0.1');
+      const body = JSON.stringify({ create_request: { key: b64('slow/'), range_end: b64('slow0') } });
+      sock.write(`POST /v3/watch HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      sock.pause(); // never read: the kernel buffers fill, then the server's
+      const closed = new Promise((r) => sock.on('close', r));
+      await until(() => s.server.store.hub.size === 1);
+      const value = b64(Buffer.alloc(16 * 1024, 'x'));
+      for (let i = 0; i < 2000 && s.server.store.hub.size > 0; i += 16) {
+        await Promise.all(
+          Array.from({ length: 16 }, (_, j) =>
+            pool.request({ method: 'POST', path: '/v3/kv/put', body: JSON.stringify({ key: b64(`slow/${i + j}`), value }) }).then((r) => r.body.dump()),
+          ),
+        );
+      }
+      expect(s.server.store.hub.size).toBe(0);
+      sock.resume();
+      await closed;
+    } finally {
+      await pool.close();
+      await s.stop();
+    }
   });
 });
 
