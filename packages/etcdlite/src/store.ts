@@ -272,7 +272,7 @@ export class Store {
     while (this.writing) await new Promise((r) => setTimeout(r, 1));
     for (const j of this.queue.splice(0)) j.reject(errors.stopped());
     if (this.wal) {
-      await this.applying;
+      while (this.applying) await this.applying;
       // Everything is in LevelDB now: sync it, and the next open has nothing to replay.
       if (!this.fatal) await this.db.put(WALSEQ_KEY, u64(this.appliedSeq), { sync: true }).catch(() => {});
       this.wal.close();
