@@ -4,14 +4,11 @@
  * The store contract suite (packages/etcdlite/src/contract) runs the client against a
  * real etcd and etcdlite.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createCa, issueCertificate } from '../pki.ts';
 import { EtcdClient } from './client.ts';
 import { EtcdError } from './errors.ts';
 import type { WatchResponse } from './types.ts';
@@ -266,22 +263,11 @@ describe('EtcdClient.watch', () => {
 
 describe('EtcdClient over TLS', () => {
   it('verifies the server with the CA and authenticates with a client certificate', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'etcd-client-tls-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-    ssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=test-ca', '-days', '1');
-    for (const [name, ext] of [
-      ['server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth'],
-      ['client', 'extendedKeyUsage=clientAuth'],
-    ] as const) {
-      ssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-      execFileSync('sh', ['-c', `printf '${ext}\\n' > ${name}.ext`], { cwd: dir });
-      ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', `${name}.ext`);
-    }
-    const f = (n: string) => readFileSync(join(dir, n));
+    const ca = await createCa('test-ca');
+    const serverCert = await issueCertificate(ca, { cn: 'server', usage: ['server'], ips: ['127.0.0.1'] });
+    const clientCert = await issueCertificate(ca, { cn: 'client', usage: ['client'] });
     const server = https.createServer(
-      { ca: f('ca.crt'), cert: f('server.crt'), key: f('server.key'), requestCert: true, rejectUnauthorized: true },
+      { ca: ca.cert, cert: serverCert.cert, key: serverCert.key, requestCert: true, rejectUnauthorized: true },
       withBody((req, _body, res) => {
         const peer = (req.socket as import('node:tls').TLSSocket).getPeerCertificate();
         res.end(JSON.stringify({ header: { ...header, member_id: peer.subject.CN } }));
@@ -290,13 +276,13 @@ describe('EtcdClient over TLS', () => {
     const port = await listen(server);
     const client = new EtcdClient({
       endpoint: `https://127.0.0.1:${port}`,
-      tls: { ca: f('ca.crt'), cert: f('client.crt'), key: f('client.key') },
+      tls: { ca: ca.cert, cert: clientCert.cert, key: clientCert.key },
     });
     cleanups.push(() => client.close());
     const r = await client.status();
     expect(r.header.memberId).toBe('client');
 
-    const anonymous = new EtcdClient({ endpoint: `https://127.0.0.1:${port}`, tls: { ca: f('ca.crt') } });
+    const anonymous = new EtcdClient({ endpoint: `https://127.0.0.1:${port}`, tls: { ca: ca.cert } });
     cleanups.push(() => anonymous.close());
     const e = (await anonymous.status().catch((x: unknown) => x)) as EtcdError;
     expect(e).toBeInstanceOf(EtcdError);
