@@ -72,6 +72,15 @@ export async function createCa(cn: string, days = 3650): Promise<CertificateAuth
   return { cert: cert.toString('pem'), key: await keyPem(keys), subject: cert.subject, keys };
 }
 
+/** A CA from its PEM certificate and PKCS#8 key, as createCa wrote them. */
+export async function loadCa(certPem: string, keyPem: string): Promise<CertificateAuthority> {
+  const cert = new x509.X509Certificate(certPem);
+  const der = x509.PemConverter.decodeFirst(keyPem);
+  const privateKey = await webcrypto.subtle.importKey('pkcs8', der, alg, true, ['sign']);
+  const publicKey = await cert.publicKey.export(alg, ['verify']);
+  return { cert: certPem, key: keyPem, subject: cert.subject, keys: { privateKey, publicKey } as KeyPair };
+}
+
 export async function issueCertificate(ca: CertificateAuthority, o: IssueOptions): Promise<Pem> {
   const keys = await newKeys();
   const usage = o.usage ?? ['server', 'client'];

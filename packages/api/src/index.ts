@@ -1,0 +1,3 @@
+export * from './meta.ts';
+export * from './registry.ts';
+export * from './status.ts';

@@ -1,0 +1,5 @@
+export * from './field-cause.ts';
+export * from './label-selector.ts';
+export * from './names.ts';
+export * from './object-meta.ts';
+export { goQuote } from './internal/go-format.ts';

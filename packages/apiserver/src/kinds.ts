@@ -1,0 +1,71 @@
+/**
+ * What individual kinds add to the generic REST semantics: metadata rules, server-set
+ * status on create, and defaults. (Schema validation and Service IP allocation hook in
+ * here too.)
+ */
+import { isObject, type KubeObject, type ResourceInfo, type StatusCause } from '@minik8s/api';
+import { type NameRule, validateObjectMeta } from '@minik8s/api/validation';
+import type { ResourceContext } from './rest/resources.ts';
+import { ServiceAllocator } from './service-ips.ts';
+import type { WatchCache } from './storage/watch-cache.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: kinds read loosely typed fields
+type Any = any;
+
+/** Upstream's name rule per kind: most are DNS subdomains, a few are DNS labels. */
+function nameRule(r: ResourceInfo): NameRule {
+  if (r.kind === 'Namespace') return 'label';
+  if (r.kind === 'Service') return 'dns1035';
+  return 'subdomain';
+}
+
+export function kindHooks(cache: WatchCache): Partial<ResourceContext> {
+  const services = new ServiceAllocator(cache);
+  return {
+    serialize: (r) => r.group === '' && r.kind === 'Service',
+    validateMeta: (r, meta) =>
+      validateObjectMeta(meta, { namespaced: r.namespaced, nameRule: nameRule(r) }) as StatusCause[],
+    admit: (r, obj, old) => {
+      if (!old) initialStatus(r, obj);
+      if (r.group === '' && r.kind === 'Service') services.admit(obj, old);
+    },
+  };
+}
+
+/** On create, the server decides the status a new object starts with. */
+function initialStatus(r: ResourceInfo, obj: KubeObject): void {
+  const o = obj as Any;
+  switch (`${r.group}/${r.kind}`) {
+    case '/Namespace':
+      o.spec = isObject(o.spec) ? o.spec : {};
+      o.spec.finalizers ??= ['kubernetes'];
+      o.status = { phase: 'Active' };
+      break;
+    case '/Pod':
+      o.status = { phase: 'Pending', qosClass: qosClass(o) };
+      break;
+    case '/Service':
+      o.status = { loadBalancer: {} };
+      break;
+    default:
+      if (r.subresources.some((s) => s.name === 'status') && r.group !== '') o.status = {};
+  }
+}
+
+/** Guaranteed when every container sets equal CPU and memory requests and limits; BestEffort when none sets any. */
+function qosClass(pod: Any): string {
+  const containers: Any[] = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
+  let any = false;
+  let guaranteed = containers.length > 0;
+  for (const c of containers) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    if (Object.keys(req).length || Object.keys(lim).length) any = true;
+    for (const res of ['cpu', 'memory']) {
+      const l = lim[res];
+      const q = req[res] ?? l;
+      if (l === undefined || String(q) !== String(l)) guaranteed = false;
+    }
+  }
+  return !any ? 'BestEffort' : guaranteed ? 'Guaranteed' : 'Burstable';
+}

@@ -1,0 +1,156 @@
+/**
+ * The stock kubectl (v1.32, on the PATH) against a real API server on loopback.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApiServer, type TestApiServer } from './testing/cluster.ts';
+
+const DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25
+        ports: [{containerPort: 80}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {mode: fast}
+`;
+
+describe('kubectl against the API server', () => {
+  let s: TestApiServer;
+  beforeAll(async () => {
+    s = await startTestApiServer();
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('reports the server version and its resources', async () => {
+    const v = await s.kubectl(['version', '-o', 'json']);
+    expect(v.code).toBe(0);
+    expect(JSON.parse(v.stdout).serverVersion).toMatchObject({ major: '1', minor: '32' });
+    const r = await s.kubectl(['api-resources', '--no-headers']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n').map((l) => l.trim().split(/\s+/));
+    expect(lines).toContainEqual(['deployments', 'deploy', 'apps/v1', 'true', 'Deployment']);
+    expect(lines).toContainEqual(['namespaces', 'ns', 'v1', 'false', 'Namespace']);
+    expect(lines).toContainEqual(['leases', 'coordination.k8s.io/v1', 'true', 'Lease']);
+  });
+
+  it('starts with the system namespaces and the kubernetes Service', async () => {
+    const ns = await s.kubectl(['get', 'ns', '-o', 'name']);
+    expect(ns.stdout.split('\n').filter(Boolean).sort()).toEqual([
+      'namespace/default',
+      'namespace/kube-node-lease',
+      'namespace/kube-public',
+      'namespace/kube-system',
+    ]);
+    const svc = await s.kubectl(['get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}']);
+    expect(svc.stdout).toBe('10.96.0.1');
+  });
+
+  it('applies, updates and deletes manifests, printing what kubectl prints', async () => {
+    const created = await s.kubectl(['apply', '--validate=false', '-f', '-'], { input: DEPLOYMENT });
+    expect(created.stderr).toBe('');
+    expect(created.stdout).toBe('deployment.apps/web created\nconfigmap/settings created\n');
+    const again = await s.kubectl(['apply', '--validate=false', '-f', '-'], { input: DEPLOYMENT });
+    expect(again.stdout).toBe('deployment.apps/web unchanged\nconfigmap/settings unchanged\n');
+    const scaled = await s.kubectl(['apply', '--validate=false', '-f', '-'], { input: DEPLOYMENT.replace('replicas: 2', 'replicas: 3') });
+    expect(scaled.stdout).toBe('deployment.apps/web configured\nconfigmap/settings unchanged\n');
+    const d = JSON.parse((await s.kubectl(['get', 'deploy', 'web', '-o', 'json'])).stdout);
+    expect(d.spec.replicas).toBe(3);
+    expect(d.metadata.generation).toBe(2);
+    expect(d.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Number(d.metadata.resourceVersion)).toBeGreaterThan(0);
+
+    const table = await s.kubectl(['get', 'deploy']);
+    expect(table.stdout.split('\n')[0]!.split(/\s+/)).toEqual(['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE']);
+    expect(table.stdout).toMatch(/^web\s+0\/3\s+0\s+0\s+\d+s$/m);
+
+    // A strategic merge patch changes the image and keeps the ports it did not mention.
+    const patched = await s.kubectl(['patch', 'deploy', 'web', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.26"}]}}}}']);
+    expect(patched.stdout).toBe('deployment.apps/web patched\n');
+    const c = JSON.parse((await s.kubectl(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0]}'])).stdout);
+    expect(c).toEqual({ name: 'web', image: 'nginx:1.26', ports: [{ containerPort: 80 }] });
+
+    expect((await s.kubectl(['label', 'cm', 'settings', 'tier=backend'])).stdout).toBe('configmap/settings labeled\n');
+    const cm = JSON.parse((await s.kubectl(['get', 'cm', 'settings', '-o', 'json'])).stdout);
+    expect(cm.metadata.labels).toEqual({ tier: 'backend' });
+
+    const deleted = await s.kubectl(['delete', '-f', '-'], { input: DEPLOYMENT });
+    expect(deleted.stdout).toBe('deployment.apps "web" deleted\nconfigmap "settings" deleted\n');
+    const gone = await s.kubectl(['get', 'deploy', 'web']);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toBe('Error from server (NotFound): deployments.apps "web" not found\n');
+  });
+
+  it('streams changes to kubectl get -w', async () => {
+    const watching = s.kubectl(['get', 'configmaps', '-w', '--output-watch-events'], { timeoutMs: 4000 });
+    await new Promise((r) => setTimeout(r, 800));
+    const cm = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"watched"},"data":{"a":"1"}}';
+    await s.kubectl(['create', '--validate=false', '-f', '-'], { input: cm });
+    await s.kubectl(['delete', 'cm', 'watched']);
+    const out = (await watching).stdout;
+    expect(out).toMatch(/^ADDED\s+watched\s+1\s+/m);
+    expect(out).toMatch(/^DELETED\s+watched\s+1\s+/m);
+  });
+
+  it('deletes a namespace with everything in it, and keeps the system ones', async () => {
+    const manifest = `apiVersion: v1
+kind: Namespace
+metadata: {name: scratch}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: inside, namespace: scratch}
+`;
+    expect((await s.kubectl(['apply', '--validate=false', '-f', '-'], { input: manifest })).code).toBe(0);
+    const del = await s.kubectl(['delete', 'ns', 'scratch', '--timeout=15s']);
+    expect(del.stdout).toBe('namespace "scratch" deleted\n');
+    expect((await s.kubectl(['get', 'ns', 'scratch'])).stderr).toBe('Error from server (NotFound): namespaces "scratch" not found\n');
+    expect((await s.kubectl(['get', 'cm', '-n', 'scratch', '-o', 'name'])).stdout).toBe('');
+    const system = await s.kubectl(['delete', 'ns', 'default']);
+    expect(system.code).toBe(1);
+    expect(system.stderr).toBe('Error from server (Forbidden): namespaces "default" is forbidden: this namespace may not be deleted\n');
+  });
+
+  it('filters by label and field selectors, and explains bad ones', async () => {
+    const cms = ['a', 'b', 'c']
+      .map((n, i) => `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"sel-${n}","labels":{"tier":"${i < 2 ? 'web' : 'db'}","n":"${i}"}}}`)
+      .join('\n');
+    expect((await s.kubectl(['create', '--validate=false', '-f', '-'], { input: cms })).code).toBe(0);
+    const names = async (...args: string[]) => (await s.kubectl(['get', 'cm', '-o', 'name', ...args])).stdout.split('\n').filter(Boolean);
+    expect(await names('-l', 'tier=web')).toEqual(['configmap/sel-a', 'configmap/sel-b']);
+    expect(await names('-l', 'tier in (db),n!=1')).toEqual(['configmap/sel-c']);
+    expect(await names('-l', '!tier')).not.toContain('configmap/sel-a');
+    expect(await names('--field-selector', 'metadata.name=sel-b')).toEqual(['configmap/sel-b']);
+    const bad = await s.kubectl(['get', 'cm', '--field-selector', 'spec.nope=1']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe(
+      'Error from server (BadRequest): Unable to find "/v1, Resource=configmaps" that match label selector "", field selector "spec.nope=1": "spec.nope" is not a known field selector: only "metadata.name", "metadata.namespace"\n',
+    );
+    const single = s.kubectl(['get', 'cm', 'sel-a', '-w', '-o', 'name'], { timeoutMs: 2500 });
+    await new Promise((r) => setTimeout(r, 700));
+    await s.kubectl(['label', 'cm', 'sel-b', 'touched=yes']);
+    await s.kubectl(['label', 'cm', 'sel-a', 'touched=yes']);
+    expect((await single).stdout.split('\n').filter(Boolean)).toEqual(['configmap/sel-a', 'configmap/sel-a']);
+  });
+
+  it('refuses objects in a namespace that does not exist', async () => {
+    const r = await s.kubectl(['create', '--validate=false', '-n', 'nowhere', '-f', '-'], {
+      input: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('Error from server (NotFound): error when creating "STDIN": namespaces "nowhere" not found\n');
+  });
+});

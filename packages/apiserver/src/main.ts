@@ -1,0 +1,155 @@
+/**
+ * Starts a whole API server: storage (embedded etcdlite, or etcd/etcdlite at
+ * --etcd-servers), the cluster CA and certificates (made on first start, reused after),
+ * TLS on the secure port with client-certificate and token authentication, the default
+ * objects, and an admin kubeconfig.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { EtcdClient } from '@minik8s/client/etcd';
+import { type CertificateAuthority, createCa, issueCertificate, loadCa } from '@minik8s/client/pki';
+import { type RunningEtcdlite, startEtcdlite } from '@minik8s/etcdlite';
+import type { FastifyRequest } from 'fastify';
+import { type Logger, pino } from 'pino';
+import { stringify as toYaml } from 'yaml';
+import { ensureDefaults } from './defaults.ts';
+import { kindHooks } from './kinds.ts';
+import { buildServer } from './server.ts';
+
+export interface StartOptions {
+  /** Holds the embedded store (`etcd/`) and the certificates (`pki/`). */
+  dataDir: string;
+  /** Use this etcd (or etcdlite) instead of the embedded store. */
+  etcdServers?: string;
+  bindAddress?: string;
+  /** 0 picks a free port. */
+  securePort?: number;
+  /** Extra names and IPs for the serving certificate. */
+  extraSans?: string[];
+  /** Where to write the admin kubeconfig (default <dataDir>/admin.kubeconfig). */
+  kubeconfigPath?: string;
+  /** Static bearer tokens: token -> user and groups. */
+  tokens?: Map<string, { user: string; groups: string[] }>;
+  logger?: Logger;
+}
+
+export interface RunningApiServer {
+  url: string;
+  kubeconfigPath: string;
+  caCert: string;
+  close(): Promise<void>;
+}
+
+export async function startApiServer(o: StartOptions): Promise<RunningApiServer> {
+  const logger = o.logger ?? pino({ level: 'silent' });
+  mkdirSync(o.dataDir, { recursive: true });
+  const pki = await ensurePki(join(o.dataDir, 'pki'), o.extraSans ?? []);
+
+  let embedded: RunningEtcdlite | undefined;
+  let endpoint = o.etcdServers;
+  if (!endpoint) {
+    embedded = await startEtcdlite({ dataDir: join(o.dataDir, 'etcd'), host: '127.0.0.1', port: 0, logger });
+    endpoint = embedded.url;
+  }
+  const etcd = new EtcdClient({ endpoint, connections: 32 });
+  const host = o.bindAddress ?? '127.0.0.1';
+  const api = await buildServer({
+    etcd,
+    logger,
+    https: { key: pki.server.key, cert: pki.server.cert, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: false },
+    authenticate: (req) => authenticate(req, o.tokens),
+    hooks: kindHooks,
+  });
+  try {
+    await api.app.listen({ host, port: o.securePort ?? 6443 });
+  } catch (e) {
+    await api.close();
+    await etcd.close();
+    await embedded?.close();
+    throw e;
+  }
+  const port = (api.app.server.address() as AddressInfo).port;
+  await ensureDefaults(api.registry, api.resources, port);
+  const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const kubeconfigPath = o.kubeconfigPath ?? join(o.dataDir, 'admin.kubeconfig');
+  writeFileSync(kubeconfigPath, kubeconfig(url, pki.ca.cert, pki.admin), { mode: 0o600 });
+  logger.info({ url, kubeconfig: kubeconfigPath }, 'apiserver serving');
+  return {
+    url,
+    kubeconfigPath,
+    caCert: pki.ca.cert,
+    async close() {
+      await api.close();
+      await etcd.close();
+      await embedded?.close();
+    },
+  };
+}
+
+/** CN is the user and O the groups (client certificate), or a static bearer token. */
+function authenticate(req: FastifyRequest, tokens?: StartOptions['tokens']) {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ')) return tokens?.get(auth.slice(7).trim());
+  const socket = req.raw.socket as TLSSocket;
+  if (!socket.authorized) return undefined;
+  const subject = socket.getPeerCertificate().subject;
+  const cn = subject?.CN;
+  if (!cn) return undefined;
+  const o = subject.O as string | string[] | undefined;
+  return { user: Array.isArray(cn) ? cn[0]! : cn, groups: o === undefined ? [] : Array.isArray(o) ? o : [o] };
+}
+
+interface Pki {
+  ca: CertificateAuthority;
+  server: { cert: string; key: string };
+  admin: { cert: string; key: string };
+}
+
+/** The cluster CA and the API server's and admin's certificates, made once and kept. */
+async function ensurePki(dir: string, extraSans: string[]): Promise<Pki> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = (n: string) => join(dir, n);
+  const read = (n: string) => readFileSync(file(n), 'utf8');
+  if (!existsSync(file('ca.crt'))) {
+    const ca = await createCa('minik8s-ca');
+    writeFileSync(file('ca.key'), ca.key, { mode: 0o600 });
+    writeFileSync(file('ca.crt'), ca.cert);
+  }
+  const ca = await loadCa(read('ca.crt'), read('ca.key'));
+  const issue = async (name: string, make: () => Promise<{ cert: string; key: string }>) => {
+    if (!existsSync(file(`${name}.crt`))) {
+      const p = await make();
+      writeFileSync(file(`${name}.key`), p.key, { mode: 0o600 });
+      writeFileSync(file(`${name}.crt`), p.cert);
+    }
+    return { cert: read(`${name}.crt`), key: read(`${name}.key`) };
+  };
+  const ips = ['127.0.0.1', '10.96.0.1', ...extraSans.filter((s) => /^[\d.]+$|:/.test(s))];
+  const dns = [
+    'localhost',
+    'kubernetes',
+    'kubernetes.default',
+    'kubernetes.default.svc',
+    'kubernetes.default.svc.cluster.local',
+    ...extraSans.filter((s) => !/^[\d.]+$|:/.test(s)),
+  ];
+  const server = await issue('apiserver', () => issueCertificate(ca, { cn: 'kube-apiserver', usage: ['server'], ips, dns }));
+  const admin = await issue('admin', () =>
+    issueCertificate(ca, { cn: 'kubernetes-admin', o: ['system:masters'], usage: ['client'] }),
+  );
+  return { ca, server, admin };
+}
+
+export function kubeconfig(server: string, caCert: string, user: { cert: string; key: string }, name = 'minik8s'): string {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  return toYaml({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name, cluster: { server, 'certificate-authority-data': b64(caCert) } }],
+    users: [{ name: `${name}-admin`, user: { 'client-certificate-data': b64(user.cert), 'client-key-data': b64(user.key) } }],
+    contexts: [{ name, context: { cluster: name, user: `${name}-admin`, namespace: 'default' } }],
+    'current-context': name,
+  });
+}

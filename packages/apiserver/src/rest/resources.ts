@@ -1,0 +1,388 @@
+/**
+ * The generic REST semantics every resource shares: create, get, list, update (spec and
+ * status apart), patch, delete with finalizers, and what metadata the server owns.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  apiErrors,
+  apiVersionOf,
+  isObject,
+  type KubeList,
+  type KubeObject,
+  type ObjectMeta,
+  type Registry,
+  type ResourceInfo,
+  rfc3339,
+  type StatusCause,
+} from '@minik8s/api';
+import { isDeepStrictEqual } from 'node:util';
+import { objectKey, type ObjectStore, resourcePrefix } from '../storage/object-store.ts';
+import type { WatchCache } from '../storage/watch-cache.ts';
+import { jsonPatchApply, mergePatch, PATCH_TYPES, type PatchMetaLookup, strategicMergePatch } from './patch.ts';
+import type { ResourcePath } from './paths.ts';
+
+export interface ObjectFilter {
+  (o: KubeObject): boolean;
+}
+
+export interface ResourceContext {
+  registry: Registry;
+  store: ObjectStore;
+  cache: WatchCache;
+  now(): Date;
+  /** Schema validation: causes for an object about to be written. */
+  validate?(r: ResourceInfo, obj: KubeObject): StatusCause[];
+  /** Metadata and spec checks beyond the schema (names, scope). */
+  validateMeta?(r: ResourceInfo, meta: ObjectMeta): StatusCause[];
+  patchMeta?(r: ResourceInfo): PatchMetaLookup;
+  /** Kinds whose creation must be serialized (admission allocates from shared state). */
+  serialize?(r: ResourceInfo): boolean;
+  /** Type-specific defaults and admission, applied on create and update. */
+  admit?(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined): Promise<void> | void;
+}
+
+export interface ListOptions {
+  filter: ObjectFilter;
+  limit?: number;
+  continueToken?: string;
+  resourceVersion?: string;
+}
+
+export interface DeleteOptions {
+  propagationPolicy?: string;
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+const MAX_RETRIES = 8;
+
+/** Namespaces every cluster needs; upstream refuses to delete them too. */
+export const PROTECTED_NAMESPACES = ['default', 'kube-system', 'kube-public'];
+
+/** Fields of metadata the server owns: what a client sends for them is ignored. */
+const SYSTEM_META = ['uid', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const;
+
+export class Resources {
+  constructor(private readonly ctx: ResourceContext) {}
+
+  private key(p: ResourcePath, name: string): string {
+    return objectKey(p.resource, p.namespace, name);
+  }
+
+  prefix(p: ResourcePath): string {
+    const base = resourcePrefix(p.resource);
+    return p.resource.namespaced && p.namespace ? `${base}${p.namespace}/` : base;
+  }
+
+  async get(p: ResourcePath): Promise<KubeObject> {
+    const obj = await this.ctx.store.get(this.key(p, p.name!));
+    if (!obj) throw apiErrors.notFound(p.resource, p.name!);
+    return obj;
+  }
+
+  async list(p: ResourcePath, o: ListOptions): Promise<KubeList> {
+    const r = p.resource;
+    const listOf = (items: KubeObject[], rv: number, cont?: string): KubeList => ({
+      kind: `${r.kind}List`,
+      apiVersion: apiVersionOf(r),
+      metadata: { resourceVersion: String(rv), ...(cont ? { continue: cont } : {}) },
+      items,
+    });
+    // resourceVersion=0 means "any": serve from the cache, whole (as upstream does).
+    if (o.resourceVersion === '0' && !o.continueToken) {
+      const { items, revision } = this.ctx.cache.list(this.prefix(p));
+      return listOf(items.filter(o.filter), revision);
+    }
+    let start: string | undefined;
+    let revision = 0;
+    if (o.continueToken) ({ start, revision } = decodeContinue(o.continueToken, this.prefix(p)));
+    else if (o.resourceVersion) revision = parseRv(o.resourceVersion);
+    const items: KubeObject[] = [];
+    const limit = o.limit && o.limit > 0 ? o.limit : undefined;
+    for (;;) {
+      let page: Awaited<ReturnType<ObjectStore['list']>>;
+      try {
+        page = await this.ctx.store.list(this.prefix(p), { start, revision, limit: limit ? limit - items.length : undefined });
+      } catch (e) {
+        if ((e as { isCompacted?: boolean }).isCompacted) {
+          throw apiErrors.expired(
+            'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+          );
+        }
+        if ((e as { isFutureRevision?: boolean }).isFutureRevision) {
+          throw apiErrors.timeout(`Too large resource version: ${revision}, current: ${await this.ctx.store.revision()}`);
+        }
+        throw e;
+      }
+      revision = page.revision;
+      items.push(...page.items.filter(o.filter));
+      if (!page.next) return listOf(items, revision);
+      start = page.next;
+      if (limit && items.length >= limit) return listOf(items, revision, encodeContinue(revision, start));
+    }
+  }
+
+  async create(p: ResourcePath, body: unknown): Promise<KubeObject> {
+    if (!this.ctx.serialize?.(p.resource)) return this.createNow(p, body);
+    return this.serially(p.resource.plural, () => this.createNow(p, body));
+  }
+
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  /** Runs writes whose admission reads other objects of the kind one at a time. */
+  private serially<T>(name: string, f: () => Promise<T>): Promise<T> {
+    const run = (this.locks.get(name) ?? Promise.resolve()).then(f, f);
+    this.locks.set(name, run.catch(() => {}));
+    return run;
+  }
+
+  private async createNow(p: ResourcePath, body: unknown): Promise<KubeObject> {
+    const r = p.resource;
+    const obj = this.checkBody(p, body);
+    const meta = obj.metadata;
+    if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
+    if (p.name && meta.name !== p.name) throw apiErrors.badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${p.name})`);
+    if (r.namespaced) meta.namespace = p.namespace;
+    else delete meta.namespace;
+    const now = rfc3339(this.ctx.now());
+    for (const f of SYSTEM_META) delete meta[f];
+    delete meta.resourceVersion;
+    meta.uid = randomUUID();
+    meta.creationTimestamp = now;
+    if (r.hasSpec) meta.generation = 1;
+    this.validate(r, obj);
+    if (r.namespaced) await this.checkNamespace(r, meta.name ?? '', p.namespace!);
+    await this.ctx.admit?.(r, obj, undefined);
+    this.validate(r, obj);
+    const res = await this.ctx.store.create(this.key(p, meta.name!), obj);
+    if (!res.ok) throw apiErrors.alreadyExists(r, meta.name!);
+    // Later requests (and admission reading the cache) see this object.
+    await this.ctx.cache.waitFor(Number(res.object.metadata.resourceVersion));
+    return res.object;
+  }
+
+  /** PUT: replaces spec and metadata (the main resource) or status (the status subresource). */
+  async update(p: ResourcePath, body: unknown): Promise<KubeObject> {
+    const obj = this.checkBody(p, body);
+    if (obj.metadata.name !== p.name) {
+      throw apiErrors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${p.name})`);
+    }
+    const wantRv = obj.metadata.resourceVersion;
+    return this.guaranteedUpdate(p, (cur) => {
+      if (wantRv && wantRv !== cur.metadata.resourceVersion) throw apiErrors.modified(p.resource, p.name!);
+      return obj;
+    });
+  }
+
+  async patch(p: ResourcePath, contentType: string, body: unknown): Promise<KubeObject> {
+    return this.guaranteedUpdate(p, (cur) => {
+      const base = structuredClone(cur);
+      let next: unknown;
+      if (contentType === PATCH_TYPES.merge) next = mergePatch(base, body);
+      else if (contentType === PATCH_TYPES.json) next = jsonPatchApply(base, body);
+      else if (contentType === PATCH_TYPES.strategic) next = strategicMergePatch(base, body, this.ctx.patchMeta?.(p.resource));
+      else throw apiErrors.unsupportedMediaType(contentType, Object.values(PATCH_TYPES));
+      const obj = this.checkBody(p, next);
+      const rv = obj.metadata.resourceVersion;
+      if (rv && rv !== cur.metadata.resourceVersion) throw apiErrors.modified(p.resource, p.name!);
+      return obj;
+    });
+  }
+
+  /**
+   * Read, change, compare-and-swap; on a lost race, read again and retry. `change` sees
+   * the current object and returns the desired one (spec side or status side).
+   */
+  async guaranteedUpdate(p: ResourcePath, change: (cur: KubeObject) => KubeObject): Promise<KubeObject> {
+    const r = p.resource;
+    const key = this.key(p, p.name!);
+    for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
+      const cur = await this.ctx.store.get(key);
+      if (!cur) throw apiErrors.notFound(r, p.name!);
+      const wanted = change(structuredClone(cur));
+      const next = p.subresource === 'status' ? this.statusUpdate(cur, wanted) : this.specUpdate(r, cur, wanted);
+      this.validate(r, next);
+      await this.ctx.admit?.(r, next, cur);
+      if (sameContent(cur, next)) return cur;
+      const res = await this.ctx.store.update(key, next, Number(cur.metadata.resourceVersion));
+      if (res.ok) return (await this.finishIfDeleted(p, res.object)) ?? res.object;
+      if (!res.current) throw apiErrors.notFound(r, p.name!);
+    }
+    throw apiErrors.modified(r, p.name!);
+  }
+
+  /** The main resource's view: spec and metadata from the client, status kept. */
+  private specUpdate(r: ResourceInfo, cur: KubeObject, wanted: KubeObject): KubeObject {
+    const next: KubeObject = { ...wanted, metadata: { ...wanted.metadata } };
+    for (const f of SYSTEM_META) {
+      if (cur.metadata[f] === undefined) delete next.metadata[f];
+      else (next.metadata as Record<string, unknown>)[f] = cur.metadata[f];
+    }
+    next.metadata.name = cur.metadata.name;
+    if (cur.metadata.namespace) next.metadata.namespace = cur.metadata.namespace;
+    next.metadata.resourceVersion = cur.metadata.resourceVersion;
+    if (r.subresources.some((s) => s.name === 'status')) {
+      if (cur.status === undefined) delete next.status;
+      else next.status = cur.status;
+    }
+    if (r.hasSpec && !isDeepStrictEqual(specOf(cur), specOf(next))) {
+      next.metadata.generation = (cur.metadata.generation ?? 0) + 1;
+    }
+    // Once deletion has started, finalizers may only be taken away.
+    if (cur.metadata.deletionTimestamp) {
+      const added = (next.metadata.finalizers ?? []).filter((f) => !(cur.metadata.finalizers ?? []).includes(f));
+      if (added.length) {
+        throw apiErrors.invalid(r, cur.metadata.name!, [
+          { reason: 'FieldValueForbidden', field: 'metadata.finalizers', message: 'Forbidden: no new finalizers can be added if the object is being deleted' },
+        ]);
+      }
+    }
+    return next;
+  }
+
+  /** The status subresource's view: only status changes. */
+  private statusUpdate(cur: KubeObject, wanted: KubeObject): KubeObject {
+    const next: KubeObject = { ...cur };
+    if (wanted.status === undefined) delete next.status;
+    else next.status = wanted.status;
+    return next;
+  }
+
+  /** An object being deleted whose last finalizer just went is removed for good. */
+  private async finishIfDeleted(p: ResourcePath, obj: KubeObject): Promise<KubeObject | undefined> {
+    if (!obj.metadata.deletionTimestamp || (obj.metadata.finalizers ?? []).length > 0) return undefined;
+    const res = await this.ctx.store.delete(this.key(p, obj.metadata.name!), Number(obj.metadata.resourceVersion));
+    return res.ok ? res.object : undefined;
+  }
+
+  async delete(p: ResourcePath, o: DeleteOptions): Promise<KubeObject> {
+    const r = p.resource;
+    const key = this.key(p, p.name!);
+    for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
+      const cur = await this.ctx.store.get(key);
+      if (!cur) throw apiErrors.notFound(r, p.name!);
+      const pre = o.preconditions;
+      if (pre?.uid && pre.uid !== cur.metadata.uid) {
+        throw apiErrors.conflict(r, p.name!, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) {
+        throw apiErrors.conflict(
+          r,
+          p.name!,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`,
+        );
+      }
+      if (r.group === '' && r.kind === 'Namespace') return this.deleteNamespace(p, cur);
+      const finalizers = [...(cur.metadata.finalizers ?? [])];
+      if (o.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
+      if (o.propagationPolicy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
+      if (finalizers.length > 0) {
+        // Graceful: mark it, and let whoever owns each finalizer finish the job.
+        if (cur.metadata.deletionTimestamp) return cur;
+        const next = structuredClone(cur);
+        next.metadata.finalizers = finalizers;
+        next.metadata.deletionTimestamp = rfc3339(this.ctx.now());
+        next.metadata.deletionGracePeriodSeconds = 0;
+        const res = await this.ctx.store.update(key, next, Number(cur.metadata.resourceVersion));
+        if (res.ok) return res.object;
+        continue;
+      }
+      const res = await this.ctx.store.delete(key, Number(cur.metadata.resourceVersion));
+      if (res.ok) return res.object;
+    }
+    throw apiErrors.modified(r, p.name!);
+  }
+
+  /**
+   * A namespace is not deleted at once: it turns Terminating, its contents are removed
+   * (by the namespace lifecycle), and then it goes.
+   */
+  private async deleteNamespace(p: ResourcePath, cur: KubeObject): Promise<KubeObject> {
+    if (PROTECTED_NAMESPACES.includes(p.name!)) {
+      throw apiErrors.forbidden(`namespaces "${p.name}" is forbidden: this namespace may not be deleted`);
+    }
+    if (cur.metadata.deletionTimestamp) return cur;
+    const next = structuredClone(cur) as KubeObject & { status?: Record<string, unknown> };
+    next.metadata.deletionTimestamp = rfc3339(this.ctx.now());
+    next.metadata.deletionGracePeriodSeconds = 0;
+    next.status = { ...next.status, phase: 'Terminating' };
+    const res = await this.ctx.store.update(this.key(p, p.name!), next, Number(cur.metadata.resourceVersion));
+    if (!res.ok) throw apiErrors.modified(p.resource, p.name!);
+    return res.object;
+  }
+
+  /** The body must be an object of this resource's kind, in this namespace. */
+  private checkBody(p: ResourcePath, body: unknown): KubeObject {
+    const r = p.resource;
+    if (!isObject(body)) throw apiErrors.badRequest(`the body of the request must be a JSON or YAML object of kind ${r.kind}`);
+    const obj = body as KubeObject;
+    const apiVersion = apiVersionOf(r);
+    if (obj.apiVersion === undefined) obj.apiVersion = apiVersion;
+    if (obj.kind === undefined) obj.kind = r.kind;
+    if (obj.apiVersion !== apiVersion) {
+      throw apiErrors.badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersion})`);
+    }
+    if (obj.kind !== r.kind) throw apiErrors.badRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${r.kind})`);
+    if (!isObject(obj.metadata)) obj.metadata = {};
+    if (r.namespaced && obj.metadata.namespace && obj.metadata.namespace !== p.namespace) {
+      throw apiErrors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    return obj;
+  }
+
+  private validate(r: ResourceInfo, obj: KubeObject): void {
+    const causes = [...(this.ctx.validateMeta?.(r, obj.metadata) ?? []), ...(this.ctx.validate?.(r, obj) ?? [])];
+    if (causes.length > 0) throw apiErrors.invalid(r, obj.metadata.name ?? obj.metadata.generateName ?? '', causes);
+  }
+
+  private async checkNamespace(r: ResourceInfo, name: string, namespace: string): Promise<void> {
+    const ns = this.ctx.cache.list(`/registry/namespaces/${namespace}`).items.find((n) => n.metadata.name === namespace) ??
+      (await this.ctx.store.get(`/registry/namespaces/${namespace}`));
+    if (!ns) throw apiErrors.notFound({ group: '', plural: 'namespaces' }, namespace);
+    if (ns.metadata.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating') {
+      throw apiErrors.namespaceTerminating(r, name, namespace);
+    }
+  }
+}
+
+function specOf(o: KubeObject): unknown {
+  const { metadata: _m, status: _s, ...rest } = o;
+  return rest;
+}
+
+function sameContent(a: KubeObject, b: KubeObject): boolean {
+  return isDeepStrictEqual({ ...a, metadata: { ...a.metadata, resourceVersion: '' } }, { ...b, metadata: { ...b.metadata, resourceVersion: '' } });
+}
+
+const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** Five characters as upstream's generateName uses (no vowels, no confusable digits). */
+function randomSuffix(): string {
+  let s = '';
+  for (let i = 0; i < 5; i++) s += ALPHANUMS[Math.floor(Math.random() * ALPHANUMS.length)];
+  return s;
+}
+
+function parseRv(rv: string): number {
+  const n = Number(rv);
+  if (!Number.isSafeInteger(n) || n < 0) throw apiErrors.badRequest(`invalid resource version: ${JSON.stringify(rv)}`);
+  return n;
+}
+
+/** Upstream's continue token: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"<key suffix>"}. */
+function encodeContinue(rv: number, startKey: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: startKey })).toString('base64url');
+}
+
+function decodeContinue(token: string, prefix: string): { start: string; revision: number } {
+  try {
+    const j = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (j.v !== 'meta.k8s.io/v1' || typeof j.rv !== 'number' || typeof j.start !== 'string' || !j.start.startsWith(prefix)) {
+      throw new Error('bad token');
+    }
+    return { start: j.start, revision: j.rv };
+  } catch {
+    throw apiErrors.badRequest('continue key is not valid: the continue token is malformed');
+  }
+}
+

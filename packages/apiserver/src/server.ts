@@ -1,0 +1,291 @@
+/**
+ * `buildServer(options)`: the Kubernetes REST API as a Fastify app, separate from
+ * listening, so tests can `inject()` requests without a port.
+ */
+import {
+  apiErrors,
+  apiVersionOf,
+  isStatusError,
+  type KubeObject,
+  Registry,
+  type ResourceInfo,
+  type StatusError,
+} from '@minik8s/api';
+import type { EtcdClient } from '@minik8s/client/etcd';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import {
+  AGGREGATED_CONTENT_TYPE,
+  aggregatedDiscovery,
+  legacyApiGroup,
+  legacyApiGroupList,
+  legacyApiVersions,
+  resourceList,
+  wantsAggregated,
+} from './discovery.ts';
+import { NamespaceLifecycle } from './namespace-lifecycle.ts';
+import { makeFilter } from './rest/filters.ts';
+import { PATCH_TYPES } from './rest/patch.ts';
+import { parseResourcePath, type ResourcePath } from './rest/paths.ts';
+import { type ResourceContext, Resources } from './rest/resources.ts';
+import { toTable } from './rest/table.ts';
+import { serveWatch } from './rest/watch.ts';
+import { ObjectStore } from './storage/object-store.ts';
+import { WatchCache } from './storage/watch-cache.ts';
+import { VERSION_INFO } from './version.ts';
+
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export interface ApiServerOptions {
+  etcd: EtcdClient;
+  logger: Logger;
+  registry?: Registry;
+  /** host:port clients use, for legacy discovery. */
+  serverAddress?: string;
+  /** Who sent the request; undefined = not authenticated (401). Absent: everyone is admin. */
+  authenticate?: (req: FastifyRequest) => { user: string; groups: string[] } | undefined;
+  /** Extra type-specific behaviour (defaults, validation, admission), given the watch cache. */
+  hooks?: (cache: WatchCache) => Partial<Pick<ResourceContext, 'validate' | 'validateMeta' | 'patchMeta' | 'admit' | 'serialize'>>;
+  now?: () => Date;
+  https?: import('node:https').ServerOptions;
+}
+
+export interface ApiServer {
+  app: FastifyInstance;
+  registry: Registry;
+  cache: WatchCache;
+  resources: Resources;
+  close(): Promise<void>;
+}
+
+const JSON_TYPES = ['application/json', PATCH_TYPES.merge, PATCH_TYPES.json, PATCH_TYPES.strategic];
+
+export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
+  const registry = o.registry ?? new Registry();
+  const logger = o.logger.child({ component: 'apiserver' });
+  const store = new ObjectStore(o.etcd);
+  const cache = await WatchCache.start(o.etcd, { logger });
+  const now = o.now ?? (() => new Date());
+  const resources = new Resources({ registry, store, cache, now, ...o.hooks?.(cache) });
+  const namespaces = new NamespaceLifecycle(registry, resources, store, cache, logger);
+  namespaces.start();
+
+  // Typed as a plain HTTP/1.1 Fastify app: TLS changes the socket, not the API.
+  const app = Fastify({
+    loggerInstance: logger,
+    // One log line per request would drown everything else: requests are not logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: MAX_BODY_BYTES,
+    // Kubernetes paths and query strings are passed through as they are.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    ...(o.https ? { https: o.https } : {}),
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+
+  // ---------------------------------------------------------------- bodies
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, body === '' ? undefined : JSON.parse(body as string));
+    } catch (e) {
+      done(jsonError(body as string, e as Error), undefined);
+    }
+  });
+  app.addContentTypeParser([PATCH_TYPES.apply, 'application/yaml'], { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseYaml(body as string));
+    } catch (e) {
+      done(yamlError(e as Error), undefined);
+    }
+  });
+  app.addContentTypeParser('*', (req, _payload, done) => {
+    done(apiErrors.unsupportedMediaType(req.headers['content-type'] ?? '', [...JSON_TYPES, PATCH_TYPES.apply]), undefined);
+  });
+
+  // ---------------------------------------------------------------- errors
+  app.setErrorHandler((err, _req, reply) => sendError(reply, toStatusError(err, logger)));
+  app.setNotFoundHandler((_req, reply) => sendError(reply, apiErrors.noResource()));
+
+  // ---------------------------------------------------------------- authentication
+  if (o.authenticate) {
+    const authenticate = o.authenticate;
+    app.addHook('onRequest', async (req) => {
+      if (req.url === '/healthz' || req.url === '/livez' || req.url === '/readyz') return;
+      const who = authenticate(req);
+      if (!who) throw apiErrors.unauthorized();
+      (req as FastifyRequest & { user?: unknown }).user = who;
+    });
+  }
+
+  // ---------------------------------------------------------------- health, version, discovery
+  for (const path of ['/healthz', '/livez', '/readyz']) app.get(path, async (_req, reply) => reply.type('text/plain').send('ok'));
+  app.get('/version', async () => VERSION_INFO);
+  app.get('/api', async (req, reply) => {
+    if (wantsAggregated(req.headers.accept)) return reply.type(AGGREGATED_CONTENT_TYPE).send(aggregatedDiscovery(registry, true));
+    return legacyApiVersions(o.serverAddress ?? req.headers.host ?? '127.0.0.1:6443');
+  });
+  app.get('/apis', async (req, reply) => {
+    if (wantsAggregated(req.headers.accept)) return reply.type(AGGREGATED_CONTENT_TYPE).send(aggregatedDiscovery(registry, false));
+    return legacyApiGroupList(registry);
+  });
+  app.get('/api/v1', async () => resourceList(registry, '', 'v1'));
+  app.get<{ Params: { group: string } }>('/apis/:group', async (req) => legacyApiGroup(registry, req.params.group) ?? notFound());
+  app.get<{ Params: { group: string; version: string } }>('/apis/:group/:version', async (req) =>
+    resourceList(registry, req.params.group, req.params.version) ?? notFound(),
+  );
+
+  // ---------------------------------------------------------------- resources
+  const handle = async (req: FastifyRequest, reply: FastifyReply) => {
+    const url = new URL(req.url, 'http://x');
+    const p = parseResourcePath(registry, url.pathname);
+    if (!p) throw apiErrors.noResource();
+    const q = url.searchParams;
+    const r = p.resource;
+    if (p.subresource && !r.subresources.some((s) => s.name === p.subresource)) throw apiErrors.noResource();
+    if (p.subresource && !['status'].includes(p.subresource)) throw apiErrors.methodNotAllowed();
+    if (r.namespaced && p.namespace === undefined && p.name !== undefined) throw apiErrors.noResource();
+    const asTable = /as=Table/.test(req.headers.accept ?? '');
+    switch (req.method) {
+      case 'GET': {
+        if (p.name) {
+          if (p.watchPath || q.get('watch') === 'true' || q.get('watch') === '1') {
+            return watch(req, reply, { ...p, name: undefined }, q, asTable, `metadata.name=${p.name}`);
+          }
+          const obj = await resources.get(p);
+          return asTable ? toTable(r, [obj], { resourceVersion: obj.metadata.resourceVersion }, tableOpts(q)) : obj;
+        }
+        if (p.watchPath || q.get('watch') === 'true' || q.get('watch') === '1') return watch(req, reply, p, q, asTable);
+        const list = await resources.list(p, {
+          filter: makeFilter(r, p, q.get('labelSelector'), q.get('fieldSelector')),
+          limit: q.get('limit') ? Number(q.get('limit')) : undefined,
+          continueToken: q.get('continue') ?? undefined,
+          resourceVersion: q.get('resourceVersion') ?? undefined,
+        });
+        return asTable ? toTable(r, list.items, list.metadata as Record<string, unknown>, tableOpts(q)) : list;
+      }
+      case 'POST':
+        if (p.name && !p.subresource) throw apiErrors.methodNotAllowed();
+        return reply.code(201).send(await resources.create(p, req.body));
+      case 'PUT':
+        if (!p.name) throw apiErrors.methodNotAllowed();
+        return resources.update(p, req.body);
+      case 'PATCH': {
+        if (!p.name) throw apiErrors.methodNotAllowed();
+        const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+        if (ct === PATCH_TYPES.apply) return serverSideApply(p, req.body, q, reply);
+        return resources.patch(p, ct, req.body);
+      }
+      case 'DELETE': {
+        if (!p.name) throw apiErrors.methodNotAllowed();
+        const body = (req.body ?? {}) as Record<string, unknown>;
+        return resources.delete(p, {
+          propagationPolicy: (q.get('propagationPolicy') ?? body.propagationPolicy) as string | undefined,
+          preconditions: body.preconditions as { uid?: string; resourceVersion?: string } | undefined,
+        });
+      }
+      default:
+        throw apiErrors.methodNotAllowed();
+    }
+  };
+
+  /** Server-side apply, in its simplest form for now: create if missing, else merge. */
+  const serverSideApply = async (p: ResourcePath, body: unknown, q: URLSearchParams, reply: FastifyReply) => {
+    if (!q.get('fieldManager')) throw apiErrors.badRequest('PATCH requests with apply content type must set fieldManager');
+    try {
+      await resources.get(p);
+    } catch (e) {
+      if (isStatusError(e) && e.code === 404) return reply.code(201).send(await resources.create(p, body));
+      throw e;
+    }
+    return resources.patch(p, PATCH_TYPES.strategic, body);
+  };
+
+  const watch = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    p: ResourcePath,
+    q: URLSearchParams,
+    asTable: boolean,
+    extraField?: string,
+  ) => {
+    const r = p.resource;
+    const field = [q.get('fieldSelector'), extraField].filter(Boolean).join(',');
+    const filter = makeFilter(r, p, q.get('labelSelector'), field || null);
+    const rv = q.get('resourceVersion') ?? undefined;
+    if (rv && rv !== '0' && Number(rv) > cache.revision && !(await cache.waitFor(Number(rv)))) {
+      throw apiErrors.timeout(`Too large resource version: ${rv}, current: ${cache.revision}`);
+    }
+    reply.hijack();
+    serveWatch(cache, reply.raw, {
+      prefix: resources.prefix(p),
+      filter,
+      resourceVersion: rv,
+      timeoutSeconds: q.get('timeoutSeconds') ? Number(q.get('timeoutSeconds')) : undefined,
+      allowBookmarks: q.get('allowWatchBookmarks') === 'true',
+      encode: (obj: KubeObject, first: boolean) =>
+        asTable ? toTable(r, [obj], { resourceVersion: obj.metadata.resourceVersion }, { ...tableOpts(q), noHeaders: !first }) : obj,
+      bookmark: (resourceVersion) => ({ kind: r.kind, apiVersion: apiVersionOf(r), metadata: { resourceVersion } }),
+    });
+    void req;
+  };
+
+  for (const prefix of ['/api/*', '/apis/*']) {
+    app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: prefix, handler: handle });
+  }
+
+  return {
+    app,
+    registry,
+    cache,
+    resources,
+    async close() {
+      namespaces.stop();
+      cache.stop();
+      await app.close();
+    },
+  };
+}
+
+function tableOpts(q: URLSearchParams) {
+  return { includeObject: q.get('includeObject') ?? undefined };
+}
+
+function notFound(): never {
+  throw apiErrors.noResource();
+}
+
+function sendError(reply: FastifyReply, e: StatusError) {
+  return reply.code(e.code).type('application/json').send(e.toStatus());
+}
+
+function toStatusError(err: unknown, logger: Logger): StatusError {
+  if (isStatusError(err)) return err;
+  const e = err as { code?: string; statusCode?: number; message?: string };
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return apiErrors.tooLarge(MAX_BODY_BYTES);
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return apiErrors.unsupportedMediaType('', []);
+  if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return apiErrors.badRequest('the request body is empty');
+  if (e.statusCode && e.statusCode < 500) return apiErrors.badRequest(e.message ?? 'bad request');
+  logger.error({ err }, 'request failed');
+  return apiErrors.internal(err);
+}
+
+/** JSON syntax errors name the line and column, as the issue asks. */
+function jsonError(text: string, e: Error): StatusError {
+  const m = /position (\d+)/.exec(e.message);
+  if (!m) return apiErrors.badRequest(`error decoding JSON: ${e.message}`);
+  const pos = Number(m[1]);
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const col = pos - before.lastIndexOf('\n');
+  return apiErrors.badRequest(`error decoding JSON: ${e.message.replace(/ in JSON at position \d+.*$/, '')} at line ${line}, column ${col}`);
+}
+
+function yamlError(e: Error): StatusError {
+  if (e instanceof YAMLParseError && e.linePos) {
+    const [start] = e.linePos;
+    return apiErrors.badRequest(`error decoding YAML: line ${start.line}, column ${start.col}: ${e.message.split('\n')[0]}`);
+  }
+  return apiErrors.badRequest(`error decoding YAML: ${e.message}`);
+}
+
+export type { ResourceInfo };

@@ -1,0 +1,48 @@
+/**
+ * A real API server on loopback for tests (embedded etcdlite, TLS, admin kubeconfig),
+ * and a way to run the stock kubectl against it with its own cache directory.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type RunningApiServer, startApiServer } from '../main.ts';
+
+export interface TestApiServer extends RunningApiServer {
+  dir: string;
+  kubectl(args: string[], opts?: { input?: string; timeoutMs?: number }): Promise<{ code: number; stdout: string; stderr: string }>;
+}
+
+export async function startTestApiServer(): Promise<TestApiServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'apiserver-test-'));
+  try {
+    const running = await startApiServer({ dataDir: join(dir, 'data'), securePort: 0 });
+    return {
+      ...running,
+      dir,
+      kubectl: (args, opts = {}) =>
+        new Promise((resolve) => {
+          const child = execFile(
+            'kubectl',
+            args,
+            {
+              env: { ...process.env, KUBECONFIG: running.kubeconfigPath, HOME: dir },
+              timeout: opts.timeoutMs ?? 20_000,
+            },
+            (err, stdout, stderr) => {
+              const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+              resolve({ code, stdout, stderr });
+            },
+          );
+          if (opts.input !== undefined) child.stdin!.end(opts.input);
+        }),
+      async close() {
+        await running.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
