@@ -47,7 +47,8 @@ export class ServiceAllocator {
 
   /** Defaults and allocations for a Service being created or updated. */
   admit(svc: KubeObject, old: KubeObject | undefined): void {
-    const spec: Any = ((svc as Any).spec ??= {});
+    if (!(svc as Any).spec) (svc as Any).spec = {};
+    const spec: Any = (svc as Any).spec;
     const oldSpec: Any = (old as Any)?.spec;
     spec.type ??= 'ClusterIP';
     spec.sessionAffinity ??= 'None';

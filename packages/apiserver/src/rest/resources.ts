@@ -21,9 +21,7 @@ import type { WatchCache } from '../storage/watch-cache.ts';
 import { jsonPatchApply, mergePatch, PATCH_TYPES, type PatchMetaLookup, strategicMergePatch } from './patch.ts';
 import type { ResourcePath } from './paths.ts';
 
-export interface ObjectFilter {
-  (o: KubeObject): boolean;
-}
+export type ObjectFilter = (o: KubeObject) => boolean;
 
 export interface ResourceContext {
   registry: Registry;

@@ -115,7 +115,10 @@ export class WatchCache {
     const prev = this.objects.get(key) ?? (prevKv ? decode(prevKv as never) : undefined);
     let event: CacheEvent;
     if (type === 'DELETE') {
-      if (!prev) return this.advance(kv.modRevision);
+      if (!prev) {
+        this.advance(kv.modRevision);
+        return;
+      }
       this.objects.delete(key);
       const object = { ...prev, metadata: { ...prev.metadata, resourceVersion: String(kv.modRevision) } };
       event = { type: 'DELETED', key, object, prev, revision: kv.modRevision };
