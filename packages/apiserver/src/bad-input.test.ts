@@ -57,7 +57,7 @@ describe('bad input', () => {
     const wrong = await call('POST', '/api/v1/namespaces/default/configmaps', '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"x"}}');
     expect(wrong.status).toBe(400);
     expect(wrong.json.message).toBe('the kind in the data (Secret) does not match the expected kind (ConfigMap)');
-    const badName = await s.kubectl(['create', '--validate=false', '-f', '-'], {
+    const badName = await s.kubectl(['create', '-f', '-'], {
       input: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"Bad_Name","labels":{"ok":"-no-"}}}',
     });
     expect(badName.code).toBe(1);
@@ -67,7 +67,7 @@ describe('bad input', () => {
   });
 
   it('tells kubectl about kinds the server does not have', async () => {
-    const r = await s.kubectl(['apply', '--validate=false', '-f', '-'], { input: 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n' });
+    const r = await s.kubectl(['apply', '-f', '-'], { input: 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('no matches for kind "Widget" in version "example.com/v1"');
   });

@@ -4,7 +4,9 @@
  * here too.)
  */
 import { isObject, type KubeObject, type ResourceInfo, type StatusCause } from '@minik8s/api';
+import { type OpenApi, strictDecodingMessage } from '@minik8s/api/openapi';
 import { type NameRule, validateObjectMeta } from '@minik8s/api/validation';
+import { knownPatchMeta } from './rest/patch.ts';
 import type { ResourceContext } from './rest/resources.ts';
 import { ServiceAllocator } from './service-ips.ts';
 import type { WatchCache } from './storage/watch-cache.ts';
@@ -19,9 +21,18 @@ function nameRule(r: ResourceInfo): NameRule {
   return 'subdomain';
 }
 
-export function kindHooks(cache: WatchCache): Partial<ResourceContext> {
+export function kindHooks({ cache, openapi }: { cache: WatchCache; openapi: OpenApi }): Partial<ResourceContext> {
   const services = new ServiceAllocator(cache);
   return {
+    validate: (r, obj, fieldValidation) => {
+      const res = openapi.validate(r, obj, { unknownFields: fieldValidation, dropUnknown: fieldValidation !== 'Strict' });
+      return {
+        causes: res.causes.filter((c) => !res.strictError || c.reason !== 'FieldValueInvalid' || !c.message.startsWith('unknown field')),
+        warnings: res.warnings,
+        strictError: res.strictError ? strictDecodingMessage(r, res.strictError) : undefined,
+      };
+    },
+    patchMeta: (r) => (path) => openapi.patchMeta(r, path) ?? knownPatchMeta(path),
     serialize: (r) => r.group === '' && r.kind === 'Service',
     validateMeta: (r, meta) =>
       validateObjectMeta(meta, { namespaced: r.namespaced, nameRule: nameRule(r) }) as StatusCause[],

@@ -60,12 +60,12 @@ describe('kubectl against the API server', () => {
   });
 
   it('applies, updates and deletes manifests, printing what kubectl prints', async () => {
-    const created = await s.kubectl(['apply', '--validate=false', '-f', '-'], { input: DEPLOYMENT });
+    const created = await s.kubectl(['apply', '-f', '-'], { input: DEPLOYMENT });
     expect(created.stderr).toBe('');
     expect(created.stdout).toBe('deployment.apps/web created\nconfigmap/settings created\n');
-    const again = await s.kubectl(['apply', '--validate=false', '-f', '-'], { input: DEPLOYMENT });
+    const again = await s.kubectl(['apply', '-f', '-'], { input: DEPLOYMENT });
     expect(again.stdout).toBe('deployment.apps/web unchanged\nconfigmap/settings unchanged\n');
-    const scaled = await s.kubectl(['apply', '--validate=false', '-f', '-'], { input: DEPLOYMENT.replace('replicas: 2', 'replicas: 3') });
+    const scaled = await s.kubectl(['apply', '-f', '-'], { input: DEPLOYMENT.replace('replicas: 2', 'replicas: 3') });
     expect(scaled.stdout).toBe('deployment.apps/web configured\nconfigmap/settings unchanged\n');
     const d = JSON.parse((await s.kubectl(['get', 'deploy', 'web', '-o', 'json'])).stdout);
     expect(d.spec.replicas).toBe(3);
@@ -94,11 +94,39 @@ describe('kubectl against the API server', () => {
     expect(gone.stderr).toBe('Error from server (NotFound): deployments.apps "web" not found\n');
   });
 
+  it('serves OpenAPI: kubectl explain works and apply validates on the server', async () => {
+    const explain = await s.kubectl(['explain', 'deployment.spec.replicas']);
+    expect(explain.code).toBe(0);
+    expect(explain.stdout).toMatch(/FIELD: replicas <integer>/);
+    expect(explain.stdout).toMatch(/Number of desired pods/);
+    const bogus = DEPLOYMENT.replace('replicas: 2', 'replicas: 2\n  bogus: 1').replace('name: web', 'name: strict');
+    const strict = await s.kubectl(['apply', '-f', '-'], { input: bogus });
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain('Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.bogus"');
+    expect((await s.kubectl(['get', 'deploy', 'strict'])).code).toBe(1);
+    const warned = await s.kubectl(['apply', '--validate=warn', '-f', '-'], { input: bogus });
+    expect(warned.stderr).toContain('Warning: unknown field "spec.bogus"');
+    const stored = JSON.parse((await s.kubectl(['get', 'deploy', 'strict', '-o', 'json'])).stdout);
+    expect(stored.spec.bogus).toBeUndefined();
+    const wrongType = await s.kubectl(['apply', '-f', '-'], { input: bogus.replace('  bogus: 1\n', '').replace('replicas: 2', 'replicas: "two"') });
+    expect(wrongType.stderr).toContain('spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer');
+    await s.kubectl(['delete', 'deploy', 'strict']);
+  });
+
+  it('applies on the server side', async () => {
+    const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa}\ndata: {a: "1"}\n';
+    const first = await s.kubectl(['apply', '--server-side', '-f', '-'], { input: cm });
+    expect(first.stdout).toBe('configmap/ssa serverside-applied\n');
+    const second = await s.kubectl(['apply', '--server-side', '-f', '-'], { input: cm.replace('a: "1"', 'a: "2"') });
+    expect(second.code).toBe(0);
+    expect(JSON.parse((await s.kubectl(['get', 'cm', 'ssa', '-o', 'json'])).stdout).data).toEqual({ a: '2' });
+  });
+
   it('streams changes to kubectl get -w', async () => {
     const watching = s.kubectl(['get', 'configmaps', '-w', '--output-watch-events'], { timeoutMs: 4000 });
     await new Promise((r) => setTimeout(r, 800));
     const cm = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"watched"},"data":{"a":"1"}}';
-    await s.kubectl(['create', '--validate=false', '-f', '-'], { input: cm });
+    await s.kubectl(['create', '-f', '-'], { input: cm });
     await s.kubectl(['delete', 'cm', 'watched']);
     const out = (await watching).stdout;
     expect(out).toMatch(/^ADDED\s+watched\s+1\s+/m);
@@ -114,7 +142,7 @@ apiVersion: v1
 kind: ConfigMap
 metadata: {name: inside, namespace: scratch}
 `;
-    expect((await s.kubectl(['apply', '--validate=false', '-f', '-'], { input: manifest })).code).toBe(0);
+    expect((await s.kubectl(['apply', '-f', '-'], { input: manifest })).code).toBe(0);
     const del = await s.kubectl(['delete', 'ns', 'scratch', '--timeout=15s']);
     expect(del.stdout).toBe('namespace "scratch" deleted\n');
     expect((await s.kubectl(['get', 'ns', 'scratch'])).stderr).toBe('Error from server (NotFound): namespaces "scratch" not found\n');
@@ -128,7 +156,7 @@ metadata: {name: inside, namespace: scratch}
     const cms = ['a', 'b', 'c']
       .map((n, i) => `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"sel-${n}","labels":{"tier":"${i < 2 ? 'web' : 'db'}","n":"${i}"}}}`)
       .join('\n');
-    expect((await s.kubectl(['create', '--validate=false', '-f', '-'], { input: cms })).code).toBe(0);
+    expect((await s.kubectl(['create', '-f', '-'], { input: cms })).code).toBe(0);
     const names = async (...args: string[]) => (await s.kubectl(['get', 'cm', '-o', 'name', ...args])).stdout.split('\n').filter(Boolean);
     expect(await names('-l', 'tier=web')).toEqual(['configmap/sel-a', 'configmap/sel-b']);
     expect(await names('-l', 'tier in (db),n!=1')).toEqual(['configmap/sel-c']);
@@ -147,7 +175,7 @@ metadata: {name: inside, namespace: scratch}
   });
 
   it('refuses objects in a namespace that does not exist', async () => {
-    const r = await s.kubectl(['create', '--validate=false', '-n', 'nowhere', '-f', '-'], {
+    const r = await s.kubectl(['create', '-n', 'nowhere', '-f', '-'], {
       input: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}',
     });
     expect(r.code).toBe(1);

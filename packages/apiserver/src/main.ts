@@ -72,6 +72,8 @@ export async function startApiServer(o: StartOptions): Promise<RunningApiServer>
   }
   const port = (api.app.server.address() as AddressInfo).port;
   await ensureDefaults(api.registry, api.resources, port);
+  // Compile the schemas now, so the first write of each kind does not pay for it.
+  api.openapi.compile(...api.registry.resources);
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const kubeconfigPath = o.kubeconfigPath ?? join(o.dataDir, 'admin.kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfig(url, pki.ca.cert, pki.admin), { mode: 0o600 });

@@ -11,6 +11,7 @@ import {
   type ResourceInfo,
   type StatusError,
 } from '@minik8s/api';
+import { OpenApi } from '@minik8s/api/openapi';
 import type { EtcdClient } from '@minik8s/client/etcd';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
@@ -28,7 +29,7 @@ import { NamespaceLifecycle } from './namespace-lifecycle.ts';
 import { makeFilter } from './rest/filters.ts';
 import { PATCH_TYPES } from './rest/patch.ts';
 import { parseResourcePath, type ResourcePath } from './rest/paths.ts';
-import { type ResourceContext, Resources } from './rest/resources.ts';
+import { type FieldValidation, type ResourceContext, Resources, type WriteOptions } from './rest/resources.ts';
 import { toTable } from './rest/table.ts';
 import { serveWatch } from './rest/watch.ts';
 import { ObjectStore } from './storage/object-store.ts';
@@ -45,8 +46,8 @@ export interface ApiServerOptions {
   serverAddress?: string;
   /** Who sent the request; undefined = not authenticated (401). Absent: everyone is admin. */
   authenticate?: (req: FastifyRequest) => { user: string; groups: string[] } | undefined;
-  /** Extra type-specific behaviour (defaults, validation, admission), given the watch cache. */
-  hooks?: (cache: WatchCache) => Partial<Pick<ResourceContext, 'validate' | 'validateMeta' | 'patchMeta' | 'admit' | 'serialize'>>;
+  /** Extra type-specific behaviour (defaults, validation, admission), given the watch cache and OpenAPI. */
+  hooks?: (deps: { cache: WatchCache; openapi: OpenApi }) => Partial<Pick<ResourceContext, 'validate' | 'validateMeta' | 'patchMeta' | 'admit' | 'serialize'>>;
   now?: () => Date;
   https?: import('node:https').ServerOptions;
 }
@@ -54,6 +55,7 @@ export interface ApiServerOptions {
 export interface ApiServer {
   app: FastifyInstance;
   registry: Registry;
+  openapi: OpenApi;
   cache: WatchCache;
   resources: Resources;
   close(): Promise<void>;
@@ -67,7 +69,8 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
   const store = new ObjectStore(o.etcd);
   const cache = await WatchCache.start(o.etcd, { logger });
   const now = o.now ?? (() => new Date());
-  const resources = new Resources({ registry, store, cache, now, ...o.hooks?.(cache) });
+  const openapi = new OpenApi(registry.resources);
+  const resources = new Resources({ registry, store, cache, now, ...o.hooks?.({ cache, openapi }) });
   const namespaces = new NamespaceLifecycle(registry, resources, store, cache, logger);
   namespaces.start();
 
@@ -134,6 +137,27 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
     resourceList(registry, req.params.group, req.params.version) ?? notFound(),
   );
 
+  // ---------------------------------------------------------------- OpenAPI
+  app.get('/openapi/v3', async () => openapi.v3Index());
+  app.get('/openapi/v3/*', async (req, reply) => {
+    const url = new URL(req.url, 'http://x');
+    const path = url.pathname.slice('/openapi/v3/'.length);
+    const doc = openapi.v3Document(path);
+    if (!doc) throw apiErrors.noResource();
+    const etag = `"${doc.hash}"`;
+    const wanted = url.searchParams.get('hash');
+    if (wanted && wanted !== doc.hash) return reply.redirect(`/openapi/v3/${path}?hash=${doc.hash}`, 301);
+    reply.header('etag', etag).header('cache-control', wanted ? 'public, immutable' : 'no-cache, private');
+    if (req.headers['if-none-match'] === etag) return reply.code(304).send();
+    return reply.type('application/json').send(doc.body);
+  });
+  // kubectl falls back to protobuf OpenAPI v2 only for group/versions v3 lacks; an empty
+  // document there means "nothing to check client-side".
+  app.get('/openapi/v2', async (req, reply) => {
+    if (!/protobuf/.test(req.headers.accept ?? '')) throw apiErrors.noResource();
+    return reply.type('application/com.github.proto-openapi.spec.v2@v1.0+protobuf').send(Buffer.alloc(0));
+  });
+
   // ---------------------------------------------------------------- resources
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const url = new URL(req.url, 'http://x');
@@ -145,6 +169,11 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
     if (p.subresource && !['status'].includes(p.subresource)) throw apiErrors.methodNotAllowed();
     if (r.namespaced && p.namespace === undefined && p.name !== undefined) throw apiErrors.noResource();
     const asTable = /as=Table/.test(req.headers.accept ?? '');
+    const w: WriteOptions = { fieldValidation: fieldValidation(q.get('fieldValidation')), warnings: [] };
+    const warn = <T>(v: T): T => {
+      if (w.warnings!.length) reply.header('warning', w.warnings!.map((m) => `299 - ${JSON.stringify(m)}`).join(', '));
+      return v;
+    };
     switch (req.method) {
       case 'GET': {
         if (p.name) {
@@ -165,15 +194,15 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
       }
       case 'POST':
         if (p.name && !p.subresource) throw apiErrors.methodNotAllowed();
-        return reply.code(201).send(await resources.create(p, req.body));
+        return reply.code(201).send(warn(await resources.create(p, req.body, w)));
       case 'PUT':
         if (!p.name) throw apiErrors.methodNotAllowed();
-        return resources.update(p, req.body);
+        return warn(await resources.update(p, req.body, w));
       case 'PATCH': {
         if (!p.name) throw apiErrors.methodNotAllowed();
         const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
-        if (ct === PATCH_TYPES.apply) return serverSideApply(p, req.body, q, reply);
-        return resources.patch(p, ct, req.body);
+        if (ct === PATCH_TYPES.apply) return serverSideApply(p, req.body, q, reply, w);
+        return warn(await resources.patch(p, ct, req.body, w));
       }
       case 'DELETE': {
         if (!p.name) throw apiErrors.methodNotAllowed();
@@ -189,15 +218,15 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
   };
 
   /** Server-side apply, in its simplest form for now: create if missing, else merge. */
-  const serverSideApply = async (p: ResourcePath, body: unknown, q: URLSearchParams, reply: FastifyReply) => {
+  const serverSideApply = async (p: ResourcePath, body: unknown, q: URLSearchParams, reply: FastifyReply, w: WriteOptions) => {
     if (!q.get('fieldManager')) throw apiErrors.badRequest('PATCH requests with apply content type must set fieldManager');
     try {
       await resources.get(p);
     } catch (e) {
-      if (isStatusError(e) && e.code === 404) return reply.code(201).send(await resources.create(p, body));
+      if (isStatusError(e) && e.code === 404) return reply.code(201).send(await resources.create(p, body, w));
       throw e;
     }
-    return resources.patch(p, PATCH_TYPES.strategic, body);
+    return resources.patch(p, PATCH_TYPES.strategic, body, w);
   };
 
   const watch = async (
@@ -236,6 +265,7 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
   return {
     app,
     registry,
+    openapi,
     cache,
     resources,
     async close() {
@@ -244,6 +274,13 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
       await app.close();
     },
   };
+}
+
+/** `?fieldValidation=`: Strict, Warn (the default) or Ignore. */
+function fieldValidation(v: string | null): FieldValidation {
+  if (v === null || v === '') return 'Warn';
+  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
+  throw apiErrors.badRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict", got "${v}"`);
 }
 
 function tableOpts(q: URLSearchParams) {

@@ -28,8 +28,16 @@ export interface ResourceContext {
   store: ObjectStore;
   cache: WatchCache;
   now(): Date;
-  /** Schema validation: causes for an object about to be written. */
-  validate?(r: ResourceInfo, obj: KubeObject): StatusCause[];
+  /**
+   * Schema validation of an object about to be written, by the request's fieldValidation
+   * (Strict, Warn, Ignore): causes make a 422, strictError (the whole message) a 400, warnings go back as
+   * Warning headers. Unknown fields are dropped unless Strict refused them.
+   */
+  validate?(r: ResourceInfo, obj: KubeObject, fieldValidation: FieldValidation): {
+    causes: StatusCause[];
+    warnings: string[];
+    strictError?: string;
+  };
   /** Metadata and spec checks beyond the schema (names, scope). */
   validateMeta?(r: ResourceInfo, meta: ObjectMeta): StatusCause[];
   patchMeta?(r: ResourceInfo): PatchMetaLookup;
@@ -37,6 +45,14 @@ export interface ResourceContext {
   serialize?(r: ResourceInfo): boolean;
   /** Type-specific defaults and admission, applied on create and update. */
   admit?(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined): Promise<void> | void;
+}
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+/** Per-request write options: how to treat unknown fields, and where warnings go. */
+export interface WriteOptions {
+  fieldValidation?: FieldValidation;
+  warnings?: string[];
 }
 
 export interface ListOptions {
@@ -120,9 +136,9 @@ export class Resources {
     }
   }
 
-  async create(p: ResourcePath, body: unknown): Promise<KubeObject> {
-    if (!this.ctx.serialize?.(p.resource)) return this.createNow(p, body);
-    return this.serially(p.resource.plural, () => this.createNow(p, body));
+  async create(p: ResourcePath, body: unknown, w: WriteOptions = {}): Promise<KubeObject> {
+    if (!this.ctx.serialize?.(p.resource)) return this.createNow(p, body, w);
+    return this.serially(p.resource.plural, () => this.createNow(p, body, w));
   }
 
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -134,7 +150,7 @@ export class Resources {
     return run;
   }
 
-  private async createNow(p: ResourcePath, body: unknown): Promise<KubeObject> {
+  private async createNow(p: ResourcePath, body: unknown, w: WriteOptions): Promise<KubeObject> {
     const r = p.resource;
     const obj = this.checkBody(p, body);
     const meta = obj.metadata;
@@ -148,10 +164,10 @@ export class Resources {
     meta.uid = randomUUID();
     meta.creationTimestamp = now;
     if (r.hasSpec) meta.generation = 1;
-    this.validate(r, obj);
+    this.validate(r, obj, w);
     if (r.namespaced) await this.checkNamespace(r, meta.name ?? '', p.namespace!);
     await this.ctx.admit?.(r, obj, undefined);
-    this.validate(r, obj);
+    this.validateMeta(r, obj);
     const res = await this.ctx.store.create(this.key(p, meta.name!), obj);
     if (!res.ok) throw apiErrors.alreadyExists(r, meta.name!);
     // Later requests (and admission reading the cache) see this object.
@@ -160,19 +176,23 @@ export class Resources {
   }
 
   /** PUT: replaces spec and metadata (the main resource) or status (the status subresource). */
-  async update(p: ResourcePath, body: unknown): Promise<KubeObject> {
+  async update(p: ResourcePath, body: unknown, w: WriteOptions = {}): Promise<KubeObject> {
     const obj = this.checkBody(p, body);
     if (obj.metadata.name !== p.name) {
       throw apiErrors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${p.name})`);
     }
     const wantRv = obj.metadata.resourceVersion;
-    return this.guaranteedUpdate(p, (cur) => {
-      if (wantRv && wantRv !== cur.metadata.resourceVersion) throw apiErrors.modified(p.resource, p.name!);
-      return obj;
-    });
+    return this.guaranteedUpdate(
+      p,
+      (cur) => {
+        if (wantRv && wantRv !== cur.metadata.resourceVersion) throw apiErrors.modified(p.resource, p.name!);
+        return obj;
+      },
+      w,
+    );
   }
 
-  async patch(p: ResourcePath, contentType: string, body: unknown): Promise<KubeObject> {
+  async patch(p: ResourcePath, contentType: string, body: unknown, w: WriteOptions = {}): Promise<KubeObject> {
     return this.guaranteedUpdate(p, (cur) => {
       const base = structuredClone(cur);
       let next: unknown;
@@ -184,14 +204,14 @@ export class Resources {
       const rv = obj.metadata.resourceVersion;
       if (rv && rv !== cur.metadata.resourceVersion) throw apiErrors.modified(p.resource, p.name!);
       return obj;
-    });
+    }, w);
   }
 
   /**
    * Read, change, compare-and-swap; on a lost race, read again and retry. `change` sees
    * the current object and returns the desired one (spec side or status side).
    */
-  async guaranteedUpdate(p: ResourcePath, change: (cur: KubeObject) => KubeObject): Promise<KubeObject> {
+  async guaranteedUpdate(p: ResourcePath, change: (cur: KubeObject) => KubeObject, w: WriteOptions = {}): Promise<KubeObject> {
     const r = p.resource;
     const key = this.key(p, p.name!);
     for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
@@ -199,7 +219,7 @@ export class Resources {
       if (!cur) throw apiErrors.notFound(r, p.name!);
       const wanted = change(structuredClone(cur));
       const next = p.subresource === 'status' ? this.statusUpdate(cur, wanted) : this.specUpdate(r, cur, wanted);
-      this.validate(r, next);
+      this.validate(r, next, attempt === 0 ? w : { ...w, warnings: undefined });
       await this.ctx.admit?.(r, next, cur);
       if (sameContent(cur, next)) return cur;
       const res = await this.ctx.store.update(key, next, Number(cur.metadata.resourceVersion));
@@ -328,8 +348,17 @@ export class Resources {
     return obj;
   }
 
-  private validate(r: ResourceInfo, obj: KubeObject): void {
-    const causes = [...(this.ctx.validateMeta?.(r, obj.metadata) ?? []), ...(this.ctx.validate?.(r, obj) ?? [])];
+  /** Schema and metadata checks; unknown fields are handled per fieldValidation. */
+  private validate(r: ResourceInfo, obj: KubeObject, w: WriteOptions): void {
+    const res = this.ctx.validate?.(r, obj, w.fieldValidation ?? 'Warn');
+    if (res?.strictError) throw apiErrors.badRequest(res.strictError);
+    const causes = [...(this.ctx.validateMeta?.(r, obj.metadata) ?? []), ...(res?.causes ?? [])];
+    if (causes.length > 0) throw apiErrors.invalid(r, obj.metadata.name ?? obj.metadata.generateName ?? '', causes);
+    if (res?.warnings.length) w.warnings?.push(...res.warnings);
+  }
+
+  private validateMeta(r: ResourceInfo, obj: KubeObject): void {
+    const causes = this.ctx.validateMeta?.(r, obj.metadata) ?? [];
     if (causes.length > 0) throw apiErrors.invalid(r, obj.metadata.name ?? obj.metadata.generateName ?? '', causes);
   }
 
