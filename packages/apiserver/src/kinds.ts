@@ -3,7 +3,7 @@
  * status on create, and defaults. (Schema validation and Service IP allocation hook in
  * here too.)
  */
-import { isObject, type KubeObject, type ResourceInfo, type StatusCause } from '@minik8s/api';
+import { applyDefaults, isObject, type KubeObject, type ResourceInfo, type StatusCause } from '@minik8s/api';
 import { type OpenApi, strictDecodingMessage } from '@minik8s/api/openapi';
 import { type NameRule, validateObjectMeta } from '@minik8s/api/validation';
 import { knownPatchMeta } from './rest/patch.ts';
@@ -37,6 +37,7 @@ export function kindHooks({ cache, openapi }: { cache: WatchCache; openapi: Open
     validateMeta: (r, meta) =>
       validateObjectMeta(meta, { namespaced: r.namespaced, nameRule: nameRule(r) }) as StatusCause[],
     admit: (r, obj, old) => {
+      applyDefaults(r.group, r.kind, obj);
       if (!old) initialStatus(r, obj);
       if (r.group === '' && r.kind === 'Service') services.admit(obj, old);
     },

@@ -81,7 +81,22 @@ describe('kubectl against the API server', () => {
     const patched = await s.kubectl(['patch', 'deploy', 'web', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.26"}]}}}}']);
     expect(patched.stdout).toBe('deployment.apps/web patched\n');
     const c = JSON.parse((await s.kubectl(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0]}'])).stdout);
-    expect(c).toEqual({ name: 'web', image: 'nginx:1.26', ports: [{ containerPort: 80 }] });
+    expect(c).toEqual({
+      name: 'web',
+      image: 'nginx:1.26',
+      ports: [{ containerPort: 80, protocol: 'TCP' }],
+      // Upstream's defaults, filled in by the server:
+      imagePullPolicy: 'IfNotPresent',
+      resources: {},
+      terminationMessagePath: '/dev/termination-log',
+      terminationMessagePolicy: 'File',
+    });
+    const spec = JSON.parse((await s.kubectl(['get', 'deploy', 'web', '-o', 'jsonpath={.spec}'])).stdout);
+    expect(spec).toMatchObject({
+      revisionHistoryLimit: 10,
+      progressDeadlineSeconds: 600,
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
+    });
 
     expect((await s.kubectl(['label', 'cm', 'settings', 'tier=backend'])).stdout).toBe('configmap/settings labeled\n');
     const cm = JSON.parse((await s.kubectl(['get', 'cm', 'settings', '-o', 'json'])).stdout);

@@ -1,0 +1,155 @@
+/**
+ * Defaulting, as upstream's SetDefaults_* functions: what the API server fills in when a
+ * client leaves it out. Applied on every write, before the object is stored.
+ */
+import { isObject } from './meta.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: defaulting walks loosely typed objects
+type Any = any;
+
+const obj = (parent: Any, key: string): Any => {
+  if (!isObject(parent[key])) parent[key] = {};
+  return parent[key];
+};
+
+/** `nginx`, `nginx:latest` and digest-less images without a tag pull Always; others IfNotPresent. */
+export function defaultPullPolicy(image: string | undefined): 'Always' | 'IfNotPresent' {
+  if (!image) return 'IfNotPresent';
+  if (image.includes('@')) return 'IfNotPresent';
+  const lastSlash = image.lastIndexOf('/');
+  const tagAt = image.indexOf(':', lastSlash + 1);
+  const tag = tagAt < 0 ? '' : image.slice(tagAt + 1);
+  return tag === '' || tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+function defaultContainer(c: Any): void {
+  c.terminationMessagePath ??= '/dev/termination-log';
+  c.terminationMessagePolicy ??= 'File';
+  c.imagePullPolicy ??= defaultPullPolicy(c.image);
+  if (!isObject(c.resources)) c.resources = {};
+  for (const p of c.ports ?? []) p.protocol ??= 'TCP';
+  for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) if (isObject(probe)) defaultProbe(probe);
+}
+
+function defaultProbe(p: Any): void {
+  p.timeoutSeconds ??= 1;
+  p.periodSeconds ??= 10;
+  p.successThreshold ??= 1;
+  p.failureThreshold ??= 3;
+  if (isObject(p.httpGet)) {
+    p.httpGet.path ??= '/';
+    p.httpGet.scheme ??= 'HTTP';
+  }
+}
+
+export function defaultPodSpec(spec: Any): void {
+  spec.restartPolicy ??= 'Always';
+  spec.terminationGracePeriodSeconds ??= 30;
+  spec.dnsPolicy ??= 'ClusterFirst';
+  spec.schedulerName ??= 'default-scheduler';
+  spec.enableServiceLinks ??= true;
+  if (!isObject(spec.securityContext)) spec.securityContext = {};
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) if (isObject(c)) defaultContainer(c);
+  for (const v of spec.volumes ?? []) {
+    for (const src of ['configMap', 'secret'] as const) if (isObject(v[src])) v[src].defaultMode ??= 420;
+    if (isObject(v.projected)) v.projected.defaultMode ??= 420;
+  }
+}
+
+function defaultTemplate(spec: Any): void {
+  defaultPodSpec(obj(obj(spec, 'template'), 'spec'));
+}
+
+/** Fills in upstream's defaults for an object of `group/kind`, in place. */
+export function applyDefaults(group: string, kind: string, o: Any): void {
+  switch (`${group}/${kind}`) {
+    case '/Pod': {
+      const spec = obj(o, 'spec');
+      defaultPodSpec(spec);
+      // What the ServiceAccount and Priority admission plugins add to every Pod.
+      spec.serviceAccountName ??= spec.serviceAccount ?? 'default';
+      spec.serviceAccount ??= spec.serviceAccountName;
+      spec.priority ??= 0;
+      break;
+    }
+    case '/Secret':
+      o.type ??= 'Opaque';
+      break;
+    case '/PersistentVolumeClaim':
+      obj(o, 'spec').volumeMode ??= 'Filesystem';
+      break;
+    case 'apps/Deployment': {
+      const spec = obj(o, 'spec');
+      spec.replicas ??= 1;
+      const strategy = obj(spec, 'strategy');
+      strategy.type ??= 'RollingUpdate';
+      if (strategy.type === 'RollingUpdate') {
+        const ru = obj(strategy, 'rollingUpdate');
+        ru.maxUnavailable ??= '25%';
+        ru.maxSurge ??= '25%';
+      }
+      spec.revisionHistoryLimit ??= 10;
+      spec.progressDeadlineSeconds ??= 600;
+      defaultTemplate(spec);
+      break;
+    }
+    case 'apps/ReplicaSet': {
+      const spec = obj(o, 'spec');
+      spec.replicas ??= 1;
+      defaultTemplate(spec);
+      break;
+    }
+    case 'apps/StatefulSet': {
+      const spec = obj(o, 'spec');
+      spec.replicas ??= 1;
+      spec.podManagementPolicy ??= 'OrderedReady';
+      const us = obj(spec, 'updateStrategy');
+      us.type ??= 'RollingUpdate';
+      if (us.type === 'RollingUpdate') obj(us, 'rollingUpdate').partition ??= 0;
+      spec.revisionHistoryLimit ??= 10;
+      const retention = obj(spec, 'persistentVolumeClaimRetentionPolicy');
+      retention.whenDeleted ??= 'Retain';
+      retention.whenScaled ??= 'Retain';
+      defaultTemplate(spec);
+      break;
+    }
+    case 'apps/DaemonSet': {
+      const spec = obj(o, 'spec');
+      const us = obj(spec, 'updateStrategy');
+      us.type ??= 'RollingUpdate';
+      if (us.type === 'RollingUpdate') {
+        const ru = obj(us, 'rollingUpdate');
+        ru.maxUnavailable ??= 1;
+        ru.maxSurge ??= 0;
+      }
+      spec.revisionHistoryLimit ??= 10;
+      defaultTemplate(spec);
+      break;
+    }
+    case 'batch/Job':
+      defaultJobSpec(obj(o, 'spec'));
+      break;
+    case 'batch/CronJob': {
+      const spec = obj(o, 'spec');
+      spec.concurrencyPolicy ??= 'Allow';
+      spec.suspend ??= false;
+      spec.successfulJobsHistoryLimit ??= 3;
+      spec.failedJobsHistoryLimit ??= 1;
+      defaultJobSpec(obj(obj(spec, 'jobTemplate'), 'spec'));
+      break;
+    }
+  }
+}
+
+function defaultJobSpec(spec: Any): void {
+  if (spec.completions === undefined && spec.parallelism === undefined) {
+    spec.completions = 1;
+    spec.parallelism = 1;
+  }
+  spec.parallelism ??= 1;
+  spec.backoffLimit ??= 6;
+  spec.completionMode ??= 'NonIndexed';
+  spec.suspend ??= false;
+  spec.podReplacementPolicy ??= 'TerminatingOrFailed';
+  defaultTemplate(spec);
+}
