@@ -109,6 +109,25 @@ describe('kubectl against the API server', () => {
     expect(gone.stderr).toBe('Error from server (NotFound): deployments.apps "web" not found\n');
   });
 
+  it('creates objects from kubectl create generators (protobuf bodies)', async () => {
+    const run = async (...args: string[]) => {
+      const r = await s.kubectl(args);
+      expect(r.stderr).toBe('');
+      return r.stdout;
+    };
+    expect(await run('create', 'namespace', 'gen')).toBe('namespace/gen created\n');
+    expect(await run('create', 'deployment', 'app', '-n', 'gen', '--image=nginx:1.25', '--replicas=3', '--port=80')).toBe('deployment.apps/app created\n');
+    expect(await run('create', 'configmap', 'conf', '-n', 'gen', '--from-literal=a=b')).toBe('configmap/conf created\n');
+    expect(await run('create', 'secret', 'generic', 'sec', '-n', 'gen', '--from-literal=k=v')).toBe('secret/sec created\n');
+    const d = JSON.parse(await run('get', 'deploy', 'app', '-n', 'gen', '-o', 'json'));
+    expect(d.spec.replicas).toBe(3);
+    expect(d.spec.template.spec.containers[0]).toMatchObject({ name: 'nginx', image: 'nginx:1.25', ports: [{ containerPort: 80, protocol: 'TCP' }] });
+    const secret = JSON.parse(await run('get', 'secret', 'sec', '-n', 'gen', '-o', 'json'));
+    expect(Buffer.from(secret.data.k, 'base64').toString()).toBe('v');
+    expect(secret.type).toBe('Opaque');
+    await run('delete', 'ns', 'gen');
+  });
+
   it('serves OpenAPI: kubectl explain works and apply validates on the server', async () => {
     const explain = await s.kubectl(['explain', 'deployment.spec.replicas']);
     expect(explain.code).toBe(0);

@@ -26,6 +26,7 @@ import {
   wantsAggregated,
 } from './discovery.ts';
 import { NamespaceLifecycle } from './namespace-lifecycle.ts';
+import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE, ProtobufDecodeError } from './protobuf/index.ts';
 import { makeFilter } from './rest/filters.ts';
 import { PATCH_TYPES } from './rest/patch.ts';
 import { parseResourcePath, type ResourcePath } from './rest/paths.ts';
@@ -99,6 +100,20 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
       done(null, parseYaml(body as string));
     } catch (e) {
       done(yamlError(e as Error), undefined);
+    }
+  });
+  // kubectl 1.32's typed clients (`kubectl create namespace|deployment|...`) send protobuf.
+  app.addContentTypeParser(PROTOBUF_CONTENT_TYPE, { parseAs: 'buffer' }, (_req, body, done) => {
+    try {
+      done(null, decodeKubernetesProtobuf(body as Buffer));
+    } catch (e) {
+      if (!(e instanceof ProtobufDecodeError)) return done(e as Error, undefined);
+      done(
+        e.status === 415
+          ? apiErrors.unsupportedMediaType(PROTOBUF_CONTENT_TYPE, [...JSON_TYPES, PROTOBUF_CONTENT_TYPE])
+          : apiErrors.badRequest(`error decoding protobuf: ${e.message}`),
+        undefined,
+      );
     }
   });
   app.addContentTypeParser('*', (req, _payload, done) => {
