@@ -41,8 +41,9 @@ export interface ListMeta {
 }
 
 export interface KubeList<T extends KubeObject = KubeObject> {
-  apiVersion: string;
-  kind: string;
+  /** Always set by our server; items of lists from elsewhere may omit them. */
+  apiVersion?: string;
+  kind?: string;
   metadata: ListMeta;
   items: T[];
 }

@@ -1,0 +1,555 @@
+/**
+ * `KubeClient`: the Kubernetes REST API over HTTPS (undici, keep-alive), addressed by
+ * group/version/resource. Unary calls share one connection pool; each watch holds a
+ * connection of its own from a second pool, so long watches never starve requests.
+ * Non-2xx answers become a `KubeApiError` carrying the server's metav1.Status.
+ */
+import { Pool } from 'undici';
+import { readFileSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { type Clock, realClock } from './clock.ts';
+import { apiError, isGone, isStatus, KubeApiError, KubeConnectionError, type RequestInfo, statusFromResponse } from './errors.ts';
+import { type LoadConfigOptions, loadConfig, type RestConfig } from './kubeconfig.ts';
+import { type RequestRateLimiter, TokenBucket } from './rate-limiter.ts';
+import type { KubeList, KubeObject, ResourceRef, Status, WatchEvent, WatchEventType } from './types.ts';
+
+export interface KubeClientOptions {
+  /** Sent as User-Agent (e.g. `minik8s-scheduler/0.1.0`). */
+  userAgent?: string;
+  /** Client-side rate limit (requests per second and burst); none by default. */
+  qps?: number;
+  burst?: number;
+  /** A rate limiter of your own (wins over qps/burst). */
+  rateLimiter?: RequestRateLimiter;
+  /** Keep-alive connections for unary requests. Default 16. */
+  connections?: number;
+  /** Per-request timeout for unary requests, in ms. Default 60 000. */
+  requestTimeoutMs?: number;
+  clock?: Clock;
+}
+
+/** A label selector as a string (`app=web,tier!=db`) or as matchLabels. */
+export type Selector = string | Record<string, string>;
+
+export interface GetOptions {
+  resourceVersion?: string;
+  signal?: AbortSignal;
+}
+
+export interface ListOptions {
+  labelSelector?: Selector;
+  fieldSelector?: Selector;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: 'Exact' | 'NotOlderThan';
+  timeoutSeconds?: number;
+  signal?: AbortSignal;
+}
+
+export interface WriteOptions {
+  fieldManager?: string;
+  dryRun?: boolean;
+  signal?: AbortSignal;
+}
+
+export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
+
+export const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+};
+
+export interface PatchOptions extends WriteOptions {
+  type: PatchType;
+  /** Server-side apply: take fields other managers own. */
+  force?: boolean;
+}
+
+export interface DeleteOptions {
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  preconditions?: { uid?: string; resourceVersion?: string };
+  gracePeriodSeconds?: number;
+  dryRun?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface WatchOptions {
+  /** Start after this version; absent or "0": first an ADDED for everything that exists. */
+  resourceVersion?: string;
+  /** The server ends the watch after this long (the iteration then simply finishes). */
+  timeoutSeconds?: number;
+  allowWatchBookmarks?: boolean;
+  labelSelector?: Selector;
+  fieldSelector?: Selector;
+  signal?: AbortSignal;
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
+  /** Absolute path (`/api/v1/namespaces`); the server's path prefix is added. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** Objects are sent as JSON; strings and Buffers as they are. */
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface RawResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+const TOKEN_FILE_REFRESH_MS = 60_000;
+
+/** The URL path of a resource reference: `/api/v1/namespaces/ns/pods/name/status`. */
+export function resourcePath(ref: ResourceRef): string {
+  const e = encodeURIComponent;
+  let p = ref.group ? `/apis/${e(ref.group)}/${e(ref.version)}` : `/api/${e(ref.version)}`;
+  if (ref.namespace) p += `/namespaces/${e(ref.namespace)}`;
+  p += `/${e(ref.plural)}`;
+  if (ref.name !== undefined) {
+    if (ref.name === '') throw new TypeError(`resource name may not be empty (${ref.plural})`);
+    p += `/${e(ref.name)}`;
+    if (ref.subresource) p += `/${e(ref.subresource)}`;
+  } else if (ref.subresource) throw new TypeError(`a subresource (${ref.subresource}) needs a resource name`);
+  return p;
+}
+
+/** matchLabels → `a=b,c=d`; strings pass through. */
+export function selectorString(s: Selector | undefined): string | undefined {
+  if (s === undefined) return undefined;
+  if (typeof s === 'string') return s || undefined;
+  const parts = Object.entries(s).map(([k, v]) => `${k}=${v}`);
+  return parts.length ? parts.join(',') : undefined;
+}
+
+function queryString(q: Record<string, string | number | boolean | undefined>): string {
+  const sp = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') sp.set(k, String(v));
+  const s = sp.toString();
+  return s ? `?${s}` : '';
+}
+
+export class KubeClient {
+  readonly config: RestConfig;
+  private readonly origin: string;
+  private readonly prefix: string;
+  private readonly pool: Pool;
+  private readonly streams: Pool;
+  private readonly userAgent: string;
+  private readonly limiter: RequestRateLimiter | undefined;
+  private readonly timeoutMs: number;
+  private readonly clock: Clock;
+  private token: { value?: string; readAt: number };
+  private readonly watches = new Set<{ stop(): void }>();
+  private closed = false;
+
+  constructor(config: RestConfig, o: KubeClientOptions = {}) {
+    this.config = config;
+    const url = new URL(config.server);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`server must be http(s)://, got ${config.server}`);
+    this.origin = url.origin;
+    this.prefix = url.pathname.replace(/\/+$/, '');
+    this.clock = o.clock ?? realClock;
+    this.userAgent = o.userAgent ?? `minik8s-client/0.1.0 (node ${process.version})`;
+    this.limiter = o.rateLimiter ?? (o.qps ? new TokenBucket({ qps: o.qps, burst: o.burst ?? Math.ceil(o.qps * 2), clock: this.clock }) : undefined);
+    this.timeoutMs = o.requestTimeoutMs ?? 60_000;
+    this.token = { value: config.bearerToken, readAt: this.clock.now() };
+    const connect =
+      url.protocol === 'https:'
+        ? {
+            ca: config.tls.ca,
+            cert: config.tls.cert,
+            key: config.tls.key,
+            rejectUnauthorized: !config.tls.insecureSkipTlsVerify,
+            ...(config.tls.serverName ? { servername: config.tls.serverName } : {}),
+          }
+        : undefined;
+    this.pool = new Pool(this.origin, { connections: o.connections ?? 16, pipelining: 1, connect });
+    this.streams = new Pool(this.origin, { connections: null, pipelining: 1, bodyTimeout: 0, connect });
+  }
+
+  /** A client from kubeconfig (or in-cluster config), as kubectl would find it. */
+  static fromKubeconfig(load: LoadConfigOptions = {}, o: KubeClientOptions = {}): KubeClient {
+    return new KubeClient(loadConfig(load), o);
+  }
+
+  /** The namespace of the kubeconfig context (or the Pod's), "default" if none. */
+  get namespace(): string {
+    return this.config.namespace;
+  }
+
+  // ------------------------------------------------------------------ resource verbs
+
+  async get<T extends KubeObject = KubeObject>(ref: ResourceRef, o: GetOptions = {}): Promise<T> {
+    return this.json<T>('GET', resourcePath(ref) + queryString({ resourceVersion: o.resourceVersion }), { signal: o.signal });
+  }
+
+  /** One page (or the whole list without `limit`). No `namespace` on a namespaced resource: all namespaces. */
+  async list<T extends KubeObject = KubeObject>(ref: ResourceRef, o: ListOptions = {}): Promise<KubeList<T>> {
+    const { name: _n, subresource: _s, ...collection } = ref;
+    return this.json<KubeList<T>>('GET', resourcePath(collection) + queryString(listQuery(o)), { signal: o.signal });
+  }
+
+  /**
+   * Every page of a list, `pageSize` at a time; if a continue token expires half way,
+   * falls back to one unpaged list (as client-go's pager does).
+   */
+  async listAll<T extends KubeObject = KubeObject>(ref: ResourceRef, o: Omit<ListOptions, 'limit' | 'continue'> & { pageSize?: number } = {}): Promise<KubeList<T>> {
+    const { pageSize = 500, ...rest } = o;
+    const first = await this.list<T>(ref, { ...rest, limit: pageSize });
+    const items = [...first.items];
+    let meta = first.metadata;
+    while (meta.continue) {
+      let page: KubeList<T>;
+      try {
+        page = await this.list<T>(ref, { ...rest, resourceVersion: undefined, limit: pageSize, continue: meta.continue });
+      } catch (e) {
+        if (isGone(e)) return this.list<T>(ref, rest);
+        throw e;
+      }
+      items.push(...page.items);
+      meta = page.metadata;
+    }
+    return { ...first, metadata: { resourceVersion: meta.resourceVersion }, items };
+  }
+
+  /** POST. The namespace comes from `ref` or else from the object. */
+  async create<T extends KubeObject = KubeObject>(ref: ResourceRef, body: T, o: WriteOptions = {}): Promise<T> {
+    const { name: _n, ...collection } = ref;
+    const namespace = ref.namespace ?? body.metadata?.namespace;
+    const path = resourcePath({ ...collection, namespace, subresource: undefined });
+    return this.json<T>('POST', path + queryString(writeQuery(o)), { body, signal: o.signal });
+  }
+
+  /** PUT of the main resource; with `metadata.resourceVersion` set, 409 Conflict if it moved on. */
+  async update<T extends KubeObject = KubeObject>(ref: ResourceRef, body: T, o: WriteOptions = {}): Promise<T> {
+    return this.json<T>('PUT', this.objectPath(ref, body) + queryString(writeQuery(o)), { body, signal: o.signal });
+  }
+
+  /** PUT of the status subresource (only status changes). */
+  async updateStatus<T extends KubeObject = KubeObject>(ref: ResourceRef, body: T, o: WriteOptions = {}): Promise<T> {
+    return this.update<T>({ ...ref, subresource: 'status' }, body, o);
+  }
+
+  async patch<T extends KubeObject = KubeObject>(ref: ResourceRef, patch: unknown, o: PatchOptions): Promise<T> {
+    if (o.type === 'apply' && !o.fieldManager) throw new TypeError('server-side apply needs a fieldManager');
+    const q = { ...writeQuery(o), force: o.type === 'apply' && o.force ? true : undefined };
+    return this.json<T>('PATCH', this.objectPath(ref) + queryString(q), {
+      body: patch,
+      contentType: PATCH_CONTENT_TYPES[o.type],
+      signal: o.signal,
+    });
+  }
+
+  /**
+   * DELETE. Answers the object (being deleted, or as it was) or a Status, depending on
+   * the resource, as upstream.
+   */
+  async delete<T extends KubeObject | Status = KubeObject>(ref: ResourceRef, o: DeleteOptions = {}): Promise<T> {
+    return this.json<T>('DELETE', this.objectPath(ref), { body: deleteBody(o), signal: o.signal });
+  }
+
+  /** DELETE on the collection, narrowed by selectors. */
+  async deleteCollection<T = Status | KubeList>(ref: ResourceRef, o: DeleteOptions & ListOptions = {}): Promise<T> {
+    const { name: _n, subresource: _s, ...collection } = ref;
+    return this.json<T>('DELETE', resourcePath(collection) + queryString(listQuery(o)), { body: deleteBody(o), signal: o.signal });
+  }
+
+  /**
+   * A watch: iterate it for events; the iteration ends when the server ends the watch
+   * (timeoutSeconds) or after `stop()`, and throws a `GoneError` when the server answers
+   * 410 (the resourceVersion is too old: re-list) or a `KubeApiError` for other errors.
+   * With `ref.name`, only that object (a `metadata.name` field selector).
+   */
+  watch<T extends KubeObject = KubeObject>(ref: ResourceRef, o: WatchOptions = {}): WatchStream<T> {
+    const { name, subresource: _s, ...collection } = ref;
+    const field = [selectorString(o.fieldSelector), name !== undefined ? `metadata.name=${name}` : undefined].filter(Boolean).join(',');
+    const path =
+      resourcePath(collection) +
+      queryString({
+        watch: true,
+        resourceVersion: o.resourceVersion,
+        timeoutSeconds: o.timeoutSeconds,
+        allowWatchBookmarks: o.allowWatchBookmarks || undefined,
+        labelSelector: selectorString(o.labelSelector),
+        fieldSelector: field || undefined,
+      });
+    const w = new WatchStream<T>(
+      async (signal) => {
+        const res = await this.send({ method: 'GET', path }, { signal, stream: true });
+        if (res.statusCode !== 200) {
+          const text = await res.body.text();
+          throw errorFrom(res.statusCode, text, { method: 'GET', path });
+        }
+        return res.body;
+      },
+      { method: 'GET', path, server: this.config.server },
+      o.signal,
+      (x) => this.watches.delete(x),
+    );
+    this.watches.add(w);
+    return w;
+  }
+
+  // ------------------------------------------------------------------ raw
+
+  /** Any request; JSON answers are parsed, others returned as text. Throws KubeApiError on non-2xx. */
+  async request<T = unknown>(o: RequestOptions): Promise<T> {
+    const res = await this.requestRaw(o);
+    const path = this.pathWithQuery(o);
+    const text = res.body.toString('utf8');
+    if (res.statusCode < 200 || res.statusCode >= 300) throw errorFrom(res.statusCode, text, { method: o.method ?? 'GET', path });
+    const ct = String(res.headers['content-type'] ?? '');
+    if (/json/.test(ct) && text) return JSON.parse(text) as T;
+    return text as T;
+  }
+
+  /** Any request, whatever the answer; network failures still throw KubeConnectionError. */
+  async requestRaw(o: RequestOptions): Promise<RawResponse> {
+    const res = await this.send(
+      {
+        method: o.method ?? 'GET',
+        path: this.pathWithQuery(o),
+        body: o.body,
+        contentType: o.contentType,
+        accept: o.accept,
+        headers: o.headers,
+      },
+      { signal: o.signal, timeoutMs: o.timeoutMs },
+    );
+    const body = Buffer.from(await res.body.arrayBuffer());
+    return { statusCode: res.statusCode, headers: res.headers, body };
+  }
+
+  /** Stops every watch and closes the connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const w of this.watches) w.stop();
+    await Promise.allSettled([this.pool.close(), this.streams.destroy()]);
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private pathWithQuery(o: RequestOptions): string {
+    return o.path + (o.query ? queryString(o.query) : '');
+  }
+
+  private objectPath(ref: ResourceRef, body?: KubeObject): string {
+    const name = ref.name ?? body?.metadata?.name;
+    if (!name) throw new TypeError(`a name is needed to address one ${ref.plural} object`);
+    return resourcePath({ ...ref, name, namespace: ref.namespace ?? body?.metadata?.namespace });
+  }
+
+  private async json<T>(method: NonNullable<RequestOptions['method']>, path: string, o: { body?: unknown; contentType?: string; signal?: AbortSignal }): Promise<T> {
+    const res = await this.send({ method, path, body: o.body, contentType: o.contentType }, { signal: o.signal });
+    const text = await res.body.text();
+    if (res.statusCode < 200 || res.statusCode >= 300) throw errorFrom(res.statusCode, text, { method, path });
+    try {
+      return JSON.parse(text) as T;
+    } catch (e) {
+      throw new KubeApiError(statusFromResponse(500, `the server answered ${method} ${path} with a body that is not JSON: ${text.slice(0, 200)}`), {
+        request: { method, path },
+        cause: e,
+      });
+    }
+  }
+
+  private authorization(): string | undefined {
+    const c = this.config;
+    if (c.bearerTokenFile && this.clock.now() - this.token.readAt >= TOKEN_FILE_REFRESH_MS) {
+      try {
+        this.token = { value: readFileSync(c.bearerTokenFile, 'utf8').trim(), readAt: this.clock.now() };
+      } catch {
+        // Keep the last token; the file may be mid-rotation.
+        this.token.readAt = this.clock.now();
+      }
+    }
+    if (this.token.value) return `Bearer ${this.token.value}`;
+    if (c.basicAuth) return `Basic ${Buffer.from(`${c.basicAuth.username}:${c.basicAuth.password}`).toString('base64')}`;
+    return undefined;
+  }
+
+  private async send(
+    r: { method: string; path: string; body?: unknown; contentType?: string; accept?: string; headers?: Record<string, string> },
+    o: { signal?: AbortSignal; timeoutMs?: number; stream?: boolean },
+  ) {
+    if (this.closed) throw new Error('the client is closed');
+    const headers: Record<string, string> = {
+      accept: r.accept ?? 'application/json',
+      'user-agent': this.userAgent,
+      ...r.headers,
+    };
+    const auth = this.authorization();
+    if (auth) headers.authorization = auth;
+    let body: string | Buffer | undefined;
+    if (r.body !== undefined) {
+      body = typeof r.body === 'string' || Buffer.isBuffer(r.body) ? r.body : JSON.stringify(r.body);
+      headers['content-type'] = r.contentType ?? 'application/json';
+    }
+    if (this.limiter) await this.limiter.wait(o.signal);
+    const timeoutMs = o.timeoutMs ?? this.timeoutMs;
+    const signals = [o.signal, o.stream ? undefined : AbortSignal.timeout(timeoutMs)].filter((s): s is AbortSignal => !!s);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    try {
+      return await (o.stream ? this.streams : this.pool).request({
+        method: r.method as 'GET',
+        path: this.prefix + r.path,
+        headers,
+        body,
+        signal,
+        ...(o.stream ? { bodyTimeout: 0 } : {}),
+      });
+    } catch (e) {
+      if (o.signal?.aborted) throw o.signal.reason ?? e;
+      throw new KubeConnectionError({ method: r.method, path: r.path, server: this.config.server }, e);
+    }
+  }
+}
+
+function listQuery(o: ListOptions): Record<string, string | number | boolean | undefined> {
+  return {
+    labelSelector: selectorString(o.labelSelector),
+    fieldSelector: selectorString(o.fieldSelector),
+    limit: o.limit,
+    continue: o.continue,
+    resourceVersion: o.resourceVersion,
+    resourceVersionMatch: o.resourceVersionMatch,
+    timeoutSeconds: o.timeoutSeconds,
+  };
+}
+
+function writeQuery(o: WriteOptions): Record<string, string | boolean | undefined> {
+  return { fieldManager: o.fieldManager, dryRun: o.dryRun ? 'All' : undefined };
+}
+
+function deleteBody(o: DeleteOptions): Record<string, unknown> {
+  return {
+    kind: 'DeleteOptions',
+    apiVersion: 'v1',
+    ...(o.propagationPolicy ? { propagationPolicy: o.propagationPolicy } : {}),
+    ...(o.preconditions ? { preconditions: o.preconditions } : {}),
+    ...(o.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: o.gracePeriodSeconds } : {}),
+    ...(o.dryRun ? { dryRun: ['All'] } : {}),
+  };
+}
+
+/** The error for a non-2xx answer: the Status in the body, or one made from the HTTP code. */
+export function errorFrom(code: number, text: string, request: RequestInfo): KubeApiError {
+  let status: Status | undefined;
+  try {
+    const v: unknown = JSON.parse(text);
+    if (isStatus(v)) status = v;
+  } catch {
+    // not JSON
+  }
+  return apiError(status ?? statusFromResponse(code, text), request);
+}
+
+// ---------------------------------------------------------------------------- watch
+
+const EVENT_TYPES = new Set<string>(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK']);
+
+/**
+ * One watch request as an async iterable of events. It can be iterated once. `stop()`
+ * (or breaking out of the loop, or the signal) closes the connection and ends the
+ * iteration without an error.
+ */
+export class WatchStream<T extends KubeObject = KubeObject> implements AsyncIterable<WatchEvent<T>> {
+  private readonly ac = new AbortController();
+  private started = false;
+  private done = false;
+
+  constructor(
+    private readonly open: (signal: AbortSignal) => Promise<AsyncIterable<Buffer | string>>,
+    readonly request: RequestInfo & { server: string },
+    signal?: AbortSignal,
+    private readonly onClose?: (w: WatchStream<T>) => void,
+  ) {
+    if (signal) {
+      if (signal.aborted) this.stop();
+      else signal.addEventListener('abort', () => this.stop(), { once: true });
+    }
+  }
+
+  get stopped(): boolean {
+    return this.ac.signal.aborted;
+  }
+
+  stop(): void {
+    if (!this.ac.signal.aborted) this.ac.abort(new Error('watch stopped'));
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.onClose?.(this);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<WatchEvent<T>> {
+    if (this.started) throw new Error('a watch can be iterated only once');
+    this.started = true;
+    return this.events();
+  }
+
+  private async *events(): AsyncGenerator<WatchEvent<T>> {
+    try {
+      if (this.stopped) return;
+      let body: AsyncIterable<Buffer | string>;
+      try {
+        body = await this.open(this.ac.signal);
+      } catch (e) {
+        if (this.stopped) return;
+        throw e;
+      }
+      const decoder = new StringDecoder('utf8');
+      let buf = '';
+      try {
+        for await (const chunk of body) {
+          buf += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+          for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+            const line = buf.slice(0, i).trim();
+            buf = buf.slice(i + 1);
+            if (line) yield this.decode(line);
+          }
+        }
+      } catch (e) {
+        if (this.stopped) return;
+        if (e instanceof KubeApiError) throw e;
+        throw new KubeConnectionError(this.request, e);
+      }
+      const rest = (buf + decoder.end()).trim();
+      if (rest && !this.stopped) yield this.decode(rest);
+    } finally {
+      if (!this.ac.signal.aborted) this.ac.abort(new Error('watch ended'));
+      this.finish();
+    }
+  }
+
+  private decode(line: string): WatchEvent<T> {
+    let ev: { type?: unknown; object?: unknown };
+    try {
+      ev = JSON.parse(line);
+    } catch (e) {
+      throw new KubeApiError(statusFromResponse(500, `malformed watch event: ${line.slice(0, 200)}`), { request: this.request, cause: e });
+    }
+    if (ev.type === 'ERROR') {
+      const status = isStatus(ev.object) ? ev.object : statusFromResponse(500, JSON.stringify(ev.object ?? null));
+      throw apiError(status, this.request);
+    }
+    if (typeof ev.type !== 'string' || !EVENT_TYPES.has(ev.type) || typeof ev.object !== 'object' || ev.object === null) {
+      throw new KubeApiError(statusFromResponse(500, `unexpected watch event: ${line.slice(0, 200)}`), { request: this.request });
+    }
+    return { type: ev.type as WatchEventType, object: ev.object as T };
+  }
+}
