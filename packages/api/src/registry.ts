@@ -122,7 +122,7 @@ export const RESOURCES: ResourceInfo[] = [
     { kind: 'IngressClass', plural: 'ingressclasses', namespaced: false },
   ]),
   ...group('discovery.k8s.io', 'v1', [{ kind: 'EndpointSlice', hasSpec: false }]),
-  ...group('coordination.k8s.io', 'v1', [{ kind: 'Lease' }]),
+  ...group('coordination.k8s.io', 'v1', [{ kind: 'Lease', hasSpec: false }]),
   ...group('rbac.authorization.k8s.io', 'v1', [
     { kind: 'Role', hasSpec: false },
     { kind: 'RoleBinding', hasSpec: false },

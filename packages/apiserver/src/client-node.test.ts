@@ -68,6 +68,15 @@ describe('@kubernetes/client-node against the API server', () => {
     }
   });
 
+  it('deletes a collection by label selector', async () => {
+    for (const [name, tier] of [['dc1', 'tmp'], ['dc2', 'tmp'], ['dc3', 'keep']]) {
+      await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name, labels: { tier: tier! } } } });
+    }
+    await core.deleteCollectionNamespacedConfigMap({ namespace: 'default', labelSelector: 'tier=tmp' });
+    const left = await core.listNamespacedConfigMap({ namespace: 'default', labelSelector: 'tier' });
+    expect(left.items.map((c) => c.metadata?.name)).toEqual(['dc3']);
+  });
+
   it('loses no update when 50 writers update one object with resourceVersion preconditions', async () => {
     await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'counter' }, data: { n: '0' } } });
     let conflicts = 0;

@@ -10,7 +10,9 @@ export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube
 export async function ensureDefaults(registry: Registry, resources: Resources, apiPort: number): Promise<void> {
   const namespaces = registry.resource('', 'v1', 'namespaces')!;
   for (const name of SYSTEM_NAMESPACES) {
-    await createIfMissing(() =>
+    await createIfMissing(
+      () => resources.get({ resource: namespaces, name, watchPath: false }),
+      () =>
       resources.create({ resource: namespaces, name: undefined, watchPath: false }, {
         apiVersion: 'v1',
         kind: 'Namespace',
@@ -31,10 +33,20 @@ export async function ensureDefaults(registry: Registry, resources: Resources, a
       sessionAffinity: 'None',
     },
   };
-  await createIfMissing(() => resources.create({ resource: services, namespace: 'default', watchPath: false }, kubernetes));
+  await createIfMissing(
+    () => resources.get({ resource: services, namespace: 'default', name: 'kubernetes', watchPath: false }),
+    () => resources.create({ resource: services, namespace: 'default', watchPath: false }, kubernetes),
+  );
 }
 
-async function createIfMissing(create: () => Promise<unknown>): Promise<void> {
+/** Creates unless it exists: a restart on the same store keeps what is there. */
+async function createIfMissing(exists: () => Promise<unknown>, create: () => Promise<unknown>): Promise<void> {
+  try {
+    await exists();
+    return;
+  } catch (e) {
+    if (!(isStatusError(e) && e.code === 404)) throw e;
+  }
   try {
     await create();
   } catch (e) {

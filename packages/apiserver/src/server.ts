@@ -184,7 +184,7 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
     if (p.subresource && !['status'].includes(p.subresource)) throw apiErrors.methodNotAllowed();
     if (r.namespaced && p.namespace === undefined && p.name !== undefined) throw apiErrors.noResource();
     const asTable = /as=Table/.test(req.headers.accept ?? '');
-    const w: WriteOptions = { fieldValidation: fieldValidation(q.get('fieldValidation')), warnings: [] };
+    const w: WriteOptions = { fieldValidation: fieldValidation(q.get('fieldValidation')), warnings: [], dryRun: dryRun(q) };
     const warn = <T>(v: T): T => {
       if (w.warnings!.length) reply.header('warning', w.warnings!.map((m) => `299 - ${JSON.stringify(m)}`).join(', '));
       return v;
@@ -201,7 +201,7 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
         if (p.watchPath || q.get('watch') === 'true' || q.get('watch') === '1') return watch(req, reply, p, q, asTable);
         const list = await resources.list(p, {
           filter: makeFilter(r, p, q.get('labelSelector'), q.get('fieldSelector')),
-          limit: q.get('limit') ? Number(q.get('limit')) : undefined,
+          limit: intParam(q, 'limit'),
           continueToken: q.get('continue') ?? undefined,
           resourceVersion: q.get('resourceVersion') ?? undefined,
         });
@@ -220,12 +220,17 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
         return warn(await resources.patch(p, ct, req.body, w));
       }
       case 'DELETE': {
-        if (!p.name) throw apiErrors.methodNotAllowed();
         const body = (req.body ?? {}) as Record<string, unknown>;
-        return resources.delete(p, {
+        const opts = {
+          dryRun: w.dryRun || (Array.isArray(body.dryRun) && body.dryRun.includes('All')),
           propagationPolicy: (q.get('propagationPolicy') ?? body.propagationPolicy) as string | undefined,
           preconditions: body.preconditions as { uid?: string; resourceVersion?: string } | undefined,
-        });
+        };
+        if (!p.name) {
+          if (!r.verbs.includes('deletecollection')) throw apiErrors.methodNotAllowed();
+          return resources.deleteCollection(p, makeFilter(r, p, q.get('labelSelector'), q.get('fieldSelector')), opts);
+        }
+        return resources.delete(p, opts);
       }
       default:
         throw apiErrors.methodNotAllowed();
@@ -256,6 +261,7 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
     const field = [q.get('fieldSelector'), extraField].filter(Boolean).join(',');
     const filter = makeFilter(r, p, q.get('labelSelector'), field || null);
     const rv = q.get('resourceVersion') ?? undefined;
+    if (rv && !/^\d+$/.test(rv)) throw apiErrors.badRequest(`invalid resource version: ${JSON.stringify(rv)}`);
     if (rv && rv !== '0' && Number(rv) > cache.revision && !(await cache.waitFor(Number(rv)))) {
       throw apiErrors.timeout(`Too large resource version: ${rv}, current: ${cache.revision}`);
     }
@@ -264,7 +270,7 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
       prefix: resources.prefix(p),
       filter,
       resourceVersion: rv,
-      timeoutSeconds: q.get('timeoutSeconds') ? Number(q.get('timeoutSeconds')) : undefined,
+      timeoutSeconds: intParam(q, 'timeoutSeconds'),
       allowBookmarks: q.get('allowWatchBookmarks') === 'true',
       encode: (obj: KubeObject, first: boolean) =>
         asTable ? toTable(r, [obj], { resourceVersion: obj.metadata.resourceVersion }, { ...tableOpts(q), noHeaders: !first }) : obj,
@@ -289,6 +295,21 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
       await app.close();
     },
   };
+}
+
+/** A non-negative integer query parameter, or a 400 naming it. */
+function intParam(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  if (!/^\d+$/.test(v)) throw apiErrors.badRequest(`invalid value for ${name}: ${JSON.stringify(v)}: must be a non-negative integer`);
+  return Number(v);
+}
+
+/** `?dryRun=All`: validate and admit, but store nothing. */
+function dryRun(q: URLSearchParams): boolean {
+  const v = q.getAll('dryRun');
+  for (const x of v) if (x !== 'All') throw apiErrors.badRequest(`Invalid dry run value: ${JSON.stringify(x)}: supported values: "All"`);
+  return v.length > 0;
 }
 
 /** `?fieldValidation=`: Strict, Warn (the default) or Ignore. */

@@ -13,6 +13,8 @@ import {
   type Registry,
   type ResourceInfo,
   rfc3339,
+  isStatusError,
+  type Status,
   type StatusCause,
 } from '@minik8s/api';
 import { isDeepStrictEqual } from 'node:util';
@@ -53,6 +55,8 @@ export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 export interface WriteOptions {
   fieldValidation?: FieldValidation;
   warnings?: string[];
+  /** dryRun=All: do everything but store the result. */
+  dryRun?: boolean;
 }
 
 export interface ListOptions {
@@ -63,6 +67,7 @@ export interface ListOptions {
 }
 
 export interface DeleteOptions {
+  dryRun?: boolean;
   propagationPolicy?: string;
   gracePeriodSeconds?: number;
   preconditions?: { uid?: string; resourceVersion?: string };
@@ -168,6 +173,7 @@ export class Resources {
     if (r.namespaced) await this.checkNamespace(r, meta.name ?? '', p.namespace!);
     await this.ctx.admit?.(r, obj, undefined);
     this.validateMeta(r, obj);
+    if (w.dryRun) return obj;
     const res = await this.ctx.store.create(this.key(p, meta.name!), obj);
     if (!res.ok) throw apiErrors.alreadyExists(r, meta.name!);
     // Later requests (and admission reading the cache) see this object.
@@ -221,7 +227,7 @@ export class Resources {
       const next = p.subresource === 'status' ? this.statusUpdate(cur, wanted) : this.specUpdate(r, cur, wanted);
       this.validate(r, next, attempt === 0 ? w : { ...w, warnings: undefined });
       await this.ctx.admit?.(r, next, cur);
-      if (sameContent(cur, next)) return cur;
+      if (sameContent(cur, next) || w.dryRun) return w.dryRun ? next : cur;
       const res = await this.ctx.store.update(key, next, Number(cur.metadata.resourceVersion));
       if (res.ok) return (await this.finishIfDeleted(p, res.object)) ?? res.object;
       if (!res.current) throw apiErrors.notFound(r, p.name!);
@@ -273,7 +279,11 @@ export class Resources {
     return res.ok ? res.object : undefined;
   }
 
-  async delete(p: ResourcePath, o: DeleteOptions): Promise<KubeObject> {
+  /**
+   * Deletes an object. Gone at once: a Status Success naming it (upstream's default);
+   * marked for deletion (finalizers): the object as it now is.
+   */
+  async delete(p: ResourcePath, o: DeleteOptions): Promise<KubeObject | Status> {
     const r = p.resource;
     const key = this.key(p, p.name!);
     for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
@@ -301,12 +311,14 @@ export class Resources {
         next.metadata.finalizers = finalizers;
         next.metadata.deletionTimestamp = rfc3339(this.ctx.now());
         next.metadata.deletionGracePeriodSeconds = 0;
+        if (o.dryRun) return next;
         const res = await this.ctx.store.update(key, next, Number(cur.metadata.resourceVersion));
         if (res.ok) return res.object;
         continue;
       }
+      if (o.dryRun) return deletedStatus(r, cur);
       const res = await this.ctx.store.delete(key, Number(cur.metadata.resourceVersion));
-      if (res.ok) return res.object;
+      if (res.ok) return deletedStatus(r, res.object);
     }
     throw apiErrors.modified(r, p.name!);
   }
@@ -327,6 +339,22 @@ export class Resources {
     const res = await this.ctx.store.update(this.key(p, p.name!), next, Number(cur.metadata.resourceVersion));
     if (!res.ok) throw apiErrors.modified(p.resource, p.name!);
     return res.object;
+  }
+
+  /** DELETE on a collection: every object the selectors match; answers the list of them. */
+  async deleteCollection(p: ResourcePath, filter: ObjectFilter, o: DeleteOptions): Promise<KubeList> {
+    const r = p.resource;
+    const { items } = await this.list(p, { filter });
+    const deleted: KubeObject[] = [];
+    for (const item of items) {
+      try {
+        const res = await this.delete({ ...p, namespace: item.metadata.namespace, name: item.metadata.name }, o);
+        deleted.push(res.kind === 'Status' ? item : (res as KubeObject));
+      } catch (e) {
+        if (!(isStatusError(e) && e.code === 404)) throw e;
+      }
+    }
+    return { kind: `${r.kind}List`, apiVersion: apiVersionOf(r), metadata: {}, items: deleted };
   }
 
   /** The body must be an object of this resource's kind, in this namespace. */
@@ -370,6 +398,16 @@ export class Resources {
       throw apiErrors.namespaceTerminating(r, name, namespace);
     }
   }
+}
+
+function deletedStatus(r: ResourceInfo, o: KubeObject): Status {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { name: o.metadata.name, group: r.group || undefined, kind: r.plural, uid: o.metadata.uid },
+  } as Status;
 }
 
 function specOf(o: KubeObject): unknown {

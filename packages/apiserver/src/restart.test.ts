@@ -1,0 +1,58 @@
+/**
+ * What a user relies on across requests and restarts: objects survive a restart of the
+ * API server on the same data directory, dry runs store nothing, collections delete.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startApiServer } from './main.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'apiserver-restart-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function kubectl(kubeconfig: string, args: string[], input?: string) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const child = execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: dir }, timeout: 20_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
+    if (input !== undefined) child.stdin!.end(input);
+  });
+}
+
+describe('the API server across restarts', () => {
+  it('keeps every object, its resourceVersion and the certificates', async () => {
+    const data = join(dir, 'data');
+    const first = await startApiServer({ dataDir: data, securePort: 0 });
+    let kc = first.kubeconfigPath;
+    const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keep}\ndata: {a: "1"}\n';
+    expect((await kubectl(kc, ['apply', '-f', '-'], cm)).code).toBe(0);
+    const before = JSON.parse((await kubectl(kc, ['get', 'cm', 'keep', '-o', 'json'])).stdout);
+    const svcIp = (await kubectl(kc, ['get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}'])).stdout;
+    await first.close();
+
+    const second = await startApiServer({ dataDir: data, securePort: 0 });
+    try {
+      kc = second.kubeconfigPath;
+      expect(second.caCert).toBe(first.caCert);
+      const after = JSON.parse((await kubectl(kc, ['get', 'cm', 'keep', '-o', 'json'])).stdout);
+      expect(after.metadata).toMatchObject({ uid: before.metadata.uid, resourceVersion: before.metadata.resourceVersion });
+      expect((await kubectl(kc, ['get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}'])).stdout).toBe(svcIp);
+      expect((await kubectl(kc, ['get', 'ns', '-o', 'name'])).stdout.split('\n').filter(Boolean)).toHaveLength(4);
+
+      // dry runs answer as if they wrote, and write nothing
+      const dry = await kubectl(kc, ['create', 'configmap', 'dry', '--from-literal=x=y', '--dry-run=server', '-o', 'json']);
+      expect(JSON.parse(dry.stdout).metadata.name).toBe('dry');
+      expect((await kubectl(kc, ['get', 'cm', 'dry'])).code).toBe(1);
+      expect((await kubectl(kc, ['delete', 'cm', 'keep', '--dry-run=server'])).code).toBe(0);
+      expect((await kubectl(kc, ['get', 'cm', 'keep'])).code).toBe(0);
+
+      // a bad resourceVersion or limit is a 400, not an empty answer
+      const badRv = await kubectl(kc, ['get', '--raw', '/api/v1/configmaps?watch=true&resourceVersion=abc']);
+      expect(badRv.stderr).toBe('Error from server (BadRequest): invalid resource version: "abc"\n');
+    } finally {
+      await second.close();
+    }
+  }, 60_000);
+});
