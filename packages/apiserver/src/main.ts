@@ -8,9 +8,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { EtcdClient } from '@minik8s/client/etcd';
+import { EtcdClient, type KvClient } from '@minik8s/client/etcd';
 import { type CertificateAuthority, createCa, issueCertificate, loadCa } from '@minik8s/client/pki';
-import { type RunningEtcdlite, startEtcdlite } from '@minik8s/etcdlite';
+import { LocalKvClient, Store } from '@minik8s/etcdlite';
 import type { FastifyRequest } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { stringify as toYaml } from 'yaml';
@@ -47,13 +47,9 @@ export async function startApiServer(o: StartOptions): Promise<RunningApiServer>
   mkdirSync(o.dataDir, { recursive: true });
   const pki = await ensurePki(join(o.dataDir, 'pki'), o.extraSans ?? []);
 
-  let embedded: RunningEtcdlite | undefined;
-  let endpoint = o.etcdServers;
-  if (!endpoint) {
-    embedded = await startEtcdlite({ dataDir: join(o.dataDir, 'etcd'), host: '127.0.0.1', port: 0, logger });
-    endpoint = embedded.url;
-  }
-  const etcd = new EtcdClient({ endpoint, connections: 32 });
+  // Embedded: the store lives in this process and is called directly, no HTTP between.
+  const embedded = o.etcdServers ? undefined : await Store.open({ dataDir: join(o.dataDir, 'etcd') });
+  const etcd: KvClient = embedded ? new LocalKvClient(embedded) : new EtcdClient({ endpoint: o.etcdServers!, connections: 32 });
   const host = o.bindAddress ?? '127.0.0.1';
   const api = await buildServer({
     etcd,

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startEtcdliteProcess, startEtcdProcess } from '@minik8s/etcdlite/testing';
 import { startApiServer } from './main.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'apiserver-restart-'));
@@ -55,4 +56,28 @@ describe('the API server across restarts', () => {
       await second.close();
     }
   }, 60_000);
+});
+
+describe('the API server on an external store', () => {
+  for (const [name, start] of [
+    ['etcdlite over HTTP', startEtcdliteProcess],
+    ['a real etcd', startEtcdProcess],
+  ] as const) {
+    it(`serves kubectl with ${name} behind --etcd-servers`, async () => {
+      const store = await start();
+      const api = await startApiServer({ dataDir: join(dir, name.replace(/\W/g, '-')), securePort: 0, etcdServers: store.url });
+      try {
+        const kc = api.kubeconfigPath;
+        expect((await kubectl(kc, ['create', 'configmap', 'ext', '--from-literal=a=b'])).stdout).toBe('configmap/ext created\n');
+        const watch = kubectl(kc, ['get', 'cm', 'ext', '-w', '-o', 'name', '--request-timeout=3s']);
+        await new Promise((r) => setTimeout(r, 500));
+        expect((await kubectl(kc, ['label', 'cm', 'ext', 'x=y'])).code).toBe(0);
+        expect((await watch).stdout).toBe('configmap/ext\nconfigmap/ext\n');
+        expect(JSON.parse((await kubectl(kc, ['get', 'cm', 'ext', '-o', 'json'])).stdout).metadata.labels).toEqual({ x: 'y' });
+      } finally {
+        await api.close();
+        await store.close();
+      }
+    }, 60_000);
+  }
 });

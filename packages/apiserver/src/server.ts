@@ -12,7 +12,7 @@ import {
   type StatusError,
 } from '@minik8s/api';
 import { OpenApi } from '@minik8s/api/openapi';
-import type { EtcdClient } from '@minik8s/client/etcd';
+import type { KvClient } from '@minik8s/client/etcd';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
@@ -40,7 +40,7 @@ import { VERSION_INFO } from './version.ts';
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
 export interface ApiServerOptions {
-  etcd: EtcdClient;
+  etcd: KvClient;
   logger: Logger;
   registry?: Registry;
   /** host:port clients use, for legacy discovery. */

@@ -4,3 +4,4 @@ export { AutoCompactor, type AutoCompactionOptions, parseAutoCompaction } from '
 export { createGateway, type GatewayOptions, type GatewayTls } from './server/gateway.ts';
 export { startEtcdlite, type EtcdliteOptions, type RunningEtcdlite } from './etcdlite.ts';
 export type * from './types.ts';
+export { LocalKvClient } from './local-client.ts';

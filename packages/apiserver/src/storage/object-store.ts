@@ -4,7 +4,7 @@
  * that revision, so a stale writer gets a conflict instead of overwriting.
  */
 import type { KubeObject, ResourceInfo } from '@minik8s/api';
-import { type EtcdClient, type KeyValue, prefixEnd } from '@minik8s/client/etcd';
+import { type KeyValue, type KvClient, prefixEnd } from '@minik8s/client/etcd';
 
 export const REGISTRY_PREFIX = '/registry/';
 
@@ -38,7 +38,7 @@ export interface ListPage {
 }
 
 export class ObjectStore {
-  constructor(readonly etcd: EtcdClient) {}
+  constructor(readonly etcd: KvClient) {}
 
   async get(key: string): Promise<KubeObject | undefined> {
     const kv = await this.etcd.get(key);

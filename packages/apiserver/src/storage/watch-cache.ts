@@ -5,7 +5,7 @@
  * what it missed). A watch from before the window gets 410 Expired, as upstream.
  */
 import type { KubeObject } from '@minik8s/api';
-import type { EtcdClient, Watch } from '@minik8s/client/etcd';
+import type { KvClient, KvWatch } from '@minik8s/client/etcd';
 import type { Logger } from 'pino';
 import { decode, REGISTRY_PREFIX } from './object-store.ts';
 
@@ -55,18 +55,18 @@ export class WatchCache {
   private windowStart = 0;
   /** The cache reflects the store up to this revision. */
   private rev = 0;
-  private watch: Watch | undefined;
+  private watch: KvWatch | undefined;
   private stopped = false;
   private readonly capacity: number;
 
   private constructor(
-    private readonly etcd: EtcdClient,
+    private readonly etcd: KvClient,
     private readonly o: WatchCacheOptions,
   ) {
     this.capacity = o.capacity ?? 10_000;
   }
 
-  static async start(etcd: EtcdClient, o: WatchCacheOptions): Promise<WatchCache> {
+  static async start(etcd: KvClient, o: WatchCacheOptions): Promise<WatchCache> {
     const c = new WatchCache(etcd, o);
     await c.fill();
     return c;

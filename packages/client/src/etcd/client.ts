@@ -26,6 +26,7 @@ import { EtcdError, GrpcCode, unavailable } from './errors.ts';
 import { StreamParser } from './stream-parser.ts';
 import type {
   Bytes,
+  KvClient,
   CompactOptions,
   CompactResponse,
   DeleteOptions,
@@ -71,7 +72,7 @@ export interface EtcdClientOptions {
 
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 
-export class EtcdClient {
+export class EtcdClient implements KvClient {
   readonly endpoint: string;
   private readonly pool: Pool;
   private readonly streams: Pool;

@@ -223,3 +223,21 @@ export interface WatchResponse {
   fragment: boolean;
   events: WatchEvent[];
 }
+
+/**
+ * The part of the etcd API the API server's storage uses. EtcdClient implements it over
+ * HTTP; etcdlite's LocalKvClient implements it in-process for the embedded store.
+ */
+export interface KvClient {
+  get(key: Bytes, opts?: { revision?: number }): Promise<KeyValue | undefined>;
+  range(key: Bytes, opts?: RangeOptions): Promise<RangeResponse>;
+  txn(req: TxnRequest): Promise<TxnResponse>;
+  watch(key: Bytes, opts?: WatchOptions): KvWatch;
+  close(): Promise<void>;
+}
+
+/** A watch: its responses in order, and a way to stop it. */
+export interface KvWatch extends AsyncIterable<WatchResponse> {
+  readonly created: Promise<WatchResponse>;
+  cancel(): void;
+}
