@@ -147,13 +147,29 @@ describe('kubectl against the API server', () => {
     await s.kubectl(['delete', 'deploy', 'strict']);
   });
 
-  it('applies on the server side', async () => {
-    const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa}\ndata: {a: "1"}\n';
+  it('applies on the server side, with field ownership and conflicts', async () => {
+    const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa}\ndata: {a: "1", b: "1"}\n';
     const first = await s.kubectl(['apply', '--server-side', '-f', '-'], { input: cm });
     expect(first.stdout).toBe('configmap/ssa serverside-applied\n');
-    const second = await s.kubectl(['apply', '--server-side', '-f', '-'], { input: cm.replace('a: "1"', 'a: "2"') });
-    expect(second.code).toBe(0);
-    expect(JSON.parse((await s.kubectl(['get', 'cm', 'ssa', '-o', 'json'])).stdout).data).toEqual({ a: '2' });
+    const get = async () => JSON.parse((await s.kubectl(['get', 'cm', 'ssa', '-o', 'json', '--show-managed-fields'])).stdout);
+    const created = await get();
+    expect(created.metadata.managedFields).toEqual([
+      expect.objectContaining({ manager: 'kubectl', operation: 'Apply', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:a': {}, 'f:b': {} } } }),
+    ]);
+    // Dropping a field from the applied configuration removes it.
+    await s.kubectl(['apply', '--server-side', '-f', '-'], { input: cm.replace(', b: "1"', '') });
+    expect((await get()).data).toEqual({ a: '1' });
+    // Another manager changes a field kubectl owns: the next apply conflicts...
+    expect((await s.kubectl(['patch', 'cm', 'ssa', '--type=merge', '-p', '{"data":{"a":"other"}}', '--field-manager=someone'])).code).toBe(0);
+    const conflict = await s.kubectl(['apply', '--server-side', '-f', '-'], { input: cm.replace(', b: "1"', '').replace('a: "1"', 'a: "2"') });
+    expect(conflict.code).toBe(1);
+    expect(conflict.stderr).toContain('Apply failed with 1 conflict: conflict with "someone" using v1: .data.a');
+    // ...until it is forced, which takes the field over.
+    const forced = await s.kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], { input: cm.replace(', b: "1"', '').replace('a: "1"', 'a: "2"') });
+    expect(forced.code).toBe(0);
+    const after = await get();
+    expect(after.data).toEqual({ a: '2' });
+    expect(after.metadata.managedFields.map((m: { manager: string }) => m.manager)).toEqual(['kubectl']);
   });
 
   it('streams changes to kubectl get -w', async () => {

@@ -26,6 +26,7 @@ import {
   wantsAggregated,
 } from './discovery.ts';
 import { NamespaceLifecycle } from './namespace-lifecycle.ts';
+import { checkFieldManager, fieldManagerFor, parseForce } from './ssa/index.ts';
 import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE, ProtobufDecodeError } from './protobuf/index.ts';
 import { makeFilter } from './rest/filters.ts';
 import { PATCH_TYPES } from './rest/patch.ts';
@@ -184,7 +185,18 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
     if (p.subresource && !['status'].includes(p.subresource)) throw apiErrors.methodNotAllowed();
     if (r.namespaced && p.namespace === undefined && p.name !== undefined) throw apiErrors.noResource();
     const asTable = /as=Table/.test(req.headers.accept ?? '');
-    const w: WriteOptions = { fieldValidation: fieldValidation(q.get('fieldValidation')), warnings: [], dryRun: dryRun(q) };
+    const w: WriteOptions = {
+      fieldValidation: fieldValidation(q.get('fieldValidation')),
+      warnings: [],
+      dryRun: dryRun(q),
+      manager: fieldManagerFor(q.get('fieldManager') ?? undefined, req.headers['user-agent']),
+    };
+    if (['POST', 'PUT', 'PATCH'].includes(req.method)) {
+      const isApply = req.method === 'PATCH' && (req.headers['content-type'] ?? '').startsWith(PATCH_TYPES.apply);
+      const kind = isApply ? 'apply' : req.method === 'POST' ? 'create' : req.method === 'PUT' ? 'update' : 'patch';
+      const bad = checkFieldManager({ kind, fieldManager: q.get('fieldManager') ?? undefined, force: q.get('force') ?? undefined });
+      if (bad) throw bad;
+    }
     const warn = <T>(v: T): T => {
       if (w.warnings!.length) reply.header('warning', w.warnings!.map((m) => `299 - ${JSON.stringify(m)}`).join(', '));
       return v;
@@ -237,16 +249,13 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
     }
   };
 
-  /** Server-side apply, in its simplest form for now: create if missing, else merge. */
+  /** Server-side apply: field ownership in managedFields, conflicts as 409 unless forced. */
   const serverSideApply = async (p: ResourcePath, body: unknown, q: URLSearchParams, reply: FastifyReply, w: WriteOptions) => {
-    if (!q.get('fieldManager')) throw apiErrors.badRequest('PATCH requests with apply content type must set fieldManager');
-    try {
-      await resources.get(p);
-    } catch (e) {
-      if (isStatusError(e) && e.code === 404) return reply.code(201).send(await resources.create(p, body, w));
-      throw e;
-    }
-    return resources.patch(p, PATCH_TYPES.strategic, body, w);
+    const { object, created } = await resources.apply(p, body, parseForce(q.get('force') ?? undefined), {
+      ...w,
+      manager: q.get('fieldManager')!,
+    });
+    return reply.code(created ? 201 : 200).send(object);
   };
 
   const watch = async (

@@ -20,7 +20,8 @@ import {
 import { isDeepStrictEqual } from 'node:util';
 import { objectKey, type ObjectStore, resourcePrefix } from '../storage/object-store.ts';
 import type { WatchCache } from '../storage/watch-cache.ts';
-import { jsonPatchApply, mergePatch, PATCH_TYPES, type PatchMetaLookup, strategicMergePatch } from './patch.ts';
+import { apply as applyConfiguration, recordUpdate } from '../ssa/index.ts';
+import { jsonPatchApply, knownPatchMeta, mergePatch, PATCH_TYPES, type PatchMetaLookup, strategicMergePatch } from './patch.ts';
 import type { ResourcePath } from './paths.ts';
 
 export type ObjectFilter = (o: KubeObject) => boolean;
@@ -57,6 +58,10 @@ export interface WriteOptions {
   warnings?: string[];
   /** dryRun=All: do everything but store the result. */
   dryRun?: boolean;
+  /** Who writes (fieldManager, or derived from the User-Agent), for managedFields. */
+  manager?: string;
+  /** The object comes from server-side apply, which keeps managedFields itself. */
+  fromApply?: boolean;
 }
 
 export interface ListOptions {
@@ -173,6 +178,7 @@ export class Resources {
     if (r.namespaced) await this.checkNamespace(r, meta.name ?? '', p.namespace!);
     await this.ctx.admit?.(r, obj, undefined);
     this.validateMeta(r, obj);
+    this.recordManagers(r, undefined, obj, w, undefined);
     if (w.dryRun) return obj;
     const res = await this.ctx.store.create(this.key(p, meta.name!), obj);
     if (!res.ok) throw apiErrors.alreadyExists(r, meta.name!);
@@ -204,7 +210,7 @@ export class Resources {
       let next: unknown;
       if (contentType === PATCH_TYPES.merge) next = mergePatch(base, body);
       else if (contentType === PATCH_TYPES.json) next = jsonPatchApply(base, body);
-      else if (contentType === PATCH_TYPES.strategic) next = strategicMergePatch(base, body, this.ctx.patchMeta?.(p.resource));
+      else if (contentType === PATCH_TYPES.strategic) next = strategicMergePatch(base, body, this.listMeta(p.resource));
       else throw apiErrors.unsupportedMediaType(contentType, Object.values(PATCH_TYPES));
       const obj = this.checkBody(p, next);
       const rv = obj.metadata.resourceVersion;
@@ -227,6 +233,7 @@ export class Resources {
       const next = p.subresource === 'status' ? this.statusUpdate(cur, wanted) : this.specUpdate(r, cur, wanted);
       this.validate(r, next, attempt === 0 ? w : { ...w, warnings: undefined });
       await this.ctx.admit?.(r, next, cur);
+      this.recordManagers(r, cur, next, w, p.subresource);
       if (sameContent(cur, next) || w.dryRun) return w.dryRun ? next : cur;
       const res = await this.ctx.store.update(key, next, Number(cur.metadata.resourceVersion));
       if (res.ok) return (await this.finishIfDeleted(p, res.object)) ?? res.object;
@@ -374,6 +381,50 @@ export class Resources {
       throw apiErrors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
     return obj;
+  }
+
+  /** managedFields for a non-apply write: what this manager changed is now its own. */
+  private recordManagers(r: ResourceInfo, previous: KubeObject | undefined, next: KubeObject, w: WriteOptions, subresource?: string): void {
+    if (w.fromApply || !w.manager) return;
+    const entries = recordUpdate({
+      previous,
+      next,
+      manager: w.manager,
+      apiVersion: apiVersionOf(r),
+      listMeta: this.listMeta(r),
+      now: this.ctx.now(),
+      subresource,
+    });
+    if (entries.length) next.metadata.managedFields = entries;
+    else delete next.metadata.managedFields;
+  }
+
+  /** The schema's list and map semantics at a path, for patches and managedFields. */
+  listMeta(r: ResourceInfo): PatchMetaLookup {
+    return this.ctx.patchMeta?.(r) ?? knownPatchMeta;
+  }
+
+  /** Server-side apply: creates or merges, owning what the manager applied (409 on conflicts). */
+  async apply(p: ResourcePath, body: unknown, force: boolean, w: WriteOptions & { manager: string }): Promise<{ object: KubeObject; created: boolean }> {
+    const r = p.resource;
+    const common = { manager: w.manager, force, apiVersion: apiVersionOf(r), kind: r.kind, listMeta: this.listMeta(r), subresource: p.subresource };
+    if (!isObject(body)) throw apiErrors.badRequest('the body of an apply request must be an object');
+    const existing = await this.ctx.store.get(this.key(p, p.name!));
+    if (!existing) {
+      if (p.subresource) throw apiErrors.notFound(r, p.name!);
+      const res = applyConfiguration({ ...common, applied: structuredClone(body), now: this.ctx.now() });
+      return { object: await this.create(p, res.object, { ...w, fromApply: true }), created: true };
+    }
+    const object = await this.guaranteedUpdate(
+      p,
+      (cur) => {
+        const rv = (body.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
+        if (rv && rv !== cur.metadata.resourceVersion) throw apiErrors.modified(r, p.name!);
+        return applyConfiguration({ ...common, current: cur, applied: structuredClone(body), now: this.ctx.now() }).object as KubeObject;
+      },
+      { ...w, fromApply: true },
+    );
+    return { object, created: false };
   }
 
   /** Schema and metadata checks; unknown fields are handled per fieldValidation. */

@@ -11,7 +11,7 @@ import { ownable, PROTECTED } from './internal/ignored.ts';
 import { deepEqual, goJson, isMap } from './internal/json.ts';
 import { annotationsOf, metadataOf, type Obj, withManagedFields, withoutManagedFields } from './internal/object.ts';
 import { type ListMeta, Schema } from './internal/schema.ts';
-import { checkDuplicates, compareObjects, dropNulls, fieldSetOf, mergeObjects, removeItems } from './internal/walk.ts';
+import { checkDuplicates, compareObjects, dropAppliedNulls, fieldSetOf, mergeObjects, removeItems } from './internal/walk.ts';
 import {
   decodeManagedFields,
   encodeManagedFields,
@@ -111,7 +111,7 @@ export function apply(opts: ApplyOptions): ApplyResult {
   for (const [id, m] of managers) if (m.set.isEmpty()) managers.delete(id);
 
   if (manager === 'kubectl') updateLastApplied(object, applied);
-  object = dropNulls(object) as Obj;
+  dropAppliedNulls(schema, object, applied);
   const managedFields = encodeManagedFields(managers);
 
   const previous = current ? metadataOf(current).managedFields : undefined;

@@ -148,12 +148,12 @@ export function capUpdateManagers(managers: ManagedMap, max = MAX_UPDATE_MANAGER
     const m = managers.get(id)!;
     const bucketInfo: ManagerInfo = { manager: ANCIENT_CHANGES, operation: 'Update', apiVersion: m.apiVersion };
     const bucketId = managerId(bucketInfo);
-    if (id === bucketId) continue; // the bucket itself is never merged away
     const first = firstOfVersion.get(m.apiVersion);
     if (first === undefined) {
       firstOfVersion.set(m.apiVersion, id);
       continue;
     }
+    if (id === bucketId) continue; // a newer bucket is never merged into itself
     if (!managers.has(bucketId)) {
       const firstManaged = managers.get(first)!;
       managers.delete(first);

@@ -223,11 +223,26 @@ export function removeItems(schema: Schema, value: unknown, toRemove: FieldSet):
   return remove(value, toRemove, []) ?? {};
 }
 
-/** Drops map fields whose value is null: what a typed round trip does to applied nulls. */
-export function dropNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(dropNulls);
-  if (!isMap(value)) return value;
-  const out: Obj = {};
-  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = dropNulls(v);
-  return out;
+/**
+ * Removes from `object` (in place) the fields the applied configuration sets to null: what
+ * upstream's typed round trip does to them. Other nulls, already in the live object, stay.
+ */
+export function dropAppliedNulls(schema: Schema, object: unknown, applied: unknown): void {
+  const visit = (o: unknown, a: unknown, sp: string[]) => {
+    const shape = schema.shape(sp, o, a);
+    if (shape.kind === 'map') {
+      const om = o as Obj;
+      for (const [k, v] of Object.entries(a as Obj)) {
+        if (v === null) delete om[k];
+        else if (om[k] !== undefined) visit(om[k], v, [...sp, k]);
+      }
+    } else if (shape.kind === 'assoc') {
+      const live = indexItems(shape, o as unknown[]);
+      for (const item of a as unknown[]) {
+        const target = live.items.get(itemElement(shape, item));
+        if (target !== undefined) visit(target, item, sp);
+      }
+    }
+  };
+  visit(object, applied, []);
 }
