@@ -1,0 +1,2 @@
+export { type ApiServer, type ApiServerOptions, buildServer } from './server.ts';
+export { kubeconfig, type RunningApiServer, type StartOptions, startApiServer } from './main.ts';
