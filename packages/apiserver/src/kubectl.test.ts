@@ -172,6 +172,19 @@ describe('kubectl against the API server', () => {
     expect(after.metadata.managedFields.map((m: { manager: string }) => m.manager)).toEqual(['kubectl']);
   });
 
+  it('scales through the scale subresource', async () => {
+    expect((await s.kubectl(['create', 'deployment', 'sc', '--image=nginx:1.25', '--replicas=2'])).code).toBe(0);
+    expect((await s.kubectl(['scale', 'deploy', 'sc', '--replicas=5'])).stdout).toBe('deployment.apps/sc scaled\n');
+    const d = JSON.parse((await s.kubectl(['get', 'deploy', 'sc', '-o', 'json'])).stdout);
+    expect(d.spec.replicas).toBe(5);
+    expect(d.metadata.generation).toBe(2);
+    const scale = JSON.parse((await s.kubectl(['get', '--raw', '/apis/apps/v1/namespaces/default/deployments/sc/scale'])).stdout);
+    expect(scale).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 5 }, status: { selector: 'app=sc' } });
+    const bad = await s.kubectl(['scale', 'deploy', 'sc', '--replicas=-1']);
+    expect(bad.code).not.toBe(0);
+    await s.kubectl(['delete', 'deploy', 'sc']);
+  });
+
   it('streams changes to kubectl get -w', async () => {
     const watching = s.kubectl(['get', 'configmaps', '-w', '--output-watch-events'], { timeoutMs: 4000 });
     await new Promise((r) => setTimeout(r, 800));

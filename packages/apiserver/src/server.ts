@@ -31,6 +31,7 @@ import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE, ProtobufDecodeError } 
 import { makeFilter } from './rest/filters.ts';
 import { PATCH_TYPES } from './rest/patch.ts';
 import { parseResourcePath, type ResourcePath } from './rest/paths.ts';
+import { bindPod, getScale, writeScale } from './rest/subresources.ts';
 import { type FieldValidation, type ResourceContext, Resources, type WriteOptions } from './rest/resources.ts';
 import { toTable } from './rest/table.ts';
 import { serveWatch } from './rest/watch.ts';
@@ -182,7 +183,7 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
     const q = url.searchParams;
     const r = p.resource;
     if (p.subresource && !r.subresources.some((s) => s.name === p.subresource)) throw apiErrors.noResource();
-    if (p.subresource && !['status'].includes(p.subresource)) throw apiErrors.methodNotAllowed();
+    if (p.subresource && !['status', 'scale', 'binding'].includes(p.subresource)) throw apiErrors.methodNotAllowed();
     if (r.namespaced && p.namespace === undefined && p.name !== undefined) throw apiErrors.noResource();
     const asTable = /as=Table/.test(req.headers.accept ?? '');
     const w: WriteOptions = {
@@ -207,6 +208,8 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
           if (p.watchPath || q.get('watch') === 'true' || q.get('watch') === '1') {
             return watch(req, reply, { ...p, name: undefined }, q, asTable, `metadata.name=${p.name}`);
           }
+          if (p.subresource === 'scale') return getScale(resources, p);
+          if (p.subresource === 'binding') throw apiErrors.methodNotAllowed();
           const obj = await resources.get(p);
           return asTable ? toTable(r, [obj], { resourceVersion: obj.metadata.resourceVersion }, tableOpts(q)) : obj;
         }
@@ -220,14 +223,17 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
         return asTable ? toTable(r, list.items, list.metadata as Record<string, unknown>, tableOpts(q)) : list;
       }
       case 'POST':
-        if (p.name && !p.subresource) throw apiErrors.methodNotAllowed();
+        if (p.subresource === 'binding') return reply.code(201).send(await bindPod(resources, p, req.body, now));
+        if (p.name) throw apiErrors.methodNotAllowed();
         return reply.code(201).send(warn(await resources.create(p, req.body, w)));
       case 'PUT':
         if (!p.name) throw apiErrors.methodNotAllowed();
+        if (p.subresource === 'scale') return writeScale(resources, p, { put: req.body }, w);
         return warn(await resources.update(p, req.body, w));
       case 'PATCH': {
         if (!p.name) throw apiErrors.methodNotAllowed();
         const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+        if (p.subresource === 'scale') return writeScale(resources, p, { patch: { type: ct, body: req.body } }, w);
         if (ct === PATCH_TYPES.apply) return serverSideApply(p, req.body, q, reply, w);
         return warn(await resources.patch(p, ct, req.body, w));
       }
