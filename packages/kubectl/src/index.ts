@@ -1,0 +1,250 @@
+/**
+ * mkctl: the minik8s kubectl-style CLI. `run(argv)` runs one command in-process and
+ * returns its exit code and output (tests call it; `cli.ts` wires it to the process).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, Ctx, type GlobalFlags, type Io } from './context.ts';
+import { apply } from './cmd/apply.ts';
+import { configView, currentContext, getContexts, useContext } from './cmd/config.ts';
+import { createConfigMap, createDeployment, createFromFiles, createNamespace, createSecretGeneric } from './cmd/create.ts';
+import { del } from './cmd/delete.ts';
+import { describe } from './cmd/describe.ts';
+import { get } from './cmd/get.ts';
+import { labelOrAnnotate } from './cmd/label.ts';
+import { apiResources, version } from './cmd/misc.ts';
+import { formatError } from './errors.ts';
+
+export { CliError, Ctx, type Io } from './context.ts';
+export { formatError } from './errors.ts';
+
+export interface RunOptions {
+  /** Standard input (for `-f -`): the text, or a function reading it. */
+  stdin?: string | (() => Promise<string>);
+  /** Environment (KUBECONFIG, HOME); defaults to process.env. */
+  env?: Record<string, string | undefined>;
+  /** Live sinks (the CLI streams to the process); output is collected either way. */
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+  /** Ends long-running commands (`get -w`) cleanly. */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+
+export async function run(argv: string[], o: RunOptions = {}): Promise<RunResult> {
+  let stdout = '';
+  let stderr = '';
+  const io: Io = {
+    out: (t) => {
+      stdout += t;
+      o.stdout?.(t);
+    },
+    err: (t) => {
+      stderr += t;
+      o.stderr?.(t);
+    },
+    readStdin: async () => (typeof o.stdin === 'function' ? o.stdin() : (o.stdin ?? '')),
+    env: o.env ?? process.env,
+    signal: o.signal,
+  };
+  let ctx: Ctx | undefined;
+  let code = 0;
+  const program = buildProgram(io, (c) => {
+    ctx = c;
+  }, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) code = e.exitCode;
+    else {
+      io.err(formatError(e, ctx?.verbosity ?? 0));
+      code = e instanceof CliError ? e.exitCode : 1;
+    }
+  } finally {
+    await ctx?.close();
+  }
+  return { code, stdout, stderr };
+}
+
+function buildProgram(io: Io, onCtx: (c: Ctx) => void, setCode: (c: number) => void): Command {
+  const program = new Command('mkctl');
+  program
+    .description('mkctl controls the minik8s cluster manager (a kubectl-style CLI).')
+    .option('--kubeconfig <path>', 'Path to the kubeconfig file to use for CLI requests.')
+    .option('--context <name>', 'The name of the kubeconfig context to use')
+    .option('--cluster <name>', 'The name of the kubeconfig cluster to use')
+    .option('--user <name>', 'The name of the kubeconfig user to use')
+    .option('-s, --server <url>', 'The address and port of the Kubernetes API server')
+    .option('-n, --namespace <ns>', 'If present, the namespace scope for this CLI request')
+    .option('-v, --v <level>', 'number for the log level verbosity')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError(false)
+    .allowExcessArguments(false);
+
+  /** Wraps an action: builds the context from the global flags, runs, records the exit code. */
+  const action =
+    <A extends unknown[]>(fn: (ctx: Ctx, ...args: A) => Promise<number> | number) =>
+    async (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command;
+      const all = cmd.optsWithGlobals();
+      const ctx = new Ctx(io, all as GlobalFlags);
+      onCtx(ctx);
+      // A subcommand sees the options its parents parsed too (`create -o json deployment ...`).
+      const rest = args.slice(0, -2);
+      setCode(await fn(ctx, ...([...rest, all] as unknown as A)));
+    };
+  const outputOpt = () => new Option('-o, --output <format>', 'Output format: json|yaml|name|wide|jsonpath=...');
+  const dryRunOpt = () => new Option('--dry-run [strategy]', 'none, server, or client').preset('client');
+  const fileOpt = () => new Option('-f, --filename <file>', 'Files, folders or - for stdin').argParser(collect);
+
+  program
+    .command('get')
+    .description('Display one or many resources')
+    .argument('[args...]', 'TYPE[,TYPE...] [NAME...] or TYPE/NAME...')
+    .addOption(outputOpt())
+    .option('-l, --selector <selector>', 'Label selector')
+    .option('--field-selector <selector>', 'Field selector')
+    .option('-A, --all-namespaces', 'List across all namespaces')
+    .option('-w, --watch', 'Watch for changes after listing')
+    .option('--watch-only', 'Watch for changes without listing first')
+    .option('--no-headers', 'Print no headers')
+    .option('--show-labels', 'Show labels as the last column')
+    .option('--ignore-not-found', 'Treat "resource not found" as success')
+    .action(action((ctx, args: string[], opts: Record<string, unknown>) => get(ctx, args, { ...opts, noHeaders: opts.headers === false })));
+
+  program
+    .command('apply')
+    .description('Apply a configuration to a resource by file name or stdin')
+    .addOption(fileOpt())
+    .option('-R, --recursive', 'Process folders recursively')
+    .option('--server-side', 'Server-side apply')
+    .option('--force-conflicts', 'Take ownership of conflicting fields (server-side apply)')
+    .option('--field-manager <name>', 'Name of the manager')
+    .addOption(dryRunOpt())
+    .action(action((ctx, opts: Record<string, unknown>) => apply(ctx, opts)));
+
+  program
+    .command('delete')
+    .description('Delete resources by file names, stdin, resources and names, or by resources and label selector')
+    .argument('[args...]')
+    .addOption(fileOpt())
+    .option('-R, --recursive', 'Process folders recursively')
+    .option('-l, --selector <selector>', 'Label selector')
+    .option('--field-selector <selector>', 'Field selector')
+    .option('--all', 'Delete all resources of the type in the namespace')
+    .option('-A, --all-namespaces', 'Across all namespaces')
+    .addOption(new Option('--wait [bool]', 'Wait for the resources to be gone').default(true).argParser((v) => v !== 'false'))
+    .option('--timeout <duration>', 'How long to wait (default 60s)')
+    .option('--ignore-not-found', 'Treat "resource not found" as success')
+    .option('--cascade <policy>', 'background, foreground or orphan')
+    .option('--grace-period <seconds>', 'Seconds given to the resource to terminate gracefully')
+    .option('--now', 'Immediate shutdown (grace period 1)')
+    .option('--force', 'Grace period 0')
+    .addOption(dryRunOpt())
+    .action(action((ctx, args: string[], opts: Record<string, unknown>) => del(ctx, args, opts)));
+
+  const create = program
+    .command('create')
+    .description('Create a resource from a file or from stdin, or with a generator')
+    .addOption(fileOpt())
+    .option('-R, --recursive', 'Process folders recursively')
+    .addOption(outputOpt())
+    .addOption(dryRunOpt())
+    .action(action((ctx, opts: Record<string, unknown>) => createFromFiles(ctx, opts)));
+  const withCommon = (c: Command) => c.addOption(outputOpt()).addOption(dryRunOpt());
+  withCommon(create.command('namespace').alias('ns').argument('<name>')).action(action((ctx, name: string, opts: Record<string, unknown>) => createNamespace(ctx, name, opts)));
+  withCommon(
+    create
+      .command('deployment')
+      .alias('deploy')
+      .argument('<name>')
+      .addOption(new Option('--image <image>', 'Image name (repeatable)').argParser(collect))
+      .option('-r, --replicas <n>', 'Number of replicas')
+      .option('--port <port>', 'The containerPort'),
+  ).action(action((ctx, name: string, opts: Record<string, unknown>) => createDeployment(ctx, name, opts)));
+  const dataOpts = (c: Command) =>
+    withCommon(c)
+      .addOption(new Option('--from-literal <kv>', 'key=value (repeatable)').argParser(collect))
+      .addOption(new Option('--from-file <source>', '[key=]path (repeatable)').argParser(collect));
+  dataOpts(create.command('configmap').alias('cm').argument('<name>')).action(
+    action((ctx, name: string, opts: Record<string, unknown>) => createConfigMap(ctx, name, opts)),
+  );
+  const secret = create.command('secret').description('Create a secret');
+  dataOpts(secret.command('generic').argument('<name>').option('--type <type>', 'The type of secret')).action(
+    action((ctx, name: string, opts: Record<string, unknown>) => createSecretGeneric(ctx, name, opts)),
+  );
+
+  for (const [verb, which] of [
+    ['label', 'labels'],
+    ['annotate', 'annotations'],
+  ] as const) {
+    program
+      .command(verb)
+      .description(`Update the ${which} on a resource`)
+      .argument('[args...]', `TYPE NAME KEY=VAL... KEY-...`)
+      .option('--overwrite', 'Allow overwriting existing values')
+      .option('-l, --selector <selector>', 'Label selector')
+      .option('--all', 'Every resource of the type in the namespace')
+      .option('-A, --all-namespaces', 'Across all namespaces')
+      .addOption(dryRunOpt())
+      .action(action((ctx, args: string[], opts: Record<string, unknown>) => labelOrAnnotate(ctx, which, args, opts)));
+  }
+
+  program
+    .command('describe')
+    .description('Show details of a specific resource or group of resources')
+    .argument('[args...]', 'TYPE [NAME...] or TYPE/NAME')
+    .option('-l, --selector <selector>', 'Label selector')
+    .option('-A, --all-namespaces', 'Across all namespaces')
+    .action(action((ctx, args: string[], opts: Record<string, unknown>) => describe(ctx, args, opts)));
+
+  program
+    .command('api-resources')
+    .description('Print the supported API resources on the server')
+    .addOption(outputOpt())
+    .option('--no-headers', 'Print no headers')
+    .option('--namespaced <bool>', 'Only namespaced (true) or cluster-scoped (false) resources')
+    .option('--api-group <group>', 'Only resources of this group')
+    .addOption(new Option('--verbs <verb>', 'Only resources that support these verbs').argParser((v, p: string[] | undefined) => [...(p ?? []), ...v.split(',')]))
+    .action(action((ctx, opts: Record<string, unknown>) => apiResources(ctx, { ...opts, noHeaders: opts.headers === false })));
+
+  program
+    .command('version')
+    .description('Print the client and server version information')
+    .option('--client', 'Client version only')
+    .addOption(outputOpt())
+    .action(action((ctx, opts: Record<string, unknown>) => version(ctx, opts)));
+
+  const config = program.command('config').description('Modify kubeconfig files');
+  config
+    .command('view')
+    .option('--raw', 'Show certificates and tokens')
+    .option('--minify', 'Only the current context')
+    .addOption(outputOpt())
+    .action(action((ctx, opts: Record<string, unknown>) => configView(ctx, opts)));
+  config
+    .command('use-context')
+    .alias('use')
+    .argument('<name>')
+    .action(action((ctx, name: string) => useContext(ctx, name)));
+  config
+    .command('get-contexts')
+    .argument('[names...]')
+    .addOption(outputOpt())
+    .option('--no-headers', 'Print no headers')
+    .action(action((ctx, names: string[], opts: Record<string, unknown>) => getContexts(ctx, names, { ...opts, noHeaders: opts.headers === false })));
+  config
+    .command('current-context')
+    .action(action((ctx) => currentContext(ctx)));
+
+  return program;
+}
