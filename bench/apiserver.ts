@@ -5,7 +5,8 @@
  * Prints a table, then one JSON line last. Everything talks to 127.0.0.1 only, and every
  * loop is bounded in count and time.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,12 +45,12 @@ function pod(name: string) {
   });
 }
 
-/** Median wall time of a command, over `n` runs. */
-function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv, n = 5): number {
+/** Median wall time of a command, over `n` runs (asynchronously: the server shares this process). */
+async function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv, n = 5): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = nowMs();
-    execFileSync(cmd, args, { env, stdio: 'pipe', timeout: 60_000 });
+    await promisify(execFile)(cmd, args, { env, timeout: 60_000 });
     times.push((nowMs() - t) / 1000);
   }
   return times.sort((a, b) => a - b)[Math.floor(n / 2)]!;
@@ -60,14 +61,14 @@ async function main() {
   const server = await startApiServer({ dataDir: join(dir, 'data'), securePort: 0 });
   const kc = parse(readFileSync(server.kubeconfigPath, 'utf8'));
   const b64 = (x: string) => Buffer.from(x, 'base64').toString();
-  const pool = new Pool(server.url, {
-    connections: CONCURRENCY,
-    connect: {
-      ca: b64(kc.clusters[0].cluster['certificate-authority-data']),
-      cert: b64(kc.users[0].user['client-certificate-data']),
-      key: b64(kc.users[0].user['client-key-data']),
-    },
-  });
+  const connect = {
+    ca: b64(kc.clusters[0].cluster['certificate-authority-data']),
+    cert: b64(kc.users[0].user['client-certificate-data']),
+    key: b64(kc.users[0].user['client-key-data']),
+  };
+  const pool = new Pool(server.url, { connections: CONCURRENCY, connect });
+  // Each watch holds a connection for its whole life: they get their own pool.
+  const watchPool = new Pool(server.url, { connections: 101, connect });
   const call = async (method: 'GET' | 'POST', path: string, body?: string) => {
     const r = await pool.request({ method, path, body, headers: body ? { 'content-type': 'application/json' } : {} });
     if (r.statusCode >= 300) throw new Error(`${method} ${path}: ${r.statusCode} ${await r.body.text()}`);
@@ -86,13 +87,13 @@ async function main() {
     const lists = await run(200, CONCURRENCY, () => call('GET', '/api/v1/namespaces/default/pods'), 10);
 
     process.stderr.write('watch latency with 100 watchers...\n');
-    const watchP99 = await watchLatency(server.url, pool, 100, 200);
+    const watchP99 = await watchLatency(pool, watchPool, 100, 200);
 
     process.stderr.write('mkctl get pods vs kubectl get pods...\n');
     const env = { ...process.env, KUBECONFIG: server.kubeconfigPath, HOME: dir };
-    const kubectlGet = timeCommand('kubectl', ['get', 'pods'], env);
+    const kubectlGet = await timeCommand('kubectl', ['get', 'pods'], env);
     const mkctl = join(import.meta.dirname, '..', 'packages', 'kubectl', 'dist', 'cli.js');
-    const mkctlGet = timeCommand(process.execPath, [mkctl, 'get', 'pods'], env);
+    const mkctlGet = await timeCommand(process.execPath, [mkctl, 'get', 'pods'], env);
 
     const rows: Array<[string, string]> = [
       ['creates/s (32 clients)', creates.toFixed(0)],
@@ -115,6 +116,7 @@ async function main() {
     );
   } finally {
     await pool.close();
+    await watchPool.destroy();
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -124,7 +126,7 @@ async function main() {
  * 100 watchers on the configmaps of one namespace; `events` updates, each stamped with
  * its send time; latency = delivery time - send time, over every delivery.
  */
-async function watchLatency(_url: string, pool: Pool, watchers: number, events: number): Promise<number> {
+async function watchLatency(pool: Pool, watchPool: Pool, watchers: number, events: number): Promise<number> {
   await pool.request({
     method: 'POST',
     path: '/api/v1/namespaces/default/configmaps',
@@ -138,7 +140,7 @@ async function watchLatency(_url: string, pool: Pool, watchers: number, events: 
     Array.from({ length: watchers }, async () => {
       const ac = new AbortController();
       controllers.push(ac);
-      const res = await pool.request({
+      const res = await watchPool.request({
         method: 'GET',
         path: '/api/v1/namespaces/default/configmaps?watch=true&fieldSelector=metadata.name%3Dtick&resourceVersion=0',
         signal: ac.signal,
@@ -184,7 +186,9 @@ async function watchLatency(_url: string, pool: Pool, watchers: number, events: 
   return p99(lat);
 }
 
-main().catch((e) => {
+// A promise nothing can settle would otherwise let Node exit quietly with 0.
+const guard = setInterval(() => {}, 1 << 30);
+main().then(() => clearInterval(guard)).catch((e) => {
   console.error(e);
   process.exit(1);
 });
