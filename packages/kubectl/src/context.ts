@@ -3,6 +3,8 @@
  * use) the kubeconfig, the REST client and discovery. Every request goes through
  * `Ctx.request`, which logs it at `-v=6` and above as kubectl does.
  */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import {
   type ApiResource,
@@ -94,7 +96,13 @@ export class Ctx {
   }
 
   get discovery(): Discovery {
-    if (!this.disco) this.disco = new Discovery({ request: (o) => this.request(o) });
+    if (!this.disco) {
+      // Like kubectl: discovery is kept on disk per server for 6 hours, so a command
+      // usually makes one request, not three.
+      const home = this.io.env.HOME ?? homedir();
+      const server = new URL(this.config.server).host.replace(/[^\w.-]/g, '_');
+      this.disco = new Discovery({ request: (o) => this.request(o) }, { file: join(home, '.kube', 'cache', 'mkctl', server, 'discovery.json') });
+    }
     return this.disco;
   }
 

@@ -5,6 +5,8 @@
  * documents (/api, /api/v1, /apis, /apis/<group>/<version>) when the server answers with
  * those instead.
  */
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { KubeClient } from './rest-client.ts';
 
 export interface ApiResource {
@@ -64,15 +66,29 @@ interface LegacyResource {
   categories?: string[];
 }
 
+export interface DiscoveryCacheOptions {
+  /** A file to keep discovery in between processes (kubectl keeps ~/.kube/cache/discovery). */
+  file: string;
+  /** How long a cached answer is trusted (kubectl: 6 hours). */
+  ttlMs?: number;
+}
+
 export class Discovery {
   private cached: Promise<ApiResource[]> | undefined;
+  /** The answer came from the disk cache: a miss is worth one fresh look. */
+  private fromDisk = false;
 
-  constructor(private readonly client: Pick<KubeClient, 'request'>) {}
+  constructor(
+    private readonly client: Pick<KubeClient, 'request'>,
+    private readonly cache?: DiscoveryCacheOptions,
+  ) {}
 
   /** Every resource of every group and version (cached until `invalidate()`). */
   resources(): Promise<ApiResource[]> {
     if (!this.cached) {
-      this.cached = this.fetch();
+      const disk = this.readCache();
+      this.fromDisk = !!disk;
+      this.cached = disk ? Promise.resolve(disk) : this.fetch().then((r) => this.writeCache(r));
       this.cached.catch(() => {
         this.cached = undefined;
       });
@@ -82,13 +98,53 @@ export class Discovery {
 
   invalidate(): void {
     this.cached = undefined;
+    this.fromDisk = false;
+    if (this.cache) rmSync(this.cache.file, { force: true });
+  }
+
+  private readCache(): ApiResource[] | undefined {
+    if (!this.cache) return undefined;
+    try {
+      if (Date.now() - statSync(this.cache.file).mtimeMs > (this.cache.ttlMs ?? 6 * 3600_000)) return undefined;
+      const data = JSON.parse(readFileSync(this.cache.file, 'utf8'));
+      return Array.isArray(data) ? (data as ApiResource[]) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private writeCache(r: ApiResource[]): ApiResource[] {
+    if (this.cache) {
+      try {
+        mkdirSync(dirname(this.cache.file), { recursive: true });
+        writeFileSync(this.cache.file, JSON.stringify(r));
+      } catch {
+        // a cache that cannot be written only costs speed
+      }
+    }
+    return r;
+  }
+
+  /** Runs a lookup; when it misses on an answer from the disk cache, asks the server again. */
+  private async withRefresh<T>(look: () => Promise<T>): Promise<T> {
+    try {
+      return await look();
+    } catch (e) {
+      if (!(e instanceof DiscoveryError) || !this.fromDisk) throw e;
+      this.invalidate();
+      return look();
+    }
   }
 
   /**
    * What kubectl accepts as a resource type: plural, singular, short name or kind (any
    * case), optionally qualified as `name.group` or `name.version.group`.
    */
-  async resolve(type: string): Promise<ApiResource> {
+  resolve(type: string): Promise<ApiResource> {
+    return this.withRefresh(() => this.resolveNow(type));
+  }
+
+  private async resolveNow(type: string): Promise<ApiResource> {
     const all = await this.resources();
     const lower = type.toLowerCase();
     const candidates: Array<{ name: string; group?: string; version?: string }> = [{ name: lower }];
@@ -116,7 +172,11 @@ export class Discovery {
   }
 
   /** The resource serving a manifest's `apiVersion` and `kind`. */
-  async forKind(apiVersion: string, kind: string): Promise<ApiResource> {
+  forKind(apiVersion: string, kind: string): Promise<ApiResource> {
+    return this.withRefresh(() => this.forKindNow(apiVersion, kind));
+  }
+
+  private async forKindNow(apiVersion: string, kind: string): Promise<ApiResource> {
     const [group, version] = apiVersion.includes('/') ? (apiVersion.split('/', 2) as [string, string]) : ['', apiVersion];
     const r = (await this.resources()).find((x) => x.group === group && x.version === version && x.kind === kind);
     if (!r) throw new DiscoveryError('NoKindMatch', `no matches for kind "${kind}" in version "${apiVersion}"`);
