@@ -21,4 +21,7 @@ const result = await run(process.argv.slice(2), {
   stderr: (t) => process.stderr.write(t),
   signal: ac.signal,
 });
+// Exit as soon as the output is flushed: idle keep-alive sockets and timers of the HTTP
+// client would otherwise hold the process open for tens of milliseconds.
 process.exitCode = result.code;
+process.stdout.write('', () => process.stderr.write('', () => process.exit(result.code)));
