@@ -207,8 +207,8 @@ export function comparePathElements(a: PathElement, b: PathElement): number {
   switch (a[0]) {
     case 'f':
       return compareStrings(ra, rb);
+    // Keys compare as maps (`value.FieldList.Compare`: names, then values), set values as values.
     case 'k':
-      return compareKeys(JSON.parse(ra), JSON.parse(rb));
     case 'v':
       return compareValues(JSON.parse(ra), JSON.parse(rb));
     case 'i':
@@ -216,17 +216,6 @@ export function comparePathElements(a: PathElement, b: PathElement): number {
     default:
       return compareStrings(ra, rb);
   }
-}
-
-/** `value.FieldList.Compare`: field by field, names then values; a shorter list first. */
-function compareKeys(a: Record<string, unknown>, b: Record<string, unknown>): number {
-  const ka = Object.keys(a).sort(compareStrings);
-  const kb = Object.keys(b).sort(compareStrings);
-  for (let i = 0; i < Math.min(ka.length, kb.length); i++) {
-    const c = compareStrings(ka[i]!, kb[i]!) || compareValues(a[ka[i]!], b[kb[i]!]);
-    if (c !== 0) return c;
-  }
-  return ka.length < kb.length ? -1 : ka.length > kb.length ? 1 : 0;
 }
 
 /** Upstream's `value.ToString`: strings quoted, the rest as Go prints them. */
