@@ -66,6 +66,34 @@ describe('bad input', () => {
     expect(await configMapNames()).toEqual([]);
   });
 
+  it('checks workloads beyond the schema, as upstream', async () => {
+    const bad = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bad}
+spec:
+  replicas: -1
+  selector: {matchLabels: {app: x}}
+  template:
+    metadata: {labels: {app: z}}
+    spec:
+      restartPolicy: Never
+      containers: [{name: web, image: ""}, {name: web, image: nginx}]
+`;
+    const r = await s.kubectl(['apply', '-f', '-'], { input: bad });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('The Deployment "bad" is invalid: \n');
+    for (const line of [
+      '* spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+      '* spec.template.metadata.labels: Invalid value: map[string]string{"app":"z"}: `selector` does not match template `labels`',
+      '* spec.template.spec.containers[0].image: Required value',
+      '* spec.template.spec.containers[1].name: Duplicate value: "web"',
+      '* spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"',
+    ]) {
+      expect(r.stderr).toContain(line);
+    }
+    expect((await s.kubectl(['get', 'deploy', 'bad'])).code).toBe(1);
+  });
+
   it('tells kubectl about kinds the server does not have', async () => {
     const r = await s.kubectl(['apply', '-f', '-'], { input: 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n' });
     expect(r.code).toBe(1);

@@ -5,7 +5,7 @@
  */
 import { applyDefaults, isObject, type KubeObject, type ResourceInfo, type StatusCause } from '@minik8s/api';
 import { type OpenApi, strictDecodingMessage } from '@minik8s/api/openapi';
-import { type NameRule, validateObjectMeta } from '@minik8s/api/validation';
+import { type NameRule, validateObjectMeta, validateWorkload } from '@minik8s/api/validation';
 import { knownPatchMeta } from './rest/patch.ts';
 import type { ResourceContext } from './rest/resources.ts';
 import { ServiceAllocator } from './service-ips.ts';
@@ -26,8 +26,13 @@ export function kindHooks({ cache, openapi }: { cache: WatchCache; openapi: Open
   return {
     validate: (r, obj, fieldValidation) => {
       const res = openapi.validate(r, obj, { unknownFields: fieldValidation, dropUnknown: fieldValidation !== 'Strict' });
+      // Semantic rules only once the shape is right (as upstream: decode, then validate).
+      const semantic = res.causes.length || res.strictError ? [] : validateWorkload(r.group, r.kind, obj);
       return {
-        causes: res.causes.filter((c) => !res.strictError || c.reason !== 'FieldValueInvalid' || !c.message.startsWith('unknown field')),
+        causes: [
+          ...res.causes.filter((c) => !res.strictError || c.reason !== 'FieldValueInvalid' || !c.message.startsWith('unknown field')),
+          ...semantic,
+        ],
         warnings: res.warnings,
         strictError: res.strictError ? strictDecodingMessage(r, res.strictError) : undefined,
       };

@@ -3,3 +3,4 @@ export * from './label-selector.ts';
 export * from './names.ts';
 export * from './object-meta.ts';
 export { goQuote } from './internal/go-format.ts';
+export * from './workloads.ts';
