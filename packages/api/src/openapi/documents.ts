@@ -150,7 +150,7 @@ class Builder {
   constructor(
     private readonly defs: Definitions,
     private readonly params: Record<string, SpecParameter>,
-    private readonly group: string,
+    group: string,
     version: string,
   ) {
     this.prefix = group ? `/apis/${group}/${version}` : `/api/${version}`;
