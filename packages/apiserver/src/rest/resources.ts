@@ -177,7 +177,6 @@ export class Resources {
     this.validate(r, obj, w);
     if (r.namespaced) await this.checkNamespace(r, meta.name ?? '', p.namespace!);
     await this.ctx.admit?.(r, obj, undefined);
-    this.validateMeta(r, obj);
     this.recordManagers(r, undefined, obj, w, undefined);
     if (w.dryRun) return obj;
     const res = await this.ctx.store.create(this.key(p, meta.name!), obj);
@@ -436,14 +435,9 @@ export class Resources {
     if (res?.warnings.length) w.warnings?.push(...res.warnings);
   }
 
-  private validateMeta(r: ResourceInfo, obj: KubeObject): void {
-    const causes = this.ctx.validateMeta?.(r, obj.metadata) ?? [];
-    if (causes.length > 0) throw apiErrors.invalid(r, obj.metadata.name ?? obj.metadata.generateName ?? '', causes);
-  }
-
   private async checkNamespace(r: ResourceInfo, name: string, namespace: string): Promise<void> {
-    const ns = this.ctx.cache.list(`/registry/namespaces/${namespace}`).items.find((n) => n.metadata.name === namespace) ??
-      (await this.ctx.store.get(`/registry/namespaces/${namespace}`));
+    const key = `/registry/namespaces/${namespace}`;
+    const ns = this.ctx.cache.get(key) ?? (await this.ctx.store.get(key));
     if (!ns) throw apiErrors.notFound({ group: '', plural: 'namespaces' }, namespace);
     if (ns.metadata.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating') {
       throw apiErrors.namespaceTerminating(r, name, namespace);

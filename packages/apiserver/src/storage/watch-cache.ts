@@ -170,6 +170,11 @@ export class WatchCache {
     });
   }
 
+  /** The current object at a key, from memory. */
+  get(key: string): KubeObject | undefined {
+    return this.objects.get(key);
+  }
+
   /** Current objects under a prefix, in key order, and the revision they reflect. */
   list(prefix: string): { items: KubeObject[]; revision: number } {
     const items: KubeObject[] = [];
