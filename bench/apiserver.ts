@@ -92,8 +92,11 @@ async function main() {
     process.stderr.write('mkctl get pods vs kubectl get pods...\n');
     const env = { ...process.env, KUBECONFIG: server.kubeconfigPath, HOME: dir };
     const kubectlGet = await timeCommand('kubectl', ['get', 'pods'], env);
-    const mkctl = join(import.meta.dirname, '..', 'packages', 'kubectl', 'dist', 'cli.js');
+    const mkctl = join(import.meta.dirname, '..', 'packages', 'kubectl', 'dist', 'cli.cjs');
     const mkctlGet = await timeCommand(process.execPath, [mkctl, 'get', 'pods'], env);
+    // The same for a short answer (4 namespaces), where start-up is all there is.
+    const kubectlGetNs = await timeCommand('kubectl', ['get', 'namespaces'], env);
+    const mkctlGetNs = await timeCommand(process.execPath, [mkctl, 'get', 'namespaces'], env);
 
     const rows: Array<[string, string]> = [
       ['creates/s (32 clients)', creates.toFixed(0)],
@@ -102,6 +105,8 @@ async function main() {
       ['watch p99 ms (100 watchers)', watchP99.toFixed(1)],
       ['mkctl get pods s', mkctlGet.toFixed(3)],
       ['kubectl get pods s', kubectlGet.toFixed(3)],
+      ['mkctl get namespaces s', mkctlGetNs.toFixed(3)],
+      ['kubectl get namespaces s', kubectlGetNs.toFixed(3)],
     ];
     for (const [k, v] of rows) console.log(`${k.padEnd(30)} ${v.padStart(10)}`);
     console.log(

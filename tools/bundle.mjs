@@ -2,12 +2,17 @@
 // Bundles a component's entry point into one runnable file: the workspace's own
 // TypeScript packages (@minik8s/*, which export their sources) are compiled in, and
 // every npm dependency stays an import, resolved from node_modules at run time.
-// Usage: node tools/bundle.mjs <entry.ts> <out.js>
+// With --self-contained the npm dependencies are compiled in as well and the output is
+// CommonJS: one file with nothing to resolve, for commands whose start-up time matters
+// (mkctl), loadable through a V8 code cache (see packages/kubectl/src/launch.ts).
+// Usage: node tools/bundle.mjs [--self-contained] <entry.ts> <out.js>
 import { build } from 'esbuild';
 
-const [entry, outfile] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const selfContained = args.includes('--self-contained');
+const [entry, outfile] = args.filter((a) => !a.startsWith('--'));
 if (!entry || !outfile) {
-  console.error('usage: bundle.mjs <entry.ts> <out.js>');
+  console.error('usage: bundle.mjs [--self-contained] <entry.ts> <out.js>');
   process.exit(2);
 }
 
@@ -28,11 +33,11 @@ const result = await build({
   outfile,
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: selfContained ? 'cjs' : 'esm',
   target: 'node20',
   sourcemap: true,
   banner: { js: '#!/usr/bin/env node' },
-  plugins: [externalNpm],
+  plugins: selfContained ? [] : [externalNpm],
   logLevel: 'warning',
 });
 

@@ -1,4 +1,8 @@
-/** The `mkctl` executable: runs one command with the process's streams and exits with its code. */
+/**
+ * The mkctl command: runs one command with the process's streams and exits with its
+ * code. Bundled with its npm dependencies into dist/mkctl.cjs and started by the
+ * launcher (launch.ts).
+ */
 import { run } from './index.ts';
 
 const ac = new AbortController();
@@ -15,13 +19,14 @@ const readStdin = async (): Promise<string> => {
   return text;
 };
 
-const result = await run(process.argv.slice(2), {
+void run(process.argv.slice(2), {
   stdin: readStdin,
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
   signal: ac.signal,
+}).then((result) => {
+  // Exit as soon as the output is flushed: idle keep-alive sockets of the HTTP client
+  // would otherwise hold the process open.
+  process.exitCode = result.code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(result.code)));
 });
-// Exit as soon as the output is flushed: idle keep-alive sockets and timers of the HTTP
-// client would otherwise hold the process open for tens of milliseconds.
-process.exitCode = result.code;
-process.stdout.write('', () => process.stderr.write('', () => process.exit(result.code)));

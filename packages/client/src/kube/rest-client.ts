@@ -1,16 +1,16 @@
 /**
- * `KubeClient`: the Kubernetes REST API over HTTPS (undici, keep-alive), addressed by
- * group/version/resource. Unary calls share one connection pool; each watch holds a
- * connection of its own from a second pool, so long watches never starve requests.
+ * `KubeClient`: the Kubernetes REST API over HTTPS (keep-alive, see transport.ts),
+ * addressed by group/version/resource. Unary calls share one connection pool; each watch
+ * holds a connection of its own, so long watches never starve requests.
  * Non-2xx answers become a `KubeApiError` carrying the server's metav1.Status.
  */
-import { Pool } from 'undici';
 import { readFileSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { type Clock, realClock } from './clock.ts';
 import { apiError, isGone, isStatus, KubeApiError, KubeConnectionError, type RequestInfo, statusFromResponse } from './errors.ts';
 import { type LoadConfigOptions, loadConfig, type RestConfig } from './kubeconfig.ts';
 import { type RequestRateLimiter, TokenBucket } from './rate-limiter.ts';
+import { HttpTransport, readBody } from './transport.ts';
 import type { KubeList, KubeObject, ResourceRef, Status, WatchEvent, WatchEventType } from './types.ts';
 
 export interface KubeClientOptions {
@@ -142,8 +142,7 @@ export class KubeClient {
   readonly config: RestConfig;
   private readonly origin: string;
   private readonly prefix: string;
-  private readonly pool: Pool;
-  private readonly streams: Pool;
+  private readonly transport: HttpTransport;
   private readonly userAgent: string;
   private readonly limiter: RequestRateLimiter | undefined;
   private readonly timeoutMs: number;
@@ -163,18 +162,14 @@ export class KubeClient {
     this.limiter = o.rateLimiter ?? (o.qps ? new TokenBucket({ qps: o.qps, burst: o.burst ?? Math.ceil(o.qps * 2), clock: this.clock }) : undefined);
     this.timeoutMs = o.requestTimeoutMs ?? 60_000;
     this.token = { value: config.bearerToken, readAt: this.clock.now() };
-    const connect =
-      url.protocol === 'https:'
-        ? {
-            ca: config.tls.ca,
-            cert: config.tls.cert,
-            key: config.tls.key,
-            rejectUnauthorized: !config.tls.insecureSkipTlsVerify,
-            ...(config.tls.serverName ? { servername: config.tls.serverName } : {}),
-          }
-        : undefined;
-    this.pool = new Pool(this.origin, { connections: o.connections ?? 16, pipelining: 1, connect });
-    this.streams = new Pool(this.origin, { connections: null, pipelining: 1, bodyTimeout: 0, connect });
+    const tls = {
+      ca: config.tls.ca,
+      cert: config.tls.cert,
+      key: config.tls.key,
+      rejectUnauthorized: !config.tls.insecureSkipTlsVerify,
+      ...(config.tls.serverName ? { servername: config.tls.serverName } : {}),
+    };
+    this.transport = new HttpTransport(this.origin, { tls, connections: o.connections });
   }
 
   /** A client from kubeconfig (or in-cluster config), as kubectl would find it. */
@@ -286,11 +281,8 @@ export class KubeClient {
     const w = new WatchStream<T>(
       async (signal) => {
         const res = await this.send({ method: 'GET', path }, { signal, stream: true });
-        if (res.statusCode !== 200) {
-          const text = await res.body.text();
-          throw errorFrom(res.statusCode, text, { method: 'GET', path });
-        }
-        return res.body;
+        if (res.statusCode !== 200) throw errorFrom(res.statusCode, res.body.toString('utf8'), { method: 'GET', path });
+        return res.stream;
       },
       { method: 'GET', path, server: this.config.server },
       o.signal,
@@ -326,8 +318,7 @@ export class KubeClient {
       },
       { signal: o.signal, timeoutMs: o.timeoutMs },
     );
-    const body = Buffer.from(await res.body.arrayBuffer());
-    return { statusCode: res.statusCode, headers: res.headers, body };
+    return { statusCode: res.statusCode, headers: res.headers, body: res.body };
   }
 
   /** Stops every watch and closes the connections. */
@@ -335,7 +326,7 @@ export class KubeClient {
     if (this.closed) return;
     this.closed = true;
     for (const w of this.watches) w.stop();
-    await Promise.allSettled([this.pool.close(), this.streams.destroy()]);
+    this.transport.close();
   }
 
   // ------------------------------------------------------------------ internals
@@ -352,7 +343,7 @@ export class KubeClient {
 
   private async json<T>(method: NonNullable<RequestOptions['method']>, path: string, o: { body?: unknown; contentType?: string; signal?: AbortSignal }): Promise<T> {
     const res = await this.send({ method, path, body: o.body, contentType: o.contentType }, { signal: o.signal });
-    const text = await res.body.text();
+    const text = res.body.toString('utf8');
     if (res.statusCode < 200 || res.statusCode >= 300) throw errorFrom(res.statusCode, text, { method, path });
     try {
       return JSON.parse(text) as T;
@@ -401,14 +392,10 @@ export class KubeClient {
     const signals = [o.signal, o.stream ? undefined : AbortSignal.timeout(timeoutMs)].filter((s): s is AbortSignal => !!s);
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     try {
-      return await (o.stream ? this.streams : this.pool).request({
-        method: r.method as 'GET',
-        path: this.prefix + r.path,
-        headers,
-        body,
-        signal,
-        ...(o.stream ? { bodyTimeout: 0 } : {}),
-      });
+      const res = await this.transport.request({ method: r.method, path: this.prefix + r.path, headers, body, signal, stream: o.stream });
+      // A stream's body is read by its consumer; its error answer (small) is read here.
+      const whole = !o.stream || res.statusCode !== 200;
+      return { statusCode: res.statusCode, headers: res.headers, body: whole ? await readBody(res) : Buffer.alloc(0), stream: res.body };
     } catch (e) {
       if (o.signal?.aborted) throw o.signal.reason ?? e;
       throw new KubeConnectionError({ method: r.method, path: r.path, server: this.config.server }, e);
