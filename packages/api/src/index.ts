@@ -2,3 +2,4 @@ export * from './meta.ts';
 export * from './registry.ts';
 export * from './status.ts';
 export * from './defaults.ts';
+export * from './quantity.ts';
