@@ -3,3 +3,5 @@ export * from './registry.ts';
 export * from './status.ts';
 export * from './defaults.ts';
 export * from './quantity.ts';
+export * from './pod-util.ts';
+export type * from './types.ts';

@@ -7,6 +7,7 @@ export * from './cache.ts';
 export * from './clock.ts';
 export * from './discovery.ts';
 export * from './errors.ts';
+export * from './events.ts';
 export * from './informer.ts';
 export * from './kubeconfig.ts';
 export * from './leader-election.ts';
