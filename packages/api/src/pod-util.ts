@@ -3,19 +3,22 @@
  * availability, conditions, and the controller owner reference.
  */
 import type { OwnerReference } from './meta.ts';
-import type { Pod, PodCondition } from './types.ts';
+import type { PodCondition, PodStatus } from './types.ts';
 
-export function getPodCondition(pod: Pod, type: string): PodCondition | undefined {
+/** Anything with a Pod's status: a `Pod`, or a plain upstream-typed one. */
+type WithPodStatus = { status?: PodStatus };
+
+export function getPodCondition(pod: WithPodStatus, type: string): PodCondition | undefined {
   return pod.status?.conditions?.find((c) => c.type === type);
 }
 
 /** True if the Pod's Ready condition is True. */
-export function isPodReady(pod: Pod): boolean {
+export function isPodReady(pod: WithPodStatus): boolean {
   return getPodCondition(pod, 'Ready')?.status === 'True';
 }
 
 /** Ready for at least `minReadySeconds` at time `now` (ms), as upstream's IsPodAvailable. */
-export function isPodAvailable(pod: Pod, minReadySeconds: number, now: number): boolean {
+export function isPodAvailable(pod: WithPodStatus, minReadySeconds: number, now: number): boolean {
   const ready = getPodCondition(pod, 'Ready');
   if (ready?.status !== 'True') return false;
   if (minReadySeconds <= 0) return true;
@@ -24,7 +27,7 @@ export function isPodAvailable(pod: Pod, minReadySeconds: number, now: number): 
 }
 
 /** True once the Pod has finished (Succeeded or Failed) or is being deleted. */
-export function isPodTerminal(pod: Pod): boolean {
+export function isPodTerminal(pod: WithPodStatus): boolean {
   return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 }
 

@@ -1,24 +1,39 @@
 /**
  * The upstream object types (from the `kubernetes-types` package, generated from the
  * Kubernetes 1.30 OpenAPI spec), re-exported so components import them from one place.
+ * Top-level kinds are joined with `KubeObject`, so they carry `metadata` and fit every
+ * client call (`client.get<Pod>(...)`).
  */
+import type * as apps from 'kubernetes-types/apps/v1.js';
+import type * as coordination from 'kubernetes-types/coordination/v1.js';
+import type * as core from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from './meta.ts';
+
 export type {
   Container,
+  ContainerPort,
   ContainerState,
   ContainerStatus,
-  Event,
-  Namespace,
-  Node,
+  EnvVar,
   NodeCondition,
-  Pod,
+  NodeSelectorRequirement,
+  NodeSelectorTerm,
   PodCondition,
   PodSpec,
   PodStatus,
   PodTemplateSpec,
   Probe,
-  Service,
+  ResourceRequirements,
   Taint,
   Toleration,
 } from 'kubernetes-types/core/v1.js';
-export type { Deployment, DeploymentCondition, ReplicaSet } from 'kubernetes-types/apps/v1.js';
-export type { Lease } from 'kubernetes-types/coordination/v1.js';
+export type { DeploymentCondition, DeploymentSpec, DeploymentStatus, ReplicaSetSpec, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
+
+export type Pod = core.Pod & KubeObject;
+export type Node = core.Node & KubeObject;
+export type Namespace = core.Namespace & KubeObject;
+export type Service = core.Service & KubeObject;
+export type Event = core.Event & KubeObject;
+export type Deployment = apps.Deployment & KubeObject;
+export type ReplicaSet = apps.ReplicaSet & KubeObject;
+export type Lease = coordination.Lease & KubeObject;

@@ -1,0 +1,97 @@
+/**
+ * End-to-end harness: the compose cluster brought up by `pnpm cluster up` in a state
+ * directory of its own, driven with the stock kubectl, mkctl, the API and the Docker CLI.
+ * Everything it starts is removed at the end (`pnpm cluster reset`).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { KubeClient } from '@minik8s/client/kube';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: o.cwd ?? ROOT, env: { ...process.env, ...o.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 120_000);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d;
+    });
+    child.stdin.end(o.input ?? '');
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
+}
+
+export async function must(cmd: string, args: string[], o: Parameters<typeof run>[2] = {}): Promise<Run> {
+  const r = await run(cmd, args, o);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}\n${r.stdout}${r.stderr}`);
+  return r;
+}
+
+export interface Cluster {
+  state: string;
+  kubeconfig: string;
+  env: NodeJS.ProcessEnv;
+  client: KubeClient;
+  /** `pnpm cluster <args>` for this cluster. */
+  cluster(args: string[]): Promise<Run>;
+  kubectl(args: string[], input?: string): Promise<Run>;
+  mkctl(args: string[], input?: string): Promise<Run>;
+  docker(args: string[]): Promise<Run>;
+}
+
+export async function clusterAlreadyRunning(): Promise<boolean> {
+  const r = await run('docker', ['ps', '-q', '--filter', 'name=^minik8s-apiserver$']);
+  return r.stdout.trim() !== '';
+}
+
+/** Brings a cluster up with its own state directory (crash-loop back-off shortened to 1 s). */
+export async function startCluster(): Promise<Cluster> {
+  const state = mkdtempSync('/var/tmp/minik8s-e2e-');
+  const env = { MINIK8S_STATE: state, MINIK8S_CRASHLOOP_DELAY: '1s' };
+  const kubeconfig = join(state, 'pki', 'admin.kubeconfig');
+  const cluster = (args: string[]) => run(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'deploy', 'src', 'cluster.ts'), ...args], { env, timeoutMs: 600_000 });
+  const up = await cluster(['up']);
+  if (up.code !== 0) throw new Error(`pnpm cluster up failed:\n${up.stdout}${up.stderr}`);
+  const kenv = { KUBECONFIG: kubeconfig, HOME: state };
+  return {
+    state,
+    kubeconfig,
+    env,
+    client: KubeClient.fromKubeconfig({ kubeconfig }),
+    cluster,
+    kubectl: (args, input) => run('kubectl', args, { env: kenv, input }),
+    mkctl: (args, input) => run(process.execPath, [join(ROOT, 'packages', 'kubectl', 'dist', 'cli.cjs'), ...args], { env: kenv, input }),
+    docker: (args) => run('docker', args),
+  };
+}
+
+export async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await f();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
