@@ -1,0 +1,21 @@
+/** Taints and tolerations, matched as upstream's corev1 helpers do. */
+import type { Taint, Toleration } from '@minik8s/api';
+
+/** True if `t` tolerates `taint` (same effect or any, same key or any with Exists, same value for Equal). */
+export function toleratesTaint(t: Toleration, taint: Taint): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  if (t.key !== undefined && t.key !== '' && t.key !== taint.key) return false;
+  const op = t.operator || 'Equal';
+  if (op === 'Exists') return true;
+  if (op === 'Equal') return (t.value ?? '') === (taint.value ?? '');
+  return false;
+}
+
+export function tolerated(tolerations: Toleration[] | undefined, taint: Taint): boolean {
+  return (tolerations ?? []).some((t) => toleratesTaint(t, taint));
+}
+
+/** The first taint with one of `effects` that no toleration tolerates. */
+export function firstUntolerated(taints: Taint[] | undefined, tolerations: Toleration[] | undefined, effects: string[]): Taint | undefined {
+  return (taints ?? []).find((taint) => effects.includes(taint.effect) && !tolerated(tolerations, taint));
+}
