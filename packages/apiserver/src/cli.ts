@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { startApiServer } from './main.ts';
+import type { KubeletClientConfig } from './rest/pod-log.ts';
 
 const HELP = `Usage: minik8s-apiserver [flags]
 
@@ -17,6 +18,11 @@ Flags:
   --tls-san NAME            an extra DNS name or IP for the serving certificate (repeatable)
   --kubeconfig-out FILE     where to write the admin kubeconfig (default <data-dir>/admin.kubeconfig)
   --token-auth-file FILE    static tokens, CSV lines: token,user,uid,"group1,group2"
+  --kubelet-client-certificate FILE  client certificate presented to kubelets (default <data-dir>/pki/apiserver-kubelet-client.crt)
+  --kubelet-client-key FILE          its key (default <data-dir>/pki/apiserver-kubelet-client.key)
+  --kubelet-certificate-authority FILE  CA of the kubelets' serving certificates (default the cluster CA)
+  --kubelet-preferred-address-types LIST  node address types to reach kubelets by (default InternalIP,Hostname,InternalDNS,ExternalIP,ExternalDNS)
+  --kubelet-insecure-plain-http  talk plain HTTP to kubelets (tests only; not an upstream flag)
   --log-level LEVEL         (default info)
   --help
 `;
@@ -32,6 +38,21 @@ function readTokens(file: string): Map<string, { user: string; groups: string[] 
   return tokens;
 }
 
+/** The --kubelet-* flags, as overrides of startApiServer's defaults. */
+function kubeletFlags(v: Record<string, string | boolean | string[] | undefined>): KubeletClientConfig {
+  const file = (name: string) => (typeof v[name] === 'string' ? readFileSync(v[name] as string, 'utf8') : undefined);
+  const c: KubeletClientConfig = {};
+  const cert = file('kubelet-client-certificate');
+  const key = file('kubelet-client-key');
+  const ca = file('kubelet-certificate-authority');
+  if (cert) c.cert = cert;
+  if (key) c.key = key;
+  if (ca) c.ca = ca;
+  if (typeof v['kubelet-preferred-address-types'] === 'string') c.preferredAddressTypes = v['kubelet-preferred-address-types'].split(',').filter(Boolean);
+  if (v['kubelet-insecure-plain-http']) c.scheme = 'http';
+  return c;
+}
+
 async function main(): Promise<void> {
   const { values: v } = parseArgs({
     options: {
@@ -42,6 +63,11 @@ async function main(): Promise<void> {
       'tls-san': { type: 'string', multiple: true, default: [] },
       'kubeconfig-out': { type: 'string' },
       'token-auth-file': { type: 'string' },
+      'kubelet-client-certificate': { type: 'string' },
+      'kubelet-client-key': { type: 'string' },
+      'kubelet-certificate-authority': { type: 'string' },
+      'kubelet-preferred-address-types': { type: 'string' },
+      'kubelet-insecure-plain-http': { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', default: false },
     },
@@ -59,6 +85,7 @@ async function main(): Promise<void> {
     extraSans: v['tls-san'],
     kubeconfigPath: v['kubeconfig-out'],
     tokens: v['token-auth-file'] ? readTokens(v['token-auth-file']) : undefined,
+    kubelet: kubeletFlags(v),
     logger,
   });
   process.stdout.write(`apiserver at ${running.url}; kubeconfig: ${running.kubeconfigPath}\n`);

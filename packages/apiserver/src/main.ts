@@ -16,6 +16,7 @@ import { type Logger, pino } from 'pino';
 import { stringify as toYaml } from 'yaml';
 import { ensureDefaults } from './defaults.ts';
 import { kindHooks } from './kinds.ts';
+import type { KubeletClientConfig } from './rest/pod-log.ts';
 import { buildServer } from './server.ts';
 
 export interface StartOptions {
@@ -32,6 +33,12 @@ export interface StartOptions {
   kubeconfigPath?: string;
   /** Static bearer tokens: token -> user and groups. */
   tokens?: Map<string, { user: string; groups: string[] }>;
+  /**
+   * How to reach kubelets (pods/log). By default HTTPS, presenting the
+   * `apiserver-kubelet-client` certificate (CN kube-apiserver-kubelet-client, O
+   * system:masters) and trusting the cluster CA; each field overrides one default.
+   */
+  kubelet?: KubeletClientConfig;
   logger?: Logger;
 }
 
@@ -57,6 +64,7 @@ export async function startApiServer(o: StartOptions): Promise<RunningApiServer>
     https: { key: pki.server.key, cert: pki.server.cert, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: false },
     authenticate: (req) => authenticate(req, o.tokens),
     hooks: kindHooks,
+    kubelet: { scheme: 'https', cert: pki.kubeletClient.cert, key: pki.kubeletClient.key, ca: pki.ca.cert, ...o.kubelet },
   });
   try {
     await api.app.listen({ host, port: o.securePort ?? 6443 });
@@ -103,6 +111,7 @@ interface Pki {
   ca: CertificateAuthority;
   server: { cert: string; key: string };
   admin: { cert: string; key: string };
+  kubeletClient: { cert: string; key: string };
 }
 
 /** The cluster CA and the API server's and admin's certificates, made once and kept. */
@@ -137,7 +146,11 @@ async function ensurePki(dir: string, extraSans: string[]): Promise<Pki> {
   const admin = await issue('admin', () =>
     issueCertificate(ca, { cn: 'kubernetes-admin', o: ['system:masters'], usage: ['client'] }),
   );
-  return { ca, server, admin };
+  // What the API server presents to kubelets (kubeadm's apiserver-kubelet-client).
+  const kubeletClient = await issue('apiserver-kubelet-client', () =>
+    issueCertificate(ca, { cn: 'kube-apiserver-kubelet-client', o: ['system:masters'], usage: ['client'] }),
+  );
+  return { ca, server, admin, kubeletClient };
 }
 
 export function kubeconfig(server: string, caCert: string, user: { cert: string; key: string }, name = 'minik8s'): string {

@@ -31,8 +31,9 @@ import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE, ProtobufDecodeError } 
 import { makeFilter } from './rest/filters.ts';
 import { PATCH_TYPES } from './rest/patch.ts';
 import { parseResourcePath, type ResourcePath } from './rest/paths.ts';
+import { type KubeletClientConfig, servePodLog } from './rest/pod-log.ts';
 import { bindPod, getScale, writeScale } from './rest/subresources.ts';
-import { type FieldValidation, type ResourceContext, Resources, type WriteOptions } from './rest/resources.ts';
+import { type FieldValidation, PROPAGATION_POLICIES, type ResourceContext, Resources, type WriteOptions } from './rest/resources.ts';
 import { toTable } from './rest/table.ts';
 import { serveWatch } from './rest/watch.ts';
 import { ObjectStore } from './storage/object-store.ts';
@@ -53,6 +54,8 @@ export interface ApiServerOptions {
   hooks?: (deps: { cache: WatchCache; openapi: OpenApi }) => Partial<Pick<ResourceContext, 'validate' | 'validateMeta' | 'patchMeta' | 'admit' | 'serialize'>>;
   now?: () => Date;
   https?: import('node:https').ServerOptions;
+  /** How to reach kubelets for `pods/log` (default: HTTPS on the node's InternalIP:10250). */
+  kubelet?: KubeletClientConfig;
 }
 
 export interface ApiServer {
@@ -118,6 +121,12 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
       );
     }
   });
+  // A body without a Content-Type is JSON, the first type upstream serves (client-go's
+  // scale client PUTs its Scale that way).
+  app.addHook('onRequest', async (req) => {
+    const hasBody = (req.headers['content-length'] ?? '0') !== '0' || req.headers['transfer-encoding'] !== undefined;
+    if (!req.headers['content-type'] && hasBody) req.headers['content-type'] = 'application/json';
+  });
   app.addContentTypeParser('*', (req, _payload, done) => {
     done(apiErrors.unsupportedMediaType(req.headers['content-type'] ?? '', [...JSON_TYPES, PATCH_TYPES.apply]), undefined);
   });
@@ -176,6 +185,8 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
   });
 
   // ---------------------------------------------------------------- resources
+  const nodeResource = registry.resource('', 'v1', 'nodes')!;
+  const nodePath = (name: string): ResourcePath => ({ resource: nodeResource, name, watchPath: false });
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const url = new URL(req.url, 'http://x');
     const p = parseResourcePath(registry, url.pathname);
@@ -183,6 +194,10 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
     const q = url.searchParams;
     const r = p.resource;
     if (p.subresource && !r.subresources.some((s) => s.name === p.subresource)) throw apiErrors.noResource();
+    if (p.subresource === 'log') {
+      if (req.method !== 'GET' || !p.name) throw apiErrors.methodNotAllowed();
+      return servePodLog({ resources, nodePath, kubelet: o.kubelet ?? {} }, p, q, reply);
+    }
     if (p.subresource && !['status', 'scale', 'binding'].includes(p.subresource)) throw apiErrors.methodNotAllowed();
     if (r.namespaced && p.namespace === undefined && p.name !== undefined) throw apiErrors.noResource();
     const asTable = /as=Table/.test(req.headers.accept ?? '');
@@ -241,7 +256,7 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
         const body = (req.body ?? {}) as Record<string, unknown>;
         const opts = {
           dryRun: w.dryRun || (Array.isArray(body.dryRun) && body.dryRun.includes('All')),
-          propagationPolicy: (q.get('propagationPolicy') ?? body.propagationPolicy) as string | undefined,
+          propagationPolicy: propagationPolicy(q, body),
           preconditions: body.preconditions as { uid?: string; resourceVersion?: string } | undefined,
         };
         if (!p.name) {
@@ -318,6 +333,26 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
   if (v === null || v === '') return undefined;
   if (!/^\d+$/.test(v)) throw apiErrors.badRequest(`invalid value for ${name}: ${JSON.stringify(v)}: must be a non-negative integer`);
   return Number(v);
+}
+
+/**
+ * DeleteOptions' propagationPolicy (query or body), or the deprecated orphanDependents
+ * turned into one; validated as upstream's ValidateDeleteOptions.
+ */
+function propagationPolicy(q: URLSearchParams, body: Record<string, unknown>): string | undefined {
+  const policy = (q.get('propagationPolicy') ?? body.propagationPolicy ?? undefined) as string | undefined;
+  const orphanParam = q.get('orphanDependents');
+  const orphan = orphanParam !== null ? orphanParam === 'true' : (body.orphanDependents as boolean | undefined);
+  const invalid = (message: string, reason = 'FieldValueInvalid') =>
+    apiErrors.invalid({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', [{ reason, field: 'propagationPolicy', message }]);
+  if (orphan !== undefined && orphan !== null && policy !== undefined) {
+    throw invalid(`Invalid value: ${JSON.stringify(policy)}: orphanDependents and deletionPropagation cannot be both set`);
+  }
+  if (policy !== undefined && !PROPAGATION_POLICIES.includes(policy)) {
+    throw invalid(`Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan", "nil"`, 'FieldValueNotSupported');
+  }
+  if (policy === undefined && orphan !== undefined && orphan !== null) return orphan ? 'Orphan' : 'Background';
+  return policy;
 }
 
 /** `?dryRun=All`: validate and admit, but store nothing. */

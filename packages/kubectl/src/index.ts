@@ -11,7 +11,10 @@ import { del } from './cmd/delete.ts';
 import { describe } from './cmd/describe.ts';
 import { get } from './cmd/get.ts';
 import { labelOrAnnotate } from './cmd/label.ts';
+import { logs } from './cmd/logs.ts';
 import { apiResources, version } from './cmd/misc.ts';
+import { history, patchRollout, status as rolloutStatus, undo } from './cmd/rollout.ts';
+import { scale } from './cmd/scale.ts';
 import { formatError } from './errors.ts';
 
 export { CliError, Ctx, type Io } from './context.ts';
@@ -206,6 +209,71 @@ function buildProgram(io: Io, onCtx: (c: Ctx) => void, setCode: (c: number) => v
     .option('-l, --selector <selector>', 'Label selector')
     .option('-A, --all-namespaces', 'Across all namespaces')
     .action(action((ctx, args: string[], opts: Record<string, unknown>) => describe(ctx, args, opts)));
+
+  program
+    .command('logs')
+    .description('Print the logs for a container in a pod')
+    .argument('[args...]', 'POD [CONTAINER] or TYPE/NAME')
+    .option('-c, --container <name>', 'Print the logs of this container')
+    .option('-f, --follow', 'Specify if the logs should be streamed')
+    .option('-p, --previous', 'Print the logs for the previous instance of the container')
+    .option('--timestamps', 'Include timestamps on each line')
+    .option('--since <duration>', 'Only logs newer than a relative duration like 5s, 2m, or 3h')
+    .option('--since-time <time>', 'Only logs after a date (RFC3339)')
+    .option('--tail <lines>', 'Lines of recent log file to display (-1: all)')
+    .option('--limit-bytes <bytes>', 'Maximum bytes of logs to return')
+    .option('--all-containers', 'Get all containers\' logs in the pod(s)')
+    .option('--prefix', 'Prefix each log line with the log source (pod name and container name)')
+    .option('-l, --selector <selector>', 'Label selector')
+    .option('--pod-running-timeout <duration>', 'How long to wait for at least one pod (default 20s)')
+    .option('--ignore-errors', 'When watching / following pod logs, allow for any errors to be non-fatal')
+    .option('--insecure-skip-tls-verify-backend', "Skip verifying the identity of the kubelet that logs are requested from")
+    .action(action((ctx, args: string[], opts: Record<string, unknown>) => logs(ctx, args, opts)));
+
+  program
+    .command('scale')
+    .description('Set a new size for a deployment, replica set or stateful set')
+    .argument('[args...]', 'TYPE NAME or TYPE/NAME')
+    .option('--replicas <count>', 'The new desired number of replicas')
+    .option('--current-replicas <count>', 'Precondition for current size')
+    .option('--resource-version <version>', 'Precondition for resource version')
+    .option('-l, --selector <selector>', 'Label selector')
+    .option('--all', 'Select all resources in the namespace of the specified resource types')
+    .addOption(dryRunOpt())
+    .action(action((ctx, args: string[], opts: Record<string, unknown>) => scale(ctx, args, opts)));
+
+  const rollout = program.command('rollout').description('Manage the rollout of a resource');
+  rollout
+    .command('status')
+    .description('Show the status of the rollout')
+    .argument('[args...]', 'TYPE NAME or TYPE/NAME')
+    .addOption(new Option('-w, --watch [bool]', 'Watch the status of the rollout until it is done').default(true).argParser((v) => v !== 'false'))
+    .option('--timeout <duration>', 'The length of time to wait before ending watch (0: forever)')
+    .option('--revision <n>', 'Pin to a specific revision')
+    .action(action((ctx, args: string[], opts: Record<string, unknown>) => rolloutStatus(ctx, args, opts)));
+  rollout
+    .command('history')
+    .description('View rollout history')
+    .argument('[args...]', 'TYPE NAME or TYPE/NAME')
+    .option('--revision <n>', 'See the details of this revision')
+    .action(action((ctx, args: string[], opts: Record<string, unknown>) => history(ctx, args, opts)));
+  rollout
+    .command('undo')
+    .description('Undo a previous rollout')
+    .argument('[args...]', 'TYPE NAME or TYPE/NAME')
+    .option('--to-revision <n>', 'The revision to roll back to (0: the last one)')
+    .action(action((ctx, args: string[], opts: Record<string, unknown>) => undo(ctx, args, opts)));
+  for (const [verb, text] of [
+    ['restart', 'Restart a resource'],
+    ['pause', 'Mark the provided resource as paused'],
+    ['resume', 'Resume a paused resource'],
+  ] as const) {
+    rollout
+      .command(verb)
+      .description(text)
+      .argument('[args...]', 'TYPE NAME or TYPE/NAME')
+      .action(action((ctx, args: string[]) => patchRollout(ctx, verb, args)));
+  }
 
   program
     .command('api-resources')

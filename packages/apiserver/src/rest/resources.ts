@@ -307,16 +307,16 @@ export class Resources {
         );
       }
       if (r.group === '' && r.kind === 'Namespace') return this.deleteNamespace(p, cur);
-      const finalizers = [...(cur.metadata.finalizers ?? [])];
-      if (o.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
-      if (o.propagationPolicy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
+      const finalizers = gcFinalizers(cur.metadata.finalizers ?? [], o.propagationPolicy);
       if (finalizers.length > 0) {
-        // Graceful: mark it, and let whoever owns each finalizer finish the job.
-        if (cur.metadata.deletionTimestamp) return cur;
+        // Graceful: mark it, and let whoever owns each finalizer finish the job (the
+        // garbage collector owns foregroundDeletion and orphan).
+        const changed = !isDeepStrictEqual([...finalizers].sort(), [...(cur.metadata.finalizers ?? [])].sort());
+        if (cur.metadata.deletionTimestamp && !changed) return cur;
         const next = structuredClone(cur);
         next.metadata.finalizers = finalizers;
-        next.metadata.deletionTimestamp = rfc3339(this.ctx.now());
-        next.metadata.deletionGracePeriodSeconds = 0;
+        next.metadata.deletionTimestamp ??= rfc3339(this.ctx.now());
+        next.metadata.deletionGracePeriodSeconds ??= 0;
         if (o.dryRun) return next;
         const res = await this.ctx.store.update(key, next, Number(cur.metadata.resourceVersion));
         if (res.ok) return res.object;
@@ -443,6 +443,21 @@ export class Resources {
       throw apiErrors.namespaceTerminating(r, name, namespace);
     }
   }
+}
+
+export const PROPAGATION_POLICIES = ['Foreground', 'Background', 'Orphan'];
+
+/**
+ * The finalizers an object gets when deleted with a propagation policy (upstream's
+ * deletionFinalizersForGarbageCollection): Foreground adds foregroundDeletion, Orphan
+ * adds orphan, Background takes both away; no policy keeps what the object has.
+ */
+export function gcFinalizers(current: string[], policy: string | undefined): string[] {
+  if (policy === undefined) return [...current];
+  const rest = current.filter((f) => f !== 'orphan' && f !== 'foregroundDeletion');
+  if (policy === 'Orphan') rest.push('orphan');
+  if (policy === 'Foreground') rest.push('foregroundDeletion');
+  return rest;
 }
 
 function deletedStatus(r: ResourceInfo, o: KubeObject): Status {

@@ -6,17 +6,18 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunningApiServer, startApiServer } from '../main.ts';
+import { type RunningApiServer, type StartOptions, startApiServer } from '../main.ts';
 
 export interface TestApiServer extends RunningApiServer {
   dir: string;
   kubectl(args: string[], opts?: { input?: string; timeoutMs?: number }): Promise<{ code: number; stdout: string; stderr: string }>;
 }
 
-export async function startTestApiServer(): Promise<TestApiServer> {
+/** Starts one in a temporary directory (its data in `<dir>/data`, certificates in `<dir>/data/pki`). */
+export async function startTestApiServer(o: Partial<Omit<StartOptions, 'dataDir'>> = {}): Promise<TestApiServer> {
   const dir = mkdtempSync(join(tmpdir(), 'apiserver-test-'));
   try {
-    const running = await startApiServer({ dataDir: join(dir, 'data'), securePort: 0 });
+    const running = await startApiServer({ securePort: 0, ...o, dataDir: join(dir, 'data') });
     return {
       ...running,
       dir,

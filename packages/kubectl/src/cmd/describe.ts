@@ -16,7 +16,7 @@ import { humanDuration } from '../printers/age.ts';
 type Any = any;
 
 /** Lines of cells; one-cell lines break the alignment, as tabwriter blocks do. */
-class Out {
+export class Out {
   readonly lines: string[][] = [];
   constructor(private readonly indent = '') {}
   kv(level: number, key: string, value: unknown): void {
@@ -42,6 +42,10 @@ class Out {
   }
   text(): string {
     return alignColumns(this.lines, { padding: 2, minWidth: 0 });
+  }
+  /** Cells joined by tabs, unaligned (kubectl's PrefixWriter without a tabwriter). */
+  raw(): string {
+    return this.lines.map((l) => `${l.join('\t')}\n`).join('');
   }
 }
 
@@ -249,6 +253,25 @@ function tolerations(w: Out, level: number, tols: Any[] | undefined): void {
   });
 }
 
+/** A Pod template as kubectl's DescribePodTemplate writes it. */
+export function podTemplate(w: Out, tpl: Any): void {
+  tpl ??= {};
+  w.line(0, 'Pod Template:');
+  w.map(1, 'Labels', tpl.metadata?.labels);
+  if (tpl.metadata?.annotations) w.map(1, 'Annotations', tpl.metadata.annotations, [], ': ');
+  if (tpl.spec?.serviceAccountName) w.kv(1, 'Service Account', tpl.spec.serviceAccountName);
+  w.line(1, 'Containers:');
+  for (const c of tpl.spec?.containers ?? []) {
+    w.line(1, ` ${c.name}:`);
+    w.kv(2, 'Image', c.image);
+    containerPorts(w, c);
+    containerEnv(w, c);
+  }
+  volumes(w, 1, tpl.spec?.volumes);
+  w.map(1, 'Node-Selectors', tpl.spec?.nodeSelector);
+  tolerations(w, 1, tpl.spec?.tolerations);
+}
+
 async function deployment(ctx: Ctx, w: Out, d: Any): Promise<void> {
   const spec = d.spec ?? {};
   const st = d.status ?? {};
@@ -266,21 +289,7 @@ async function deployment(ctx: Ctx, w: Out, d: Any): Promise<void> {
     const ru = strategy.rollingUpdate ?? {};
     w.kv(0, 'RollingUpdateStrategy', `${ru.maxUnavailable ?? '25%'} max unavailable, ${ru.maxSurge ?? '25%'} max surge`);
   }
-  const tpl = spec.template ?? {};
-  w.line(0, 'Pod Template:');
-  w.map(1, 'Labels', tpl.metadata?.labels);
-  if (tpl.metadata?.annotations) w.map(1, 'Annotations', tpl.metadata.annotations, [], ': ');
-  if (tpl.spec?.serviceAccountName) w.kv(1, 'Service Account', tpl.spec.serviceAccountName);
-  w.line(1, 'Containers:');
-  for (const c of tpl.spec?.containers ?? []) {
-    w.line(1, ` ${c.name}:`);
-    w.kv(2, 'Image', c.image);
-    containerPorts(w, c);
-    containerEnv(w, c);
-  }
-  volumes(w, 1, tpl.spec?.volumes);
-  w.map(1, 'Node-Selectors', tpl.spec?.nodeSelector);
-  tolerations(w, 1, tpl.spec?.tolerations);
+  podTemplate(w, spec.template);
   if (st.conditions?.length) {
     w.line(0, 'Conditions:');
     w.lines.push(['  Type', 'Status', 'Reason']);
