@@ -257,6 +257,7 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
         const opts = {
           dryRun: w.dryRun || (Array.isArray(body.dryRun) && body.dryRun.includes('All')),
           propagationPolicy: propagationPolicy(q, body),
+          gracePeriodSeconds: gracePeriodSeconds(q, body),
           preconditions: body.preconditions as { uid?: string; resourceVersion?: string } | undefined,
         };
         if (!p.name) {
@@ -333,6 +334,19 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
   if (v === null || v === '') return undefined;
   if (!/^\d+$/.test(v)) throw apiErrors.badRequest(`invalid value for ${name}: ${JSON.stringify(v)}: must be a non-negative integer`);
   return Number(v);
+}
+
+/** DeleteOptions' gracePeriodSeconds (query or body); negative is invalid, as upstream. */
+function gracePeriodSeconds(q: URLSearchParams, body: Record<string, unknown>): number | undefined {
+  const raw = q.get('gracePeriodSeconds') ?? body.gracePeriodSeconds;
+  if (raw === undefined || raw === null) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) {
+    throw apiErrors.invalid({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', [
+      { reason: 'FieldValueInvalid', field: 'gracePeriodSeconds', message: `Invalid value: ${JSON.stringify(raw)}: must be greater than or equal to 0` },
+    ]);
+  }
+  return n;
 }
 
 /**

@@ -307,6 +307,22 @@ export class Resources {
         );
       }
       if (r.group === '' && r.kind === 'Namespace') return this.deleteNamespace(p, cur);
+      const grace = r.group === '' && r.kind === 'Pod' ? podGracePeriod(cur, o) : 0;
+      if (grace > 0) {
+        // Graceful (Pods on a node): marked, and the kubelet stops the containers and then
+        // deletes the Pod with a grace period of 0. A later delete may only shorten it.
+        const prev = cur.metadata.deletionGracePeriodSeconds;
+        if (cur.metadata.deletionTimestamp && prev !== undefined && prev <= grace) return cur;
+        const next = structuredClone(cur);
+        next.metadata.finalizers = gcFinalizers(cur.metadata.finalizers ?? [], o.propagationPolicy);
+        if (next.metadata.finalizers.length === 0) delete next.metadata.finalizers;
+        next.metadata.deletionTimestamp = rfc3339(new Date(this.ctx.now().getTime() + grace * 1000));
+        next.metadata.deletionGracePeriodSeconds = grace;
+        if (o.dryRun) return next;
+        const res = await this.ctx.store.update(key, next, Number(cur.metadata.resourceVersion));
+        if (res.ok) return res.object;
+        continue;
+      }
       const finalizers = gcFinalizers(cur.metadata.finalizers ?? [], o.propagationPolicy);
       if (finalizers.length > 0) {
         // Graceful: mark it, and let whoever owns each finalizer finish the job (the
@@ -446,6 +462,19 @@ export class Resources {
 }
 
 export const PROPAGATION_POLICIES = ['Foreground', 'Background', 'Orphan'];
+
+/**
+ * How long a Pod gets to stop, as upstream's pod strategy decides: the request's
+ * gracePeriodSeconds, else the Pod's terminationGracePeriodSeconds (default 30); 0 for a
+ * Pod no node runs (unscheduled) or one that has finished.
+ */
+function podGracePeriod(pod: KubeObject, o: DeleteOptions): number {
+  const spec = pod.spec as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;
+  const phase = (pod.status as { phase?: string } | undefined)?.phase;
+  if (!spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
+  const grace = o.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
+  return Math.max(0, grace);
+}
 
 /**
  * The finalizers an object gets when deleted with a propagation policy (upstream's

@@ -1,0 +1,48 @@
+/** Selecting controllers, and leader election on the Lease kube-system/kube-controller-manager. */
+import type { KubeObject } from '@minik8s/api';
+import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
+import { KubeClient } from '@minik8s/client/kube';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runControllerManager, selectControllers } from './controller-manager.ts';
+import { eventually } from './testing/harness.ts';
+
+describe('selectControllers', () => {
+  it('knows upstream names and short aliases, * and -name', () => {
+    expect(selectControllers(['*'])).toEqual(['replicaset-controller', 'deployment-controller', 'garbage-collector-controller']);
+    expect(selectControllers(['*,-garbagecollector'])).toEqual(['replicaset-controller', 'deployment-controller']);
+    expect(selectControllers(['deployment', 'replicaset-controller'])).toEqual(['replicaset-controller', 'deployment-controller']);
+    expect(() => selectControllers(['nope'])).toThrow(/"nope" is not in the list of known controllers/);
+  });
+});
+
+describe('runControllerManager', () => {
+  let server: TestApiServer;
+  let client: KubeClient;
+  beforeAll(async () => {
+    server = await startTestApiServer();
+    client = KubeClient.fromKubeconfig({ kubeconfig: server.kubeconfigPath });
+  });
+  afterAll(async () => {
+    await client?.close();
+    await server?.close();
+  });
+
+  it('takes the Lease, runs the controllers, and hands the Lease back on stop', async () => {
+    const cm = runControllerManager({ client, controllers: ['replicaset'], leaderElection: { identity: 'test-1' } });
+    const lease = await eventually(
+      () => client.get<KubeObject & { spec?: { holderIdentity?: string } }>({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'kube-system', name: 'kube-controller-manager' }),
+      'the Lease',
+    );
+    expect(lease.spec?.holderIdentity).toBe('test-1');
+    await client.create({ group: 'apps', version: 'v1', plural: 'replicasets', namespace: 'default' }, {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'le' },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'le' } }, template: { metadata: { labels: { app: 'le' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+    });
+    await eventually(async () => (await client.list({ version: 'v1', plural: 'pods', namespace: 'default' }, { labelSelector: 'app=le' })).items.length === 1, 'a pod');
+    await cm.stop();
+    const after = await client.get<KubeObject & { spec?: { holderIdentity?: string } }>({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'kube-system', name: 'kube-controller-manager' });
+    expect(after.spec?.holderIdentity ?? '').toBe('');
+  });
+});

@@ -1,0 +1,14 @@
+/** The resources the controllers read and write, as client references. */
+import type { ResourceRef } from '@minik8s/client/kube';
+
+export const PODS = { version: 'v1', plural: 'pods' } as const satisfies ResourceRef;
+export const REPLICA_SETS = { group: 'apps', version: 'v1', plural: 'replicasets' } as const satisfies ResourceRef;
+export const DEPLOYMENTS = { group: 'apps', version: 'v1', plural: 'deployments' } as const satisfies ResourceRef;
+
+/** A reference to one object of a collection. */
+export const refTo = (collection: ResourceRef, namespace: string | undefined, name: string, subresource?: string): ResourceRef => ({
+  ...collection,
+  ...(namespace ? { namespace } : {}),
+  name,
+  ...(subresource ? { subresource } : {}),
+});
