@@ -6,6 +6,7 @@
  * of writing a new object, as upstream's correlator does. Recording never throws: an
  * event that cannot be written is logged and dropped.
  */
+import { randomInt } from 'node:crypto';
 import type { KubeObject } from '@minik8s/api';
 import { type Clock, realClock } from './clock.ts';
 import { isNotFound } from './errors.ts';
@@ -95,7 +96,9 @@ export class EventRecorder {
           this.seen.delete(key); // the first one was deleted: write a new one
         }
       }
-      const name = `${meta.name ?? 'unknown'}.${(BigInt(now) * 1_000_000n + BigInt(this.seen.size)).toString(16)}`;
+      // Upstream names events `<object>.<unix nanoseconds in hex>`; the sub-millisecond part
+      // is random here, so two events in one millisecond do not collide.
+      const name = `${meta.name ?? 'unknown'}.${(BigInt(now) * 1_000_000n + BigInt(randomInt(1_000_000))).toString(16)}`;
       const body: CoreEvent = {
         apiVersion: 'v1',
         kind: 'Event',

@@ -1,0 +1,61 @@
+/**
+ * Image pulls by imagePullPolicy, as the kubelet's image manager: Never with a missing
+ * image is ErrImageNeverPull; a failed pull is ErrImagePull and starts a back-off during
+ * which the container waits with ImagePullBackOff. Events carry upstream's wording.
+ */
+import type { Container } from '@minik8s/api';
+import type { Backoff } from './backoff.ts';
+import type { ContainerRuntime } from './runtime/runtime.ts';
+
+export type ImageEvent = (type: 'Normal' | 'Warning', reason: string, message: string) => void;
+
+export type EnsureResult = { ok: true; imageId: string } | { ok: false; reason: string; message: string };
+
+/** Upstream's default: Always for `:latest` or no tag, else IfNotPresent. */
+export function pullPolicy(c: Container): string {
+  if (c.imagePullPolicy) return c.imagePullPolicy;
+  const image = c.image ?? '';
+  const last = image.split('/').pop() ?? '';
+  if (image.includes('@')) return 'IfNotPresent';
+  return !last.includes(':') || last.endsWith(':latest') ? 'Always' : 'IfNotPresent';
+}
+
+export class ImagePuller {
+  constructor(
+    private readonly runtime: ContainerRuntime,
+    private readonly backoff: Backoff,
+  ) {}
+
+  async ensure(image: string, policy: string, backoffKey: string, event: ImageEvent): Promise<EnsureResult> {
+    const present = await this.runtime.imageId(image);
+    if (policy === 'Never' || (policy === 'IfNotPresent' && present)) {
+      if (present) {
+        event('Normal', 'Pulled', `Container image "${image}" already present on machine`);
+        return { ok: true, imageId: present };
+      }
+      const message = `Container image "${image}" is not present with pull policy of Never`;
+      event('Warning', 'ErrImageNeverPull', message);
+      return { ok: false, reason: 'ErrImageNeverPull', message };
+    }
+    if (this.backoff.isInBackOffSinceUpdate(backoffKey)) {
+      const message = `Back-off pulling image "${image}"`;
+      event('Normal', 'BackOff', message);
+      return { ok: false, reason: 'ImagePullBackOff', message };
+    }
+    event('Normal', 'Pulling', `Pulling image "${image}"`);
+    const started = Date.now();
+    try {
+      await this.runtime.pull(image);
+    } catch (e) {
+      this.backoff.next(backoffKey);
+      const message = `Failed to pull image "${image}": ${(e as Error).message}`;
+      event('Warning', 'Failed', message);
+      event('Warning', 'Failed', 'Error: ErrImagePull');
+      return { ok: false, reason: 'ErrImagePull', message };
+    }
+    this.backoff.reset(backoffKey);
+    const id = (await this.runtime.imageId(image)) ?? '';
+    event('Normal', 'Pulled', `Successfully pulled image "${image}" in ${Date.now() - started}ms`);
+    return { ok: true, imageId: id };
+  }
+}
