@@ -218,6 +218,8 @@ async function main(): Promise<void> {
     case 'up':
       return up({ merge: v['merge-kubeconfig']!, build: !v['no-build'] });
     case 'down': {
+      // The kubelets first, or they would recreate the Pods being removed.
+      await compose(['stop', ...NODES]);
       const n = await removePods();
       await compose(['down', '--remove-orphans']);
       process.stdout.write(`minik8s is down (${n} Pod containers removed; objects kept in ${STATE}).\n`);
@@ -232,6 +234,7 @@ async function main(): Promise<void> {
       return;
     }
     case 'reset': {
+      await compose(['stop', ...NODES]);
       await removePods();
       await compose(['down', '--remove-orphans', '--volumes']);
       rmSync(STATE, { recursive: true, force: true });
