@@ -184,6 +184,8 @@ async function main(): Promise<void> {
     );
   } finally {
     await client.close();
+    // Leave the machine as the bench found it: the cluster stopped (its objects kept).
+    await cluster(['down']);
   }
 }
 
