@@ -125,10 +125,9 @@ describe('mkctl workload verbs like kubectl', () => {
     await same(['logs', 'single', '--since=10m']);
     await same(['logs', 'single', '--since-time=2025-01-01T00:00:00Z']);
     expect((await same(['logs', 'deploy/logs'])).stderr).toBe('Found 2 pods, using pod/logs-2\n');
-    await same(['logs', '-l', 'app=logs']);
-    // kubectl 1.32 walks the containers of --all-containers in Go map order: compare the lines as sets.
-    for (const extra of [[], ['--prefix']]) {
-      const args = ['logs', 'annotated', '--all-containers', ...extra];
+    // kubectl 1.32 reads the Pods of a selector concurrently and walks the containers of
+    // --all-containers in Go map order: compare the lines as sets.
+    for (const args of [['logs', '-l', 'app=logs'], ['logs', 'annotated', '--all-containers'], ['logs', 'annotated', '--all-containers', '--prefix']]) {
       const [a, b] = await Promise.all([h.mk(args), h.kubectl(args)]);
       const lines = (t: string) => t.split('\n').sort();
       expect({ ...a, stdout: lines(a.stdout) }).toEqual({ ...b, stdout: lines(b.stdout) });
