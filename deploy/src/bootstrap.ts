@@ -10,8 +10,8 @@
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CertificateAuthority, createCa, issueCertificate, loadCa, type Pem } from '@minik8s/client/pki';
-import { stringify } from 'yaml';
+import { kubeconfigYaml } from '@minik8s/client/kube';
+import { createCa, issueCertificate, loadCa, type Pem } from '@minik8s/client/pki';
 
 export interface NodeSpec {
   name: string;
@@ -80,7 +80,7 @@ export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
     if (existsSync(file(`${id.name}.kubeconfig`))) continue;
     log(`certificate and kubeconfig for ${id.name} (${id.cn})`);
     const pem = await keep(id.name, () => issueCertificate(ca, { cn: id.cn, o: id.o, usage: ['client'] }));
-    write(`${id.name}.kubeconfig`, kubeconfig(o.inClusterServer, ca, pem, id.name), 0o600);
+    write(`${id.name}.kubeconfig`, kubeconfigYaml({ server: o.inClusterServer, caCert: ca.cert, ...pem, name: id.name }), 0o600);
   }
   for (const n of o.nodes) {
     await keep(`${n.name}-kubelet-serving`, async () => {
@@ -91,7 +91,7 @@ export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
   if (!existsSync(file('admin.kubeconfig'))) {
     log('admin kubeconfig for the host');
     const admin = await keep('admin', () => issueCertificate(ca, { cn: 'kubernetes-admin', o: ['system:masters'], usage: ['client'] }));
-    write('admin.kubeconfig', kubeconfig(o.hostServer, ca, admin, 'minik8s'), 0o600);
+    write('admin.kubeconfig', kubeconfigYaml({ server: o.hostServer, caCert: ca.cert, ...admin, name: 'minik8s' }), 0o600);
   }
 
   // The API server issues its own serving certificate from this CA.
@@ -101,17 +101,4 @@ export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
     if (!existsSync(join(apiPki, n))) copyFileSync(file(n), join(apiPki, n));
   }
   return { pkiDir, adminKubeconfig: file('admin.kubeconfig'), created };
-}
-
-/** A kubeconfig with embedded credentials; the context is named `name`. */
-export function kubeconfig(server: string, ca: CertificateAuthority | { cert: string }, user: Pem, name: string): string {
-  const b64 = (s: string) => Buffer.from(s).toString('base64');
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name, cluster: { server, 'certificate-authority-data': b64(ca.cert) } }],
-    users: [{ name, user: { 'client-certificate-data': b64(user.cert), 'client-key-data': b64(user.key) } }],
-    contexts: [{ name, context: { cluster: name, user: name, namespace: 'default' } }],
-    'current-context': name,
-  });
 }

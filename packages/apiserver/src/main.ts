@@ -13,7 +13,7 @@ import { type CertificateAuthority, createCa, issueCertificate, loadCa } from '@
 import { LocalKvClient, Store } from '@minik8s/etcdlite';
 import type { FastifyRequest } from 'fastify';
 import { type Logger, pino } from 'pino';
-import { stringify as toYaml } from 'yaml';
+import { kubeconfigYaml } from '@minik8s/client/kube';
 import { ensureDefaults } from './defaults.ts';
 import { kindHooks } from './kinds.ts';
 import type { KubeletClientConfig } from './rest/pod-log.ts';
@@ -80,7 +80,7 @@ export async function startApiServer(o: StartOptions): Promise<RunningApiServer>
   api.openapi.compile(...api.registry.resources);
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const kubeconfigPath = o.kubeconfigPath ?? join(o.dataDir, 'admin.kubeconfig');
-  writeFileSync(kubeconfigPath, kubeconfig(url, pki.ca.cert, pki.admin), { mode: 0o600 });
+  writeFileSync(kubeconfigPath, kubeconfigYaml({ server: url, caCert: pki.ca.cert, ...pki.admin, name: 'minik8s', userName: 'minik8s-admin' }), { mode: 0o600 });
   logger.info({ url, kubeconfig: kubeconfigPath }, 'apiserver serving');
   return {
     url,
@@ -153,14 +153,3 @@ async function ensurePki(dir: string, extraSans: string[]): Promise<Pki> {
   return { ca, server, admin, kubeletClient };
 }
 
-export function kubeconfig(server: string, caCert: string, user: { cert: string; key: string }, name = 'minik8s'): string {
-  const b64 = (s: string) => Buffer.from(s).toString('base64');
-  return toYaml({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name, cluster: { server, 'certificate-authority-data': b64(caCert) } }],
-    users: [{ name: `${name}-admin`, user: { 'client-certificate-data': b64(user.cert), 'client-key-data': b64(user.key) } }],
-    contexts: [{ name, context: { cluster: name, user: `${name}-admin`, namespace: 'default' } }],
-    'current-context': name,
-  });
-}

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { arch, hostname } from 'node:os';
-import type { Node, NodeCondition } from '@minik8s/api';
+import { type Node, type NodeCondition, rfc3339 } from '@minik8s/api';
 import { isAlreadyExists, isNotFound, type KubeClient } from '@minik8s/client/kube';
 import type { RuntimeInfo } from './runtime/runtime.ts';
 
@@ -38,7 +38,7 @@ function readId(path: string): string {
 }
 
 function stamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+  return rfc3339(new Date(ms));
 }
 
 /** The Node as this kubelet would register it. */

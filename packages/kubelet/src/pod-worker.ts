@@ -7,7 +7,7 @@
  * writing the status, if it changed.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { Container, Pod, PodStatus } from '@minik8s/api';
+import { type Container, type Pod, type PodStatus, rfc3339 } from '@minik8s/api';
 import { type Clock, isConflict, isNotFound, type KubeClient, objectKey, realClock } from '@minik8s/client/kube';
 import type { Logger } from 'pino';
 import type { Backoff } from './backoff.ts';
@@ -196,7 +196,7 @@ export class PodWorkers {
         return spec ? this.d.probes.result(spec, id) : { ready: false, started: false };
       },
       known: m.known,
-      now: new Date(this.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'),
+      now: rfc3339(new Date(this.clock.now())),
     });
     await this.writeStatus(pod, m, status);
     if (status.phase === 'Succeeded' || status.phase === 'Failed') {

@@ -7,7 +7,7 @@
  * nowhere gets PodScheduled=False/Unschedulable with upstream's message and a
  * FailedScheduling event, and waits until the cluster changes.
  */
-import { isPodTerminal, type Node, type Pod, setCondition } from '@minik8s/api';
+import { isPodTerminal, type Node, type Pod, rfc3339, setCondition } from '@minik8s/api';
 import {
   type Clock,
   EventRecorder,
@@ -138,7 +138,7 @@ export async function startScheduler(o: SchedulerOptions): Promise<RunningSchedu
     for (let attempt = 0; attempt < 5 && cur; attempt++) {
       if (cur.spec?.nodeName) return;
       const conditions = structuredClone(cur.status?.conditions ?? []);
-      const now = new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+      const now = rfc3339(new Date(clock.now()));
       if (!setCondition(conditions, { type: 'PodScheduled', status: 'False', reason, message }, now)) return;
       const next: Pod = { ...structuredClone(cur), status: { ...structuredClone(cur.status ?? {}), conditions } };
       const ref = { ...PODS, namespace: cur.metadata?.namespace, name: cur.metadata?.name };

@@ -9,7 +9,7 @@
 import type { IncomingMessage } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { apiErrors, type KubeObject, type StatusCause, StatusError, type StatusReason } from '@minik8s/api';
+import { apiErrors, type KubeObject, rfc3339, type StatusCause, StatusError, type StatusReason } from '@minik8s/api';
 import type { FastifyReply } from 'fastify';
 import type { ResourcePath } from './paths.ts';
 import type { Resources } from './resources.ts';
@@ -81,7 +81,7 @@ export function parsePodLogOptions(q: URLSearchParams, name: string): PodLogOpti
       throw apiErrors.badRequest(`parsing time ${JSON.stringify(since)} as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(since)}`);
     }
     // Whole seconds in UTC, as metav1.Time serializes (RFC 3339).
-    o.sinceTime = new Date(Math.floor(t / 1000) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    o.sinceTime = rfc3339(new Date(t));
   }
   // Upstream's ValidatePodLogOptions.
   const causes: StatusCause[] = [];

@@ -7,7 +7,7 @@
  * event that cannot be written is logged and dropped.
  */
 import { randomInt } from 'node:crypto';
-import type { KubeObject } from '@minik8s/api';
+import { type KubeObject, rfc3339 } from '@minik8s/api';
 import { type Clock, realClock } from './clock.ts';
 import { isNotFound } from './errors.ts';
 import type { KubeClient } from './rest-client.ts';
@@ -82,7 +82,7 @@ export class EventRecorder {
     };
     const key = [meta.uid ?? `${namespace}/${meta.name}`, fieldPath ?? '', type, reason, message].join('\u0000');
     const now = this.clock.now();
-    const stamp = new Date(now).toISOString().replace(/\.\d+Z$/, 'Z');
+    const stamp = rfc3339(new Date(now));
     try {
       const prev = this.seen.get(key);
       if (prev && now - prev.at < REPEAT_WINDOW_MS) {

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 
 // ---------------------------------------------------------------------------- file shapes
 
@@ -434,4 +434,21 @@ export function loadConfig(o: LoadConfigOptions = {}): RestConfig {
     return config;
   }
   return resolveKubeconfig(kc, o);
+}
+
+/**
+ * A kubeconfig with one cluster, one user with embedded client-certificate credentials,
+ * and one context, current, named `name` (the user is `userName`, default `name`).
+ */
+export function kubeconfigYaml(o: { server: string; caCert: string; cert: string; key: string; name: string; userName?: string }): string {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const user = o.userName ?? o.name;
+  return stringifyYaml({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: o.name, cluster: { server: o.server, 'certificate-authority-data': b64(o.caCert) } }],
+    users: [{ name: user, user: { 'client-certificate-data': b64(o.cert), 'client-key-data': b64(o.key) } }],
+    contexts: [{ name: o.name, context: { cluster: o.name, user, namespace: 'default' } }],
+    'current-context': o.name,
+  });
 }

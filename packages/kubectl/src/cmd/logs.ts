@@ -4,6 +4,7 @@
  * "best for logs" order) and a container (`-c`, the default-container annotation, or
  * the first one, saying so), then copies the `pods/log` stream to stdout.
  */
+import { rfc3339 } from '@minik8s/api';
 import type { ApiResource, KubeList, KubeObject } from '@minik8s/client/kube';
 import { CliError, type Ctx } from '../context.ts';
 import { formatError } from '../errors.ts';
@@ -128,7 +129,7 @@ function logQuery(f: LogsFlags): Record<string, string> {
   if (f.sinceTime) {
     const t = Date.parse(f.sinceTime);
     if (Number.isNaN(t)) throw new CliError(`error: parsing time "${f.sinceTime}" as "2006-01-02T15:04:05Z07:00": cannot parse "${f.sinceTime}" as "2006"`);
-    q.sinceTime = new Date(Math.floor(t / 1000) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    q.sinceTime = rfc3339(new Date(t));
   }
   const tail = f.tail === undefined ? -1 : Number(f.tail);
   if (tail < -1) throw new CliError('error: --tail must be greater than or equal to -1');
