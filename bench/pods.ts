@@ -10,9 +10,9 @@
  * Prints a table, then one JSON line last. Every loop is bounded in count and time; all
  * traffic goes to 127.0.0.1 and the cluster's own containers.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { KubeClient } from '@minik8s/client/kube';
+import { must as mustRun } from '@minik8s/deploy';
 
 const ROOT = join(import.meta.dirname, '..');
 const STATE = process.env.MINIK8S_STATE ?? '/var/lib/minik8s';
@@ -31,26 +31,10 @@ const now = () => performance.now();
 const pct = (xs: number[], q: number) => Float64Array.from(xs).sort()[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d;
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      out += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, out }));
-  });
-}
-
-async function must(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
-  const r = await run(cmd, args, env);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.code}\n${r.out}`);
-  return r.out;
-}
+const must = async (cmd: string, args: string[]): Promise<string> => {
+  const r = await mustRun(cmd, args, { cwd: ROOT });
+  return r.stdout + r.stderr;
+};
 
 const cluster = (args: string[]) => must(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'deploy', 'src', 'cluster.ts'), ...args]);
 const isReady = (p: PodLike) => p.status?.phase === 'Running' && !!p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');

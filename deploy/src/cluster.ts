@@ -6,7 +6,6 @@
  * and every node is Ready, and prints how to use mkctl and kubectl. Each step prints
  * its progress and time; a second `up` with nothing changed only starts compose.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -14,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeClient } from '@minik8s/client/kube';
 import { parse, stringify } from 'yaml';
+import { must, type Run, run } from './process.ts';
 import { COMPONENT_PACKAGES, stage } from './stage.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -24,41 +24,6 @@ export const STATE = process.env.MINIK8S_STATE ?? '/var/lib/minik8s';
 const ONLINE_BASE = 'node:20-bookworm-slim';
 const OFFLINE_BASE = 'minik8s/node-base:20';
 const NODES = ['node-1', 'node-2'];
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command; output is captured (and shown only if it fails, unless `show`). */
-export function sh(cmd: string, args: string[], o: { show?: boolean; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...o.env }, stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      stdout += d;
-      if (o.show) process.stdout.write(d);
-    });
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr += d;
-      if (o.show) process.stderr.write(d);
-    });
-    if (o.input !== undefined) child.stdin?.end(o.input);
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
-
-async function must(cmd: string, args: string[], o: Parameters<typeof sh>[2] = {}): Promise<Run> {
-  const r = await sh(cmd, args, o);
-  if (r.code !== 0) {
-    if (!o.show) process.stderr.write(r.stdout + r.stderr);
-    throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.code})`);
-  }
-  return r;
-}
 
 let stepNo = 0;
 async function step<T>(title: string, f: () => Promise<T>): Promise<T> {
@@ -72,8 +37,8 @@ async function step<T>(title: string, f: () => Promise<T>): Promise<T> {
 
 /** `docker compose` (v2) if the plugin is there, else `docker-compose` (v1.29). */
 export async function composeCommand(): Promise<string[]> {
-  if ((await sh('docker', ['compose', 'version'])).code === 0) return ['docker', 'compose'];
-  if ((await sh('docker-compose', ['version']).catch(() => ({ code: 1 }))).code === 0) return ['docker-compose'];
+  if ((await run('docker', ['compose', 'version'])).code === 0) return ['docker', 'compose'];
+  if ((await run('docker-compose', ['version']).catch(() => ({ code: 1 }))).code === 0) return ['docker-compose'];
   throw new Error('neither `docker compose` nor `docker-compose` is installed');
 }
 
@@ -82,7 +47,7 @@ export async function compose(args: string[], o: { show?: boolean } = {}): Promi
   return must(cmd as string, [...pre, '-p', PROJECT, '-f', COMPOSE_FILE, ...args], { ...o, env: { MINIK8S_STATE: STATE, MINIK8S_IMAGE: IMAGE } });
 }
 
-const imageExists = async (tag: string) => (await sh('docker', ['image', 'inspect', tag])).code === 0;
+const imageExists = async (tag: string) => (await run('docker', ['image', 'inspect', tag])).code === 0;
 
 /** A digest of what goes into the cluster image: rebuilt when it changes. */
 function buildDigest(): string {
@@ -114,7 +79,7 @@ export async function ensureImages(): Promise<void> {
     }
   }
   const digest = buildDigest();
-  const current = await sh('docker', ['image', 'inspect', '-f', '{{ index .Config.Labels "io.minik8s.build" }}', IMAGE]);
+  const current = await run('docker', ['image', 'inspect', '-f', '{{ index .Config.Labels "io.minik8s.build" }}', IMAGE]);
   if (current.code === 0 && current.stdout.trim() === digest) return;
   await step(`building ${IMAGE} from ${base}`, async () => {
     const dir = join(ROOT, 'deploy', '.build', 'image');
@@ -182,7 +147,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function up(o: { merge: boolean; build: boolean }): Promise<void> {
   const t0 = Date.now();
-  if ((await sh('docker', ['info'])).code !== 0) throw new Error('the Docker daemon does not answer (is dockerd running?)');
+  if ((await run('docker', ['info'])).code !== 0) throw new Error('the Docker daemon does not answer (is dockerd running?)');
   if (o.build) await ensureImages();
   await step('starting the cluster (compose up)', () => compose(['up', '-d', '--remove-orphans']));
   await step('waiting for the API server and both nodes', () => waitReady());
@@ -228,7 +193,7 @@ async function main(): Promise<void> {
     case 'status': {
       process.stdout.write((await compose(['ps'])).stdout);
       if (existsSync(adminKubeconfig())) {
-        const r = await sh('kubectl', ['--kubeconfig', adminKubeconfig(), 'get', 'nodes', '-o', 'wide']);
+        const r = await run('kubectl', ['--kubeconfig', adminKubeconfig(), 'get', 'nodes', '-o', 'wide']);
         process.stdout.write(r.code === 0 ? r.stdout : r.stderr);
       }
       return;

@@ -3,45 +3,18 @@
  * directory of its own, driven with the stock kubectl, mkctl, the API and the Docker CLI.
  * Everything it starts is removed at the end (`pnpm cluster reset`).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeClient } from '@minik8s/client/kube';
+import { must as mustRun, type Run, type RunOptions, run as runCommand } from '@minik8s/deploy';
+
+export type { Run };
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export function run(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: o.cwd ?? ROOT, env: { ...process.env, ...o.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 120_000);
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d;
-    });
-    child.stdin.end(o.input ?? '');
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
-  });
-}
-
-export async function must(cmd: string, args: string[], o: Parameters<typeof run>[2] = {}): Promise<Run> {
-  const r = await run(cmd, args, o);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}\n${r.stdout}${r.stderr}`);
-  return r;
-}
+/** Commands run from the repository root unless told otherwise. */
+export const run = (cmd: string, args: string[], o: RunOptions = {}): Promise<Run> => runCommand(cmd, args, { cwd: ROOT, timeoutMs: 120_000, ...o });
+export const must = (cmd: string, args: string[], o: RunOptions = {}): Promise<Run> => mustRun(cmd, args, { cwd: ROOT, timeoutMs: 120_000, ...o });
 
 export interface Cluster {
   state: string;

@@ -1,0 +1,3 @@
+export * from './bootstrap.ts';
+export * from './process.ts';
+export * from './stage.ts';
