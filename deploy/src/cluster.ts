@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { KubeClient } from '@minik8s/client/kube';
+import { KubeClient, type KubeObject } from '@minik8s/client/kube';
 import { parse, stringify } from 'yaml';
 import { must, type Run, run } from './process.ts';
 import { COMPONENT_PACKAGES, stage } from './stage.ts';
@@ -47,6 +47,11 @@ export async function compose(args: string[], o: { show?: boolean } = {}): Promi
   return must(cmd as string, [...pre, '-p', PROJECT, '-f', COMPOSE_FILE, ...args], { ...o, env: { MINIK8S_STATE: STATE, MINIK8S_IMAGE: IMAGE } });
 }
 
+/** The cluster's containers that are running. */
+async function composeRunning(): Promise<string[]> {
+  return (await must('docker', ['ps', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`])).stdout.split('\n').filter(Boolean);
+}
+
 const imageExists = async (tag: string) => (await run('docker', ['image', 'inspect', tag])).code === 0;
 
 /** A digest of what goes into the cluster image: rebuilt when it changes. */
@@ -64,7 +69,8 @@ function buildDigest(): string {
   return h.digest('hex').slice(0, 16);
 }
 
-export async function ensureImages(): Promise<void> {
+/** Builds what is missing; true if the cluster image was (re)built. */
+export async function ensureImages(): Promise<boolean> {
   await step('building the workspace bundles (turbo)', () => must('pnpm', ['--dir', ROOT, 'build']));
   await step('Pod sandbox and test image minik8s/busybox (from busybox-static)', () =>
     must('bash', [join(ROOT, 'deploy', 'images', 'busybox.sh')], { show: true }),
@@ -80,20 +86,21 @@ export async function ensureImages(): Promise<void> {
   }
   const digest = buildDigest();
   const current = await run('docker', ['image', 'inspect', '-f', '{{ index .Config.Labels "io.minik8s.build" }}', IMAGE]);
-  if (current.code === 0 && current.stdout.trim() === digest) return;
+  if (current.code === 0 && current.stdout.trim() === digest) return false;
   await step(`building ${IMAGE} from ${base}`, async () => {
     const dir = join(ROOT, 'deploy', '.build', 'image');
     const s = stage(ROOT, dir);
     process.stdout.write(`    staged ${s.components.length} components and ${s.packages} npm packages\n`);
     await must('docker', ['build', '-q', '-t', IMAGE, '--label', `io.minik8s.build=${digest}`, '--build-arg', `BASE=${base}`, '-f', join(ROOT, 'deploy', 'Dockerfile'), dir]);
   });
+  return true;
 }
 
 function adminKubeconfig(): string {
   return join(STATE, 'pki', 'admin.kubeconfig');
 }
 
-/** Waits for the API server, then for every node to be Ready. */
+/** Waits for the API server, for every node to be Ready, then for the controllers to lead. */
 export async function waitReady(timeoutMs = 120_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!existsSync(adminKubeconfig())) {
@@ -110,15 +117,43 @@ export async function waitReady(timeoutMs = 120_000): Promise<void> {
         const line = `    nodes Ready: ${ready.length}/${NODES.length}`;
         if (line !== last) process.stdout.write(`${line}\n`);
         last = line;
-        if (NODES.every((n) => ready.includes(n))) return;
+        if (NODES.every((n) => ready.includes(n))) break;
       } catch {
         // the API server is still starting
       }
       if (Date.now() > end) throw new Error(`the nodes were not Ready after ${timeoutMs / 1000} s: see \`docker logs minik8s-node-1\``);
       await sleep(100);
     }
+    await waitLeaders(client, end);
   } finally {
     await client.close();
+  }
+}
+
+/**
+ * Waits until the scheduler and the controller-manager of this `up` lead: their Leases
+ * name the running containers (identity `<hostname>_<uuid>`). Until then a Pod would sit
+ * unscheduled; after an unclean stop that lasts one lease duration (15 s).
+ */
+async function waitLeaders(client: KubeClient, end: number): Promise<void> {
+  const components = ['scheduler', 'controller-manager'];
+  const hostnames = new Map<string, string>();
+  for (const c of components) hostnames.set(c, (await must('docker', ['inspect', '-f', '{{.Config.Hostname}}', `minik8s-${c}`])).stdout.trim());
+  let last = '';
+  for (;;) {
+    const leading: string[] = [];
+    for (const c of components) {
+      const lease = await client
+        .get<KubeObject & { spec?: { holderIdentity?: string } }>({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'kube-system', name: `kube-${c}` })
+        .catch(() => undefined);
+      if (lease?.spec?.holderIdentity?.startsWith(`${hostnames.get(c)}_`)) leading.push(c);
+    }
+    const line = `    leading: ${leading.length ? leading.join(', ') : 'none yet'} (of scheduler, controller-manager)`;
+    if (line !== last) process.stdout.write(`${line}\n`);
+    last = line;
+    if (leading.length === components.length) return;
+    if (Date.now() > end) throw new Error('the scheduler and controller-manager did not take their leader Leases: see `docker logs minik8s-scheduler`');
+    await sleep(100);
   }
 }
 
@@ -148,9 +183,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function up(o: { merge: boolean; build: boolean }): Promise<void> {
   const t0 = Date.now();
   if ((await run('docker', ['info'])).code !== 0) throw new Error('the Docker daemon does not answer (is dockerd running?)');
-  if (o.build) await ensureImages();
+  const rebuilt = o.build && (await ensureImages());
+  if (rebuilt && (await composeRunning()).length) {
+    // Compose recreates changed containers in no particular order. Stopping the API
+    // server's clients first lets the controllers hand back their Leases while it still
+    // answers (else the new ones wait out the lease); Pods keep running meanwhile.
+    await step('stopping the running components that use the API server', () => compose(['stop', ...NODES, 'scheduler', 'controller-manager']));
+  }
   await step('starting the cluster (compose up)', () => compose(['up', '-d', '--remove-orphans']));
-  await step('waiting for the API server and both nodes', () => waitReady());
+  await step('waiting for the API server, both nodes and the controllers', () => waitReady());
   process.stdout.write(`\nminik8s is up in ${((Date.now() - t0) / 1000).toFixed(1)} s.\n`);
   process.stdout.write(`  admin kubeconfig: ${adminKubeconfig()}\n`);
   if (o.merge) process.stdout.write(`  merged into ${mergeKubeconfig()} as context minik8s (now current)\n`);
