@@ -29,7 +29,7 @@ import {
   TYPE_SANDBOX,
 } from './runtime/labels.ts';
 import type { ContainerInfo, ContainerRuntime } from './runtime/runtime.ts';
-import { createSandbox, removeByName } from './sandbox.ts';
+import { AddressPool, createSandbox, removeByName } from './sandbox.ts';
 import { attemptsOf, computePodStatus, isFinished, type KnownContainer, terminatedState, type Waiting } from './status.ts';
 
 export interface PodWorkerDeps {
@@ -78,11 +78,11 @@ export class PodWorkers {
   private readonly inspected = new Map<string, ContainerInfo>();
   /** Containers being stopped in the background, by id. */
   private readonly killing = new Map<string, Promise<void>>();
-  /** One sandbox at a time picks an address. */
-  private ipLock: Promise<unknown> = Promise.resolve();
+  private readonly addresses?: AddressPool;
 
   constructor(private readonly d: PodWorkerDeps) {
     this.clock = d.clock ?? realClock;
+    if (d.podCidr) this.addresses = new AddressPool(d.podCidr, () => d.runtime.networkAddresses(d.podNetwork));
   }
 
   private mem(uid: string): PodMemory {
@@ -239,12 +239,7 @@ export class PodWorkers {
   }
 
   private createSandbox(pod: Pod, attempt: number): Promise<ContainerInfo> {
-    const p = this.ipLock.then(
-      () => createSandbox(this.d, pod, attempt),
-      () => createSandbox(this.d, pod, attempt),
-    );
-    this.ipLock = p.catch(() => undefined);
-    return p;
+    return createSandbox({ ...this.d, addresses: this.addresses }, pod, attempt);
   }
 
   private removeByName(name: string): Promise<void> {

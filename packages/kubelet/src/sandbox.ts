@@ -1,7 +1,8 @@
 /**
  * The Pod sandbox: a container that only sleeps, on the pod network with a fixed
  * address from the node's pod CIDR (.2 upwards, skipping addresses in use on the
- * network) and the Pod's hostname. App containers join its network namespace.
+ * network or being given out) and the Pod's hostname. App containers join its
+ * network namespace.
  */
 import type { Pod } from '@minik8s/api';
 import type { ImagePuller } from './images.ts';
@@ -16,20 +17,54 @@ export interface SandboxDeps {
   infraImage: string;
   infraCommand?: string[];
   podNetwork: string;
-  podCidr?: string;
+  /** Addresses from the node's pod CIDR; without it Docker picks one. */
+  addresses?: AddressPool;
   extraLabels: Record<string, string>;
 }
 
+/**
+ * The node's Pod addresses. Choosing one is serialised and the choice is held until its
+ * sandbox is on the network (Docker lists only running containers there), so sandboxes
+ * are created and started in parallel without two of them picking the same address.
+ */
+export class AddressPool {
+  private readonly held = new Set<string>();
+  private choosing: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly cidr: string,
+    private readonly inUse: () => Promise<Set<string>>,
+  ) {}
+
+  /** A free address, held until `release()`. */
+  reserve(): Promise<{ ip: string; release(): void }> {
+    const choose = async () => {
+      const used = await this.inUse();
+      for (const ip of this.held) used.add(ip);
+      const ip = firstFree(this.cidr, used);
+      if (!ip) throw new Error(`no free address left in ${this.cidr}`);
+      this.held.add(ip);
+      return { ip, release: () => this.held.delete(ip) };
+    };
+    const p = this.choosing.then(choose, choose);
+    this.choosing = p.catch(() => undefined);
+    return p;
+  }
+}
+
 export async function createSandbox(d: SandboxDeps, pod: Pod, attempt: number): Promise<ContainerInfo> {
-  const r = podRef(pod);
   const img = await d.images.ensure(d.infraImage, 'IfNotPresent', `sandbox/${d.infraImage}`, () => {});
   if (!img.ok) throw new Error(img.message);
-  let ip: string | undefined;
-  if (d.podCidr) {
-    const used = await d.runtime.networkAddresses(d.podNetwork);
-    ip = firstFree(d.podCidr, used);
-    if (!ip) throw new Error(`no free address left in ${d.podCidr}`);
+  const address = await d.addresses?.reserve();
+  try {
+    return await startSandbox(d, pod, attempt, address?.ip);
+  } finally {
+    address?.release();
   }
+}
+
+async function startSandbox(d: SandboxDeps, pod: Pod, attempt: number, ip: string | undefined): Promise<ContainerInfo> {
+  const r = podRef(pod);
   const name = containerName(SANDBOX_CONTAINER_NAME, r, attempt);
   await removeByName(d.runtime, name);
   const id = await d.runtime.create({
