@@ -6,7 +6,8 @@
  *       SLO counts from creationTimestamp, which has whole-second resolution; the create
  *       request comes just before it);
  *   (b) a burst: a 30-replica Deployment applied and timed to all Ready, next to the
- *       same machine's Docker running 30 busybox containers in parallel.
+ *       same machine's Docker running 30 busybox containers in parallel, and 30
+ *       Pod-shaped pairs (a sandbox and a container in its namespace) in parallel.
  * Prints a table, then one JSON line last. Every loop is bounded in count and time; all
  * traffic goes to 127.0.0.1 and the cluster's own containers.
  */
@@ -114,10 +115,22 @@ async function burst(client: KubeClient): Promise<number> {
   return took;
 }
 
-async function dockerBurst(): Promise<number> {
+/**
+ * `docker run` of BURST busybox containers in parallel; with `pairs`, each one Pod-shaped
+ * as the kubelet makes it: a sandbox with its own address on the pod network (from
+ * 10.244.200.0/24, which no node hands out) and a container joined to its namespace.
+ */
+async function dockerBurst(pairs = false): Promise<number> {
   const label = `minik8s-bench=${process.pid}`;
+  const runOne = (args: string[]) => must('docker', ['run', '-d', '--label', label, ...args, 'minik8s/busybox:latest', 'sleep', '3600']);
   const t0 = now();
-  await Promise.all(Array.from({ length: BURST }, () => must('docker', ['run', '-d', '--label', label, 'minik8s/busybox:latest', 'sleep', '3600'])));
+  await Promise.all(
+    Array.from({ length: BURST }, async (_, i) => {
+      if (!pairs) return runOne([]);
+      const sandbox = (await runOne(['--network', 'minik8s-pods', '--ip', `10.244.200.${i + 2}`])).trim();
+      return runOne(['--network', `container:${sandbox}`]);
+    }),
+  );
   const took = (now() - t0) / 1000;
   const ids = (await must('docker', ['ps', '-aq', '--filter', `label=${label}`])).split('\n').filter(Boolean);
   if (ids.length) await must('docker', ['rm', '-f', ...ids]);
@@ -145,6 +158,9 @@ async function main(): Promise<void> {
     await sleep(5000);
     process.stderr.write(`docker run of ${BURST} containers in parallel...\n`);
     const docker30 = await dockerBurst();
+    await sleep(2000);
+    process.stderr.write(`docker run of ${BURST} Pod-shaped pairs (sandbox + container) in parallel...\n`);
+    const dockerPairs30 = await dockerBurst(true);
     await client.delete({ version: 'v1', plural: 'namespaces', name: NS }).catch(() => {});
 
     const finite = lat.filter(Number.isFinite);
@@ -154,6 +170,7 @@ async function main(): Promise<void> {
       ['pods never Ready', String(lat.length - finite.length), '0'],
       [`burst of ${BURST} to all Ready (s)`, burst30.toFixed(2), `<= ${(docker30 * 1.5).toFixed(2)} (1.5x docker)`],
       [`docker run x${BURST} in parallel (s)`, docker30.toFixed(2), ''],
+      [`docker run x${BURST} Pod-shaped pairs (s)`, dockerPairs30.toFixed(2), `burst / pairs = ${(burst30 / dockerPairs30).toFixed(2)}`],
       ['cluster start (s)', clusterStart.toFixed(2), '<= 10'],
     ];
     for (const [k, v, target] of rows) process.stdout.write(`${k.padEnd(36)} ${v.padStart(8)}   ${target}\n`);
@@ -163,6 +180,7 @@ async function main(): Promise<void> {
         pod_startup_p99_ms: finite.length === lat.length ? Math.round(pct(lat, 0.99)) : null,
         burst30_s: Number(burst30.toFixed(2)),
         docker_burst30_s: Number(docker30.toFixed(2)),
+        docker_pairs30_s: Number(dockerPairs30.toFixed(2)),
         cluster_start_s: Number(clusterStart.toFixed(2)),
       })}\n`,
     );
