@@ -2,81 +2,30 @@
  * The kubelet against a real in-process API server and real Docker: what a user sees
  * in Pod status, in `docker ps` and from the logs endpoint.
  */
-import type { Pod } from '@minik8s/api';
-import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { KubeClient } from '@minik8s/client/kube';
-import { pino } from 'pino';
+import type { KubeClient } from '@minik8s/client/kube';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cidrContains } from './internal/ip.ts';
-import { type DockerTestEnv, dockerTestEnv, ensureBusybox, waitFor } from './internal/test-env.ts';
-import { type RunningKubelet, startKubelet } from './kubelet.ts';
-import { LABEL_CONTAINER_NAME, LABEL_POD_UID, LABEL_TYPE } from './runtime/labels.ts';
+import { type DockerTestEnv, type KubeletTestBed, kubeletTestBed, waitFor } from './internal/test-env.ts';
+import { LABEL_POD_UID } from './runtime/labels.ts';
 
 const IMAGE = 'minik8s/busybox:latest';
 const PODS = { version: 'v1', plural: 'pods', namespace: 'default' } as const;
 
-let api: TestApiServer;
+let bed: KubeletTestBed;
 let client: KubeClient;
 let env: DockerTestEnv;
-let kubelet: RunningKubelet;
 let nodeName: string;
-
-function start(): Promise<RunningKubelet> {
-  return startKubelet({
-    client,
-    nodeName,
-    podCidr: env.subnet,
-    podNetwork: env.network,
-    nodeIP: '127.0.0.1',
-    port: 0,
-    address: '127.0.0.1',
-    crashLoopInitialMs: 1000,
-    crashLoopMaxMs: 4000,
-    imagePullInitialMs: 3000,
-    relistMs: 300,
-    resyncMs: 2000,
-    nodeStatusMs: 2000,
-    leaseMs: 2000,
-    extraLabels: env.labels,
-    logger: pino({ level: process.env.KUBELET_TEST_LOG ?? 'silent' }),
-  });
-}
-
-async function createPod(name: string, spec: Partial<NonNullable<Pod['spec']>>): Promise<Pod> {
-  return client.create<Pod & { metadata: { name: string } }>(PODS, {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name },
-    spec: { nodeName, terminationGracePeriodSeconds: 1, containers: [], ...spec },
-  } as never);
-}
-
-const getPod = (name: string) => client.get<Pod & { metadata: { name: string } }>({ ...PODS, name });
-
-async function appContainers(uid: string, name?: string) {
-  const cs = await env.docker.listContainers({ all: true, filters: { label: [`${LABEL_POD_UID}=${uid}`] } });
-  return cs.filter((c) => c.Labels[LABEL_TYPE] === 'container' && (!name || c.Labels[LABEL_CONTAINER_NAME] === name));
-}
-
-async function logs(pod: string, container: string, query = ''): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${kubelet.port}/containerLogs/default/${pod}/${container}${query}`);
-  return res.text();
-}
+const createPod: KubeletTestBed['createPod'] = (name, spec) => bed.createPod(name, spec);
+const getPod = (name: string) => bed.getPod(name);
+const appContainers = (uid: string, name?: string) => bed.appContainers(uid, name);
+const logs = (pod: string, container: string, query?: string) => bed.logs(pod, container, query);
 
 beforeAll(async () => {
-  await ensureBusybox();
-  [api, env] = await Promise.all([startTestApiServer(), dockerTestEnv('kl')]);
-  client = KubeClient.fromKubeconfig({ kubeconfig: api.kubeconfigPath });
-  nodeName = `node-${env.runId}`;
-  kubelet = await start();
+  bed = await kubeletTestBed('kl');
+  ({ client, env, nodeName } = bed);
 }, 120_000);
 
-afterAll(async () => {
-  await kubelet?.stop().catch(() => undefined);
-  await env?.cleanup();
-  await client?.close();
-  await api?.close();
-}, 60_000);
+afterAll(() => bed?.close(), 60_000);
 
 describe('kubelet', () => {
   it('registers a Ready node and renews its lease', async () => {
@@ -92,7 +41,7 @@ describe('kubelet', () => {
     expect(node.metadata.labels?.['kubernetes.io/hostname']).toBe(nodeName);
     expect(node.spec?.podCIDR).toBe(env.subnet);
     expect((node.status?.capacity as Record<string, string> | undefined)?.pods).toBe('110');
-    expect(node.status?.daemonEndpoints).toEqual({ kubeletEndpoint: { Port: kubelet.port } });
+    expect(node.status?.daemonEndpoints).toEqual({ kubeletEndpoint: { Port: bed.kubelet.port } });
     const lease = await waitFor('the lease', () =>
       client.get<{ metadata: { name: string }; spec?: { holderIdentity?: string; leaseDurationSeconds?: number } }>({
         group: 'coordination.k8s.io',
@@ -142,8 +91,8 @@ describe('kubelet', () => {
     expect(out.startsWith('first\n')).toBe(true);
     const tail = await logs('web', 'client', '?tailLines=1');
     expect(tail.trim().split('\n')).toHaveLength(1);
-    expect((await fetch(`http://127.0.0.1:${kubelet.port}/containerLogs/default/web/nope`)).status).toBe(404);
-    expect(await (await fetch(`http://127.0.0.1:${kubelet.port}/healthz`)).text()).toBe('ok');
+    expect((await fetch(`http://127.0.0.1:${bed.kubelet.port}/containerLogs/default/web/nope`)).status).toBe(404);
+    expect(await (await fetch(`http://127.0.0.1:${bed.kubelet.port}/healthz`)).text()).toBe('ok');
   });
 
   it('a crashing container goes into CrashLoopBackOff with a growing restartCount', async () => {
@@ -193,8 +142,7 @@ describe('kubelet', () => {
   it('a restarted kubelet adopts running containers without restarting them', async () => {
     const pod = await getPod('rmf');
     const before = pod.status?.containerStatuses?.[0];
-    await kubelet.stop();
-    kubelet = await start();
+    await bed.restart();
     // Give it a few sync rounds.
     await new Promise((r) => setTimeout(r, 2500));
     const after = (await getPod('rmf')).status?.containerStatuses?.[0];

@@ -7,7 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { Pod } from '@minik8s/api';
+import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
+import { KubeClient } from '@minik8s/client/kube';
 import Docker from 'dockerode';
+import { pino } from 'pino';
+import { type RunningKubelet, startKubelet } from '../kubelet.ts';
+import { LABEL_CONTAINER_NAME, LABEL_POD_UID, LABEL_TYPE, TYPE_CONTAINER } from '../runtime/labels.ts';
 
 const run = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -69,4 +75,86 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * An in-process API server, a Docker test network and a kubelet on it (fast back-offs,
+ * short resyncs), with the helpers the kubelet's integration tests share.
+ */
+export interface KubeletTestBed {
+  api: TestApiServer;
+  client: KubeClient;
+  env: DockerTestEnv;
+  nodeName: string;
+  kubelet: RunningKubelet;
+  /** Stops the kubelet and starts a new one (adoption). */
+  restart(): Promise<void>;
+  createPod(name: string, spec: Partial<NonNullable<Pod['spec']>>): Promise<Pod & { metadata: { name: string; uid: string } }>;
+  getPod(name: string): Promise<Pod & { metadata: { name: string } }>;
+  /** The Pod's app containers as `docker ps -a` lists them (optionally one container name's). */
+  appContainers(uid: string, name?: string): Promise<Docker.ContainerInfo[]>;
+  /** The kubelet's logs endpoint. */
+  logs(pod: string, container: string, query?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function kubeletTestBed(prefix: string): Promise<KubeletTestBed> {
+  await ensureBusybox();
+  const [api, env] = await Promise.all([startTestApiServer(), dockerTestEnv(prefix)]);
+  const client = KubeClient.fromKubeconfig({ kubeconfig: api.kubeconfigPath });
+  const nodeName = `node-${env.runId}`;
+  const PODS = { version: 'v1', plural: 'pods', namespace: 'default' } as const;
+  const start = () =>
+    startKubelet({
+      client,
+      nodeName,
+      podCidr: env.subnet,
+      podNetwork: env.network,
+      nodeIP: '127.0.0.1',
+      port: 0,
+      address: '127.0.0.1',
+      crashLoopInitialMs: 1000,
+      crashLoopMaxMs: 4000,
+      imagePullInitialMs: 3000,
+      relistMs: 300,
+      resyncMs: 2000,
+      nodeStatusMs: 2000,
+      leaseMs: 2000,
+      extraLabels: env.labels,
+      logger: pino({ level: process.env.KUBELET_TEST_LOG ?? 'silent' }),
+    });
+  const bed: KubeletTestBed = {
+    api,
+    client,
+    env,
+    nodeName,
+    kubelet: await start(),
+    async restart() {
+      await bed.kubelet.stop();
+      bed.kubelet = await start();
+    },
+    createPod: (name, spec) =>
+      client.create(PODS, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name },
+        spec: { nodeName, terminationGracePeriodSeconds: 1, containers: [], ...spec },
+      } as never),
+    getPod: (name) => client.get({ ...PODS, name }),
+    async appContainers(uid, name) {
+      const cs = await env.docker.listContainers({ all: true, filters: { label: [`${LABEL_POD_UID}=${uid}`] } });
+      return cs.filter((c) => c.Labels[LABEL_TYPE] === TYPE_CONTAINER && (!name || c.Labels[LABEL_CONTAINER_NAME] === name));
+    },
+    async logs(pod, container, query = '') {
+      const res = await fetch(`http://127.0.0.1:${bed.kubelet.port}/containerLogs/default/${pod}/${container}${query}`);
+      return res.text();
+    },
+    async close() {
+      await bed.kubelet.stop().catch(() => undefined);
+      await env.cleanup();
+      await client.close();
+      await api.close();
+    },
+  };
+  return bed;
 }

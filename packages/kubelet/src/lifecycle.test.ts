@@ -1,0 +1,239 @@
+/**
+ * The kubelet's container lifecycle against a real API server and real Docker: init
+ * containers, restart policies, liveness and startup probes, the container config Docker
+ * gets (env, workingDir, limits), OOMKilled, and graceful termination.
+ */
+import type { ContainerStatus, Pod } from '@minik8s/api';
+import { type CoreEvent, isNotFound } from '@minik8s/client/kube';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cidrContains } from './internal/ip.ts';
+import { type KubeletTestBed, kubeletTestBed, waitFor } from './internal/test-env.ts';
+
+const IMAGE = 'minik8s/busybox:latest';
+const busybox = (name: string, script: string) => ({ name, image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', script] });
+
+let bed: KubeletTestBed;
+
+beforeAll(async () => {
+  bed = await kubeletTestBed('lc');
+}, 120_000);
+
+afterAll(() => bed?.close(), 60_000);
+
+const phaseOf = async (name: string) => (await bed.getPod(name)).status?.phase;
+const statusOf = async (name: string, container: string): Promise<ContainerStatus | undefined> => {
+  const s = (await bed.getPod(name)).status;
+  return [...(s?.initContainerStatuses ?? []), ...(s?.containerStatuses ?? [])].find((c) => c.name === container);
+};
+const seconds = (t: string | undefined) => Date.parse(t ?? '');
+
+async function events(pod: string): Promise<CoreEvent[]> {
+  const list = await bed.client.list<CoreEvent>(
+    { version: 'v1', plural: 'events', namespace: 'default' },
+    { fieldSelector: `involvedObject.name=${pod}` },
+  );
+  return list.items;
+}
+
+describe('init containers', () => {
+  it('run one at a time, in order, to completion before the app containers start', async () => {
+    await bed.createPod('init-order', {
+      initContainers: [busybox('first', 'echo first-done; sleep 1'), busybox('second', 'echo second-done')],
+      containers: [busybox('app', 'exec sleep 3600')],
+    });
+    const pod = await waitFor('init-order Running', async () => {
+      const p = await bed.getPod('init-order');
+      return p.status?.phase === 'Running' && p;
+    });
+    const [first, second] = pod.status?.initContainerStatuses ?? [];
+    expect(first?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    expect(second?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    expect(seconds(second?.state?.terminated?.startedAt)).toBeGreaterThanOrEqual(seconds(first?.state?.terminated?.finishedAt));
+    const app = pod.status?.containerStatuses?.[0];
+    expect(seconds(app?.state?.running?.startedAt)).toBeGreaterThanOrEqual(seconds(second?.state?.terminated?.finishedAt));
+    expect(pod.status?.conditions?.find((c) => c.type === 'Initialized')?.status).toBe('True');
+    expect(await bed.logs('init-order', 'first')).toBe('first-done\n');
+  });
+
+  it('a failed init container fails the Pod under restartPolicy Never and its app never starts', async () => {
+    const pod = await bed.createPod('init-fail', {
+      restartPolicy: 'Never',
+      initContainers: [busybox('setup', 'echo cannot; exit 2')],
+      containers: [busybox('app', 'exec sleep 3600')],
+    });
+    await waitFor('init-fail Failed', async () => (await phaseOf('init-fail')) === 'Failed');
+    expect((await statusOf('init-fail', 'setup'))?.state?.terminated).toMatchObject({ exitCode: 2, reason: 'Error' });
+    expect((await statusOf('init-fail', 'app'))?.state?.waiting?.reason).toBe('PodInitializing');
+    expect(await bed.appContainers(pod.metadata.uid, 'app')).toEqual([]);
+  });
+
+  it('a failed init container is retried with back-off under restartPolicy Always', async () => {
+    await bed.createPod('init-retry', {
+      initContainers: [busybox('setup', 'exit 1')],
+      containers: [busybox('app', 'exec sleep 3600')],
+    });
+    const s = await waitFor('the init container restarted', async () => {
+      const c = await statusOf('init-retry', 'setup');
+      return (c?.restartCount ?? 0) >= 1 && c;
+    });
+    expect(s.lastState?.terminated?.exitCode ?? s.state?.terminated?.exitCode).toBe(1);
+    expect(await phaseOf('init-retry')).toBe('Pending');
+  });
+});
+
+describe('restart policies', () => {
+  it('Never: exit 0 is Succeeded, exit 1 is Failed, and neither is restarted', async () => {
+    const ok = await bed.createPod('never-ok', { restartPolicy: 'Never', containers: [busybox('c', 'exit 0')] });
+    await bed.createPod('never-fail', { restartPolicy: 'Never', containers: [busybox('c', 'exit 1')] });
+    await waitFor('never-ok Succeeded', async () => (await phaseOf('never-ok')) === 'Succeeded');
+    await waitFor('never-fail Failed', async () => (await phaseOf('never-fail')) === 'Failed');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await statusOf('never-ok', 'c')).toMatchObject({ restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } });
+    expect(await statusOf('never-fail', 'c')).toMatchObject({ restartCount: 0, state: { terminated: { exitCode: 1, reason: 'Error' } } });
+    // The finished Pod's sandbox is stopped: nothing of it runs any more.
+    await waitFor('nothing of never-ok running', async () => {
+      const cs = await bed.env.docker.listContainers({ filters: { label: [`io.kubernetes.pod.uid=${ok.metadata.uid}`] } });
+      return cs.length === 0;
+    });
+  });
+
+  it('OnFailure: exit 0 is Succeeded; a failing container is restarted', async () => {
+    await bed.createPod('onfailure-ok', { restartPolicy: 'OnFailure', containers: [busybox('c', 'exit 0')] });
+    await bed.createPod('onfailure-fail', { restartPolicy: 'OnFailure', containers: [busybox('c', 'exit 3')] });
+    await waitFor('onfailure-ok Succeeded', async () => (await phaseOf('onfailure-ok')) === 'Succeeded');
+    const s = await waitFor('onfailure-fail restarted', async () => {
+      const c = await statusOf('onfailure-fail', 'c');
+      return (c?.restartCount ?? 0) >= 1 && c;
+    });
+    expect(s.lastState?.terminated?.exitCode ?? s.state?.terminated?.exitCode).toBe(3);
+    expect(await phaseOf('onfailure-fail')).toBe('Running');
+    expect((await statusOf('onfailure-ok', 'c'))?.restartCount).toBe(0);
+  });
+});
+
+describe('probes', () => {
+  it('a failing liveness probe restarts the container, with Unhealthy and Killing events', async () => {
+    await bed.createPod('liveness', {
+      containers: [
+        {
+          ...busybox('c', 'touch /tmp/healthy; sleep 2; rm /tmp/healthy; exec sleep 3600'),
+          livenessProbe: { exec: { command: ['cat', '/tmp/healthy'] }, periodSeconds: 1, failureThreshold: 1 },
+        },
+      ],
+    });
+    await waitFor('a liveness restart', async () => ((await statusOf('liveness', 'c'))?.restartCount ?? 0) >= 1, 20_000);
+    const evs = await events('liveness');
+    expect(evs).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'Unhealthy', message: expect.stringMatching(/^Liveness probe failed: cat: can't open '\/tmp\/healthy'/) }));
+    expect(evs).toContainEqual(expect.objectContaining({ reason: 'Killing', message: 'Container c failed liveness probe, will be restarted' }));
+  });
+
+  it('a startup probe holds back readiness until it succeeds; one that keeps failing restarts the container', async () => {
+    await bed.createPod('startup', {
+      containers: [
+        {
+          ...busybox('web', 'sleep 2; touch /tmp/started; mkdir -p /www; exec httpd -f -p 8080 -h /www'),
+          startupProbe: { exec: { command: ['cat', '/tmp/started'] }, periodSeconds: 1, failureThreshold: 30 },
+          readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
+        },
+      ],
+    });
+    await bed.createPod('never-starts', {
+      containers: [{ ...busybox('c', 'exec sleep 3600'), startupProbe: { exec: { command: ['false'] }, periodSeconds: 1, failureThreshold: 2 } }],
+    });
+    const early = await waitFor('startup running, not yet started', async () => {
+      const c = await statusOf('startup', 'web');
+      return c?.state?.running && c;
+    });
+    expect(early).toMatchObject({ started: false, ready: false });
+    const later = await waitFor('startup started and ready', async () => {
+      const c = await statusOf('startup', 'web');
+      return c?.ready && c;
+    });
+    expect(later).toMatchObject({ started: true, restartCount: 0 });
+    await waitFor('never-starts restarted', async () => ((await statusOf('never-starts', 'c'))?.restartCount ?? 0) >= 1, 20_000);
+    expect(await events('never-starts')).toContainEqual(expect.objectContaining({ reason: 'Killing', message: 'Container c failed startup probe, will be restarted' }));
+  });
+});
+
+describe('container config', () => {
+  it('passes env (values and field references), workingDir and limits to Docker', async () => {
+    const pod = await bed.createPod('config', {
+      containers: [
+        {
+          ...busybox('c', 'echo "$GREETING $MY_NS $MY_POD $MY_IP $(pwd)"; exec sleep 3600'),
+          workingDir: '/tmp',
+          env: [
+            { name: 'GREETING', value: 'hello' },
+            { name: 'MY_NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+            { name: 'MY_POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+            { name: 'MY_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+          ],
+          resources: { limits: { cpu: '500m', memory: '64Mi' } },
+        },
+      ],
+    });
+    const out = await waitFor('the container output', async () => {
+      const text = (await bed.logs('config', 'c')).trim();
+      return text.startsWith('hello ') && text;
+    });
+    const [greeting, ns, name, ip, cwd] = out.split(' ');
+    expect([greeting, ns, name, cwd]).toEqual(['hello', 'default', 'config', '/tmp']);
+    expect(cidrContains(bed.env.subnet, ip ?? '')).toBe(true);
+    expect((await bed.getPod('config')).status?.podIP).toBe(ip);
+    const [c] = await bed.appContainers(pod.metadata.uid, 'c');
+    const info = await bed.env.docker.getContainer(c!.Id).inspect();
+    expect(info.HostConfig.Memory).toBe(64 * 1024 * 1024);
+    expect(info.HostConfig.NanoCpus).toBe(500_000_000);
+  });
+
+  it('a container over its memory limit is OOMKilled (exit code 137)', async () => {
+    await bed.createPod('oom', {
+      restartPolicy: 'Never',
+      containers: [{ ...busybox('c', 'head -c 200000000 /dev/zero | tail'), resources: { limits: { memory: '16Mi' } } }],
+    });
+    await waitFor('oom Failed', async () => (await phaseOf('oom')) === 'Failed', 30_000);
+    expect((await statusOf('oom', 'c'))?.state?.terminated).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
+  });
+});
+
+describe('graceful termination', () => {
+  const deleteAndTime = async (name: string): Promise<number> => {
+    const t0 = Date.now();
+    await bed.client.delete({ version: 'v1', plural: 'pods', namespace: 'default', name });
+    // The Pod stays, marked for deletion, until the kubelet has stopped its containers.
+    expect((await bed.getPod(name)).metadata.deletionTimestamp).toBeTruthy();
+    await waitFor(`${name} gone`, async () => {
+      try {
+        await bed.getPod(name);
+        return false;
+      } catch (e) {
+        return isNotFound(e);
+      }
+    }, 30_000);
+    return Date.now() - t0;
+  };
+  const running = async (name: string): Promise<Pod> =>
+    waitFor(`${name} Running`, async () => {
+      const p = await bed.getPod(name);
+      return p.status?.phase === 'Running' && p;
+    });
+
+  it('sends SIGTERM first: a container that handles it stops long before the grace period', async () => {
+    await bed.createPod('term', {
+      terminationGracePeriodSeconds: 30,
+      containers: [busybox('c', 'trap "exit 0" TERM; while true; do sleep 0.2; done')],
+    });
+    await running('term');
+    expect(await deleteAndTime('term')).toBeLessThan(10_000);
+  });
+
+  it('sends SIGKILL when the grace period is over', async () => {
+    const pod = await bed.createPod('kill', { terminationGracePeriodSeconds: 3, containers: [busybox('c', 'exec sleep 3600')] });
+    await running('kill');
+    const took = await deleteAndTime('kill');
+    expect(took).toBeGreaterThanOrEqual(3000);
+    expect(took).toBeLessThan(15_000);
+    const left = await bed.env.docker.listContainers({ all: true, filters: { label: [`io.kubernetes.pod.uid=${pod.metadata.uid}`] } });
+    expect(left).toEqual([]);
+  });
+});
