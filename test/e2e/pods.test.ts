@@ -2,8 +2,8 @@
  * Pods as real Docker containers, through the compose cluster (`pnpm cluster up`):
  * a Deployment spreads over both nodes, the kubelet restarts what Docker loses, crash
  * loops and missing images show upstream's reasons, rollouts respect maxUnavailable and
- * undo, scaling, deletion, kubelet restarts adopt running Pods, and `down`/`up` keeps
- * every object. The images are built here, locally; nothing is pulled.
+ * undo, scaling, deletion, kubelet and API server restarts leave running Pods alone,
+ * and `down`/`up` keeps every object. The images are built here, locally; nothing is pulled.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -182,6 +182,23 @@ describe('the compose cluster', () => {
       expect(await containersOf(p.metadata?.name as string)).toEqual(ids.get(p.metadata?.name as string));
       expect(p.status?.containerStatuses?.[0]?.restartCount).toBe(before.find((b) => b.metadata?.name === p.metadata?.name)?.status?.containerStatuses?.[0]?.restartCount);
     }
+  });
+
+  it('keeps Pods running while the API server restarts, and the kubelets follow it again after', async () => {
+    const before = await podsOf('web');
+    const ids = new Map<string, string[]>();
+    for (const p of before) ids.set(p.metadata?.name as string, await containersOf(p.metadata?.name as string));
+    await must('docker', ['restart', 'minik8s-apiserver']);
+    await until('the API server answers again', async () => (await c.kubectl(['get', 'nodes'])).code === 0);
+    await new Promise((r) => setTimeout(r, 3000));
+    for (const p of await podsOf('web')) {
+      expect(await containersOf(p.metadata?.name as string)).toEqual(ids.get(p.metadata?.name as string));
+    }
+    // The kubelets' watches came back: a new replica runs, and goes again.
+    expect((await c.kubectl(['scale', 'deployment/web', '-n', NS, '--replicas=2'])).code).toBe(0);
+    await until('2 replicas Ready', () => readyPods('web', 2), 60_000);
+    expect((await c.kubectl(['scale', 'deployment/web', '-n', NS, '--replicas=1'])).code).toBe(0);
+    await until('1 replica again', () => readyPods('web', 1), 60_000);
   });
 
   it('keeps every object across down and up', async () => {

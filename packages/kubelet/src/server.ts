@@ -9,7 +9,7 @@ import { createServer as createHttp, type IncomingMessage, type Server, type Ser
 import { createServer as createHttps } from 'node:https';
 import type { Logger } from 'pino';
 import { LABEL_CONTAINER_NAME, LABEL_TYPE, TYPE_CONTAINER } from './runtime/labels.ts';
-import type { ContainerRuntime } from './runtime/runtime.ts';
+import type { ContainerInfo, ContainerRuntime } from './runtime/runtime.ts';
 import { attemptsOf } from './status.ts';
 
 export interface NodeServerOptions {
@@ -29,9 +29,15 @@ async function containerLogs(o: NodeServerOptions, req: IncomingMessage, res: Se
   const [namespace, pod, container] = parts.map(decodeURIComponent) as [string, string, string];
   const uid = o.podUid(namespace, pod);
   if (!uid) return fail(res, 404, `pod "${pod}" in namespace "${namespace}" not found`);
-  const all = (await o.runtime.list({ 'io.kubernetes.pod.uid': uid })).filter((c) => c.labels[LABEL_TYPE] === TYPE_CONTAINER);
-  if (!all.some((c) => c.labels[LABEL_CONTAINER_NAME] === container)) return fail(res, 404, `container "${container}" in pod "${pod}" is not available`);
-  const infos = (await Promise.all(all.map((c) => o.runtime.inspect(c.id)))).filter((c) => !!c);
+  let infos: ContainerInfo[] = [];
+  // A restart removes the attempt before the previous one: if one vanished between the
+  // list and its inspection, look again rather than miss `previous`.
+  for (let tries = 0; tries < 3; tries++) {
+    const all = (await o.runtime.list({ 'io.kubernetes.pod.uid': uid })).filter((c) => c.labels[LABEL_TYPE] === TYPE_CONTAINER && c.labels[LABEL_CONTAINER_NAME] === container);
+    if (!all.length) return fail(res, 404, `container "${container}" in pod "${pod}" is not available`);
+    infos = (await Promise.all(all.map((c) => o.runtime.inspect(c.id)))).filter((c) => !!c);
+    if (infos.length === all.length) break;
+  }
   const attempts = attemptsOf(infos, container);
   const q = url.searchParams;
   const previous = q.get('previous') === 'true';
