@@ -26,7 +26,11 @@ Flags:
   --cpus N                           capacity override (default: from Docker)
   --memory QUANTITY                  capacity override, e.g. 4Gi (default: from Docker)
   --max-pods N                       (default 110)
-  --root-dir DIR                     state directory (default /var/lib/minik8s-kubelet)
+  --root-dir DIR                     state directory, per-Pod files (default /var/lib/minik8s-kubelet)
+  --cluster-dns IP[,IP]              the cluster DNS: Pods with dnsPolicy ClusterFirst use it
+  --cluster-domain DOMAIN            (default cluster.local)
+  --resolv-conf FILE                 the node's resolver configuration for Pods (default /etc/resolv.conf)
+  --pod-route CIDR                   a range every Pod routes through this node, e.g. the Service CIDR (repeatable)
   --log-level LEVEL                  (default info)
   --help
 `;
@@ -59,6 +63,10 @@ async function main(): Promise<void> {
       memory: { type: 'string' },
       'max-pods': { type: 'string', default: '110' },
       'root-dir': { type: 'string', default: '/var/lib/minik8s-kubelet' },
+      'cluster-dns': { type: 'string', multiple: true, default: [] },
+      'cluster-domain': { type: 'string', default: 'cluster.local' },
+      'resolv-conf': { type: 'string', default: '/etc/resolv.conf' },
+      'pod-route': { type: 'string', multiple: true, default: [] },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', default: false },
     },
@@ -95,6 +103,11 @@ async function main(): Promise<void> {
     memory: v.memory,
     maxPods,
     logger,
+    rootDir: v['root-dir'],
+    clusterDNS: (v['cluster-dns'] ?? []).flatMap((s) => s.split(',')).filter(Boolean),
+    clusterDomain: v['cluster-domain'],
+    resolvConf: v['resolv-conf'],
+    podRoutes: (v['pod-route'] ?? []).flatMap((s) => s.split(',')).filter(Boolean),
   });
   logger.info({ node: running.nodeName, port: running.port }, 'kubelet running');
   const stop = () => running.stop().then(() => process.exit(0), () => process.exit(1));

@@ -79,7 +79,7 @@ describe('kubelet', () => {
     });
     expect(cidrContains(env.subnet, pod.status?.podIP ?? '')).toBe(true);
     expect(pod.status?.podIPs).toEqual([{ ip: pod.status?.podIP }]);
-    expect(pod.status?.hostIP).toBe('127.0.0.1');
+    expect(pod.status?.hostIP).toBe(bed.gateway);
     const web = pod.status?.containerStatuses?.find((c) => c.name === 'web');
     expect(web).toMatchObject({ ready: true, started: true, restartCount: 0, image: IMAGE });
     expect(web?.containerID).toMatch(/^docker:\/\/[0-9a-f]{64}$/);

@@ -5,6 +5,7 @@
  * changed, clean up containers of Pods that are gone, and serve :10250.
  * `startKubelet` runs it in-process and returns `stop()`.
  */
+import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -13,6 +14,7 @@ import type { KubeObject, Node, Pod } from '@minik8s/api';
 import { type Clock, EventRecorder, Informer, isNotFound, type KubeClient, objectKey, realClock, runWorkers, sleep, WorkQueue } from '@minik8s/client/kube';
 import { type Logger, pino } from 'pino';
 import { Backoff } from './backoff.ts';
+import { parseResolvConf } from './dns-config.ts';
 import type { KeyLookup } from './container-config.ts';
 import { ImagePuller } from './images.ts';
 import { cidrContains } from './internal/ip.ts';
@@ -60,6 +62,16 @@ export interface KubeletOptions {
   extraLabels?: Record<string, string>;
   /** Pods worked on at once. Default 4. */
   workers?: number;
+  /** Where per-Pod files go (a path that is the same on the host, as Docker mounts it). */
+  rootDir?: string;
+  /** `--cluster-dns`: with `rootDir`, Pods get a resolv.conf naming these (dnsPolicy ClusterFirst). */
+  clusterDNS?: string[];
+  /** `--cluster-domain`. Default cluster.local. */
+  clusterDomain?: string;
+  /** `--resolv-conf`: the node resolver configuration Pods build on. Default /etc/resolv.conf. */
+  resolvConf?: string;
+  /** Ranges every Pod routes through this node's address (the Service CIDR, where kube-proxy's rules are). */
+  podRoutes?: string[];
 }
 
 export interface RunningKubelet {
@@ -163,6 +175,13 @@ export async function startKubelet(o: KubeletOptions): Promise<RunningKubelet> {
     extraLabels: o.extraLabels ?? {},
     requeue: (key) => queue.add(key),
     resyncMs: o.resyncMs ?? 10_000,
+    rootDir: o.rootDir,
+    dns: {
+      clusterDNS: o.clusterDNS ?? [],
+      clusterDomain: o.clusterDomain ?? 'cluster.local',
+      host: parseResolvConf(await readFile(o.resolvConf ?? '/etc/resolv.conf', 'utf8').catch(() => '')),
+    },
+    podRoutes: o.podRoutes?.length && nodeIP ? { cidrs: o.podRoutes, via: nodeIP } : undefined,
   });
 
   const informerRef: { current?: Informer<Pod & { metadata: { name: string } }> } = {};

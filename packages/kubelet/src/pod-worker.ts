@@ -6,12 +6,15 @@
  * liveness probe failed; terminate gracefully when the Pod is being deleted. Ends by
  * writing the status, if it changed.
  */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { type Container, type Pod, type PodStatus, rfc3339 } from '@minik8s/api';
 import { type Clock, isConflict, isNotFound, type KubeClient, objectKey, realClock } from '@minik8s/client/kube';
 import type { Logger } from 'pino';
 import type { Backoff } from './backoff.ts';
 import { buildCommand, buildEnv, buildResources, ConfigError, type KeyLookup } from './container-config.ts';
+import { type DnsSettings, formatResolvConf, podResolvConf } from './dns-config.ts';
 import { type ImagePuller, pullPolicy } from './images.ts';
 import { goDuration } from './internal/go-duration.ts';
 import type { ProbeManager } from './probes.ts';
@@ -55,6 +58,12 @@ export interface PodWorkerDeps {
   requeue(podKey: string): void;
   /** How often a Pod is looked at even if nothing changes (ms). */
   resyncMs: number;
+  /** Cluster DNS settings; with `rootDir`, each Pod gets its resolv.conf from them. */
+  dns?: DnsSettings;
+  /** Where per-Pod files live (`<rootDir>/pods/<uid>/`): a host path, as Docker mounts it. */
+  rootDir?: string;
+  /** Ranges each Pod routes through its node (the Service CIDR), and the node's address. */
+  podRoutes?: { cidrs: string[]; via: string };
 }
 
 interface PodMemory {
@@ -238,8 +247,23 @@ export class PodWorkers {
     });
   }
 
-  private createSandbox(pod: Pod, attempt: number): Promise<ContainerInfo> {
-    return createSandbox({ ...this.d, addresses: this.addresses }, pod, attempt);
+  private async createSandbox(pod: Pod, attempt: number): Promise<ContainerInfo> {
+    return createSandbox({ ...this.d, addresses: this.addresses, binds: await this.podBinds(pod) }, pod, attempt);
+  }
+
+  /** Files every container of the Pod mounts: its resolv.conf (written when it changes). */
+  private async podBinds(pod: Pod): Promise<string[]> {
+    if (!this.d.rootDir || !this.d.dns) return [];
+    const conf = podResolvConf(pod, this.d.dns);
+    if (!conf) return [];
+    const dir = join(this.d.rootDir, 'pods', pod.metadata?.uid ?? '');
+    const file = join(dir, 'resolv.conf');
+    const text = formatResolvConf(conf);
+    if ((await readFile(file, 'utf8').catch(() => undefined)) !== text) {
+      await mkdir(dir, { recursive: true });
+      await writeFile(file, text);
+    }
+    return [`${file}:/etc/resolv.conf`];
   }
 
   private removeByName(name: string): Promise<void> {
@@ -370,6 +394,7 @@ export class PodWorkers {
         env,
         ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
         networkMode: `container:${sandbox.id}`,
+        binds: await this.podBinds(pod),
         ...buildResources(spec),
         tty: spec.tty ?? false,
         stdin: spec.stdin ?? false,
@@ -425,6 +450,7 @@ export class PodWorkers {
     }
     this.d.probes.removePod(uid);
     this.d.crashBackoff.resetPrefix(`${uid}/`);
+    if (this.d.rootDir && uid) await rm(join(this.d.rootDir, 'pods', uid), { recursive: true, force: true });
     this.memory.delete(uid);
   }
 

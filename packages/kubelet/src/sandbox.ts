@@ -19,6 +19,10 @@ export interface SandboxDeps {
   podNetwork: string;
   /** Addresses from the node's pod CIDR; without it Docker picks one. */
   addresses?: AddressPool;
+  /** Routes the Pod adds through its node (the Service range), with the node's address. */
+  podRoutes?: { cidrs: string[]; via: string };
+  /** Mounts every container of the Pod gets (its resolv.conf). */
+  binds?: string[];
   extraLabels: Record<string, string>;
 }
 
@@ -79,11 +83,19 @@ async function startSandbox(d: SandboxDeps, pod: Pod, attempt: number, ip: strin
     },
     ...(d.infraCommand ? { entrypoint: d.infraCommand.slice(0, 1), cmd: d.infraCommand.slice(1) } : {}),
     hostname: (pod.spec?.hostname ?? r.name).slice(0, 63),
+    ...(d.binds?.length ? { binds: d.binds } : {}),
+    ...(d.podRoutes?.cidrs.length ? { capAdd: ['NET_ADMIN'] } : {}),
     network: ip ? { name: d.podNetwork, ip } : undefined,
     ...(ip ? {} : { networkMode: d.podNetwork }),
   });
   try {
     await d.runtime.start(id);
+    // The Service range goes through the node, where kube-proxy's rules are; set before
+    // any app container runs.
+    for (const cidr of d.podRoutes?.cidrs ?? []) {
+      const r = await d.runtime.exec(id, ['ip', 'route', 'replace', cidr, 'via', d.podRoutes!.via], 10_000);
+      if (r.exitCode !== 0) throw new Error(`cannot route ${cidr} via ${d.podRoutes!.via} in the sandbox: ${r.output.trim() || `exit ${r.exitCode}`}`);
+    }
   } catch (e) {
     await d.runtime.remove(id);
     throw e;

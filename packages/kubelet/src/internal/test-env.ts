@@ -4,6 +4,8 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -86,6 +88,8 @@ export interface KubeletTestBed {
   client: KubeClient;
   env: DockerTestEnv;
   nodeName: string;
+  /** The node's address (the test network's gateway). */
+  gateway: string;
   kubelet: RunningKubelet;
   /** Stops the kubelet and starts a new one (adoption). */
   restart(): Promise<void>;
@@ -103,6 +107,8 @@ export async function kubeletTestBed(prefix: string): Promise<KubeletTestBed> {
   const [api, env] = await Promise.all([startTestApiServer(), dockerTestEnv(prefix)]);
   const client = KubeClient.fromKubeconfig({ kubeconfig: api.kubeconfigPath });
   const nodeName = `node-${env.runId}`;
+  const rootDir = mkdtempSync(join(tmpdir(), 'minik8s-kubelet-'));
+  const gateway = env.subnet.replace(/\.0\/24$/, '.1');
   const PODS = { version: 'v1', plural: 'pods', namespace: 'default' } as const;
   const start = () =>
     startKubelet({
@@ -110,7 +116,11 @@ export async function kubeletTestBed(prefix: string): Promise<KubeletTestBed> {
       nodeName,
       podCidr: env.subnet,
       podNetwork: env.network,
-      nodeIP: '127.0.0.1',
+      // The test network's gateway (this host) plays the node: Pods route the Service range through it.
+      nodeIP: gateway,
+      rootDir,
+      clusterDNS: ['10.96.0.10'],
+      podRoutes: ['10.96.0.0/16'],
       port: 0,
       address: '127.0.0.1',
       crashLoopInitialMs: 1000,
@@ -124,6 +134,7 @@ export async function kubeletTestBed(prefix: string): Promise<KubeletTestBed> {
       logger: pino({ level: process.env.KUBELET_TEST_LOG ?? 'silent' }),
     });
   const bed: KubeletTestBed = {
+    gateway,
     api,
     client,
     env,
@@ -154,6 +165,7 @@ export async function kubeletTestBed(prefix: string): Promise<KubeletTestBed> {
       await env.cleanup();
       await client.close();
       await api.close();
+      rmSync(rootDir, { recursive: true, force: true });
     },
   };
   return bed;

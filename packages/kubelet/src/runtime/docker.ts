@@ -120,6 +120,7 @@ export class DockerRuntime implements ContainerRuntime {
         ...(s.cpuShares ? { CpuShares: s.cpuShares } : {}),
         ...(s.memory ? { Memory: s.memory } : {}),
         ...(s.binds?.length ? { Binds: s.binds } : {}),
+        ...(s.capAdd?.length ? { CapAdd: s.capAdd } : {}),
         RestartPolicy: { Name: 'no' },
         LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
       },

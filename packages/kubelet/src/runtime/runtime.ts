@@ -47,6 +47,8 @@ export interface CreateContainerSpec {
   cpuShares?: number;
   memory?: number;
   binds?: string[];
+  /** Linux capabilities added (the sandbox: NET_ADMIN, to set the Pod's routes). */
+  capAdd?: string[];
   tty?: boolean;
   stdin?: boolean;
 }
