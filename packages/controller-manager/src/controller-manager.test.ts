@@ -8,8 +8,9 @@ import { eventually } from './testing/harness.ts';
 
 describe('selectControllers', () => {
   it('knows upstream names and short aliases, * and -name', () => {
-    expect(selectControllers(['*'])).toEqual(['replicaset-controller', 'deployment-controller', 'garbage-collector-controller']);
-    expect(selectControllers(['*,-garbagecollector'])).toEqual(['replicaset-controller', 'deployment-controller']);
+    const all = ['replicaset-controller', 'deployment-controller', 'garbage-collector-controller', 'endpointslice-controller', 'endpoint-controller', 'service-lb-controller'];
+    expect(selectControllers(['*'])).toEqual(all);
+    expect(selectControllers(['*,-garbagecollector'])).toEqual(all.filter((c) => c !== 'garbage-collector-controller'));
     expect(selectControllers(['deployment', 'replicaset-controller'])).toEqual(['replicaset-controller', 'deployment-controller']);
     expect(() => selectControllers(['nope'])).toThrow(/"nope" is not in the list of known controllers/);
   });

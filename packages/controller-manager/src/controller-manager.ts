@@ -10,6 +10,9 @@ import { hostname } from 'node:os';
 import { type Clock, type KubeClient, LeaderElector, realClock } from '@minik8s/client/kube';
 import { type Logger, pino } from 'pino';
 import { DeploymentController } from './deployment/deployment-controller.ts';
+import { EndpointSliceController } from './endpointslice/endpointslice-controller.ts';
+import { EndpointsController } from './endpointslice/endpoints-controller.ts';
+import { ServiceLBController } from './service-lb/service-lb-controller.ts';
 import { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/garbage-collector.ts';
 import type { ControllerContext } from './internal/context.ts';
 import type { Controller } from './internal/controller.ts';
@@ -21,6 +24,9 @@ export const CONTROLLERS: Record<string, { aliases: string[]; make: (ctx: Contro
   'replicaset-controller': { aliases: ['replicaset'], make: (ctx) => new ReplicaSetController(ctx) },
   'deployment-controller': { aliases: ['deployment'], make: (ctx) => new DeploymentController(ctx) },
   'garbage-collector-controller': { aliases: ['garbagecollector'], make: (ctx, o) => new GarbageCollector(ctx, o.garbageCollector) },
+  'endpointslice-controller': { aliases: ['endpointslice'], make: (ctx) => new EndpointSliceController(ctx) },
+  'endpoint-controller': { aliases: ['endpoint'], make: (ctx) => new EndpointsController(ctx) },
+  'service-lb-controller': { aliases: ['servicelb'], make: (ctx) => new ServiceLBController(ctx) },
 };
 
 export interface ControllerManagerOptions {
