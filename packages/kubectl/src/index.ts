@@ -9,6 +9,7 @@ import { configView, currentContext, getContexts, useContext } from './cmd/confi
 import { createConfigMap, createDeployment, createFromFiles, createNamespace, createSecretGeneric } from './cmd/create.ts';
 import { del } from './cmd/delete.ts';
 import { describe } from './cmd/describe.ts';
+import { expose } from './cmd/expose.ts';
 import { get } from './cmd/get.ts';
 import { labelOrAnnotate } from './cmd/label.ts';
 import { logs } from './cmd/logs.ts';
@@ -209,6 +210,28 @@ function buildProgram(io: Io, onCtx: (c: Ctx) => void, setCode: (c: number) => v
     .option('-l, --selector <selector>', 'Label selector')
     .option('-A, --all-namespaces', 'Across all namespaces')
     .action(action((ctx, args: string[], opts: Record<string, unknown>) => describe(ctx, args, opts)));
+
+  program
+    .command('expose')
+    .description('Take a replication controller, service, deployment or pod and expose it as a new Kubernetes service')
+    .argument('[args...]', 'TYPE NAME or TYPE/NAME')
+    .addOption(fileOpt())
+    .option('-R, --recursive', 'Process folders recursively')
+    .option('--port <port>', 'The port that the service should serve on (copied from the resource if unspecified)')
+    .option('--target-port <port>', 'Name or number for the port on the container that the service should direct traffic to')
+    .option('--protocol <protocol>', "The network protocol for the service to be created (default 'TCP')")
+    .option('--name <name>', 'The name for the newly created object')
+    .option('--type <type>', 'ClusterIP, NodePort, LoadBalancer, or ExternalName (default ClusterIP)')
+    .option('--selector <selector>', 'A label selector (k=v,...) to use for this service')
+    .option('-l, --labels <labels>', 'Labels to apply to the service created by this call')
+    .option('--external-ip <ip>', 'Additional external IP address to accept for the service')
+    .option('--load-balancer-ip <ip>', 'IP to assign to the LoadBalancer')
+    .option('--session-affinity <affinity>', "None or ClientIP")
+    .option('--cluster-ip <ip>', "ClusterIP to be assigned to the service ('None': headless)")
+    .option('--field-manager <name>', 'Name of the manager', 'kubectl-expose')
+    .addOption(outputOpt())
+    .addOption(dryRunOpt())
+    .action(action((ctx, args: string[], opts: Record<string, unknown>) => expose(ctx, args, opts)));
 
   program
     .command('logs')

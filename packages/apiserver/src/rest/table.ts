@@ -53,6 +53,83 @@ const age: Column = {
 const none = (v: unknown) => (v === undefined || v === null || v === '' ? '<none>' : v);
 const join = (xs: unknown[] | undefined) => (xs && xs.length > 0 ? xs.join(',') : '<none>');
 
+/** labels.FormatLabels: `k=v` sorted by key, `<none>` when empty. */
+export function formatLabels(m: Record<string, string> | undefined): string {
+  return join(Object.keys(m ?? {}).sort().map((k) => `${k}=${m![k]}`));
+}
+
+/** net.JoinHostPort: IPv6 addresses in brackets. */
+const hostPort = (ip: string, port: number | string) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+
+/** The first three of a list then ` + N more...`, `<unset>` when empty (listWithMoreString). */
+function firstThree(xs: string[]): string {
+  if (xs.length > 3) return `${xs.slice(0, 3).join(',')} + ${xs.length - 3} more...`;
+  return xs.length ? xs.join(',') : '<unset>';
+}
+
+/** formatEndpoints with every port: `ip:port` pairs (bare IPs for a subset without ports), three then ` + N more...`. */
+export function formatEndpoints(subsets: Any[] | undefined, portNames?: Set<string>): string {
+  if (!subsets?.length) return '<none>';
+  const list: string[] = [];
+  let count = 0;
+  for (const ss of subsets) {
+    const addresses: Any[] = ss.addresses ?? [];
+    const ports: Any[] = ss.ports ?? [];
+    if (!ports.length) {
+      count += addresses.length;
+      for (const a of addresses) if (list.length < 3) list.push(a.ip);
+      continue;
+    }
+    for (const p of ports) {
+      if (portNames && !portNames.has(p.name ?? '')) continue;
+      count += addresses.length;
+      for (const a of addresses) if (list.length < 3) list.push(hostPort(a.ip, p.port));
+    }
+  }
+  const text = list.join(',');
+  return count > 3 ? `${text} + ${count - 3} more...` : text;
+}
+
+/** Load-balancer ingress points (IP, else hostname), sorted and without repeats. */
+function loadBalancerAddresses(lb: Any): string {
+  const set = new Set<string>();
+  for (const i of lb?.ingress ?? []) {
+    if (i.ip) set.add(i.ip);
+    else if (i.hostname) set.add(i.hostname);
+  }
+  return [...set].sort().join(',');
+}
+
+function serviceExternalIP(o: Any): string {
+  const ext: string[] = o.spec?.externalIPs ?? [];
+  switch (o.spec?.type) {
+    case 'ClusterIP':
+    case 'NodePort':
+      return ext.length ? ext.join(',') : '<none>';
+    case 'LoadBalancer': {
+      const lb = loadBalancerAddresses(o.status?.loadBalancer);
+      if (ext.length) return [...(lb ? lb.split(',') : []), ...ext].join(',');
+      return lb || '<pending>';
+    }
+    case 'ExternalName':
+      return o.spec?.externalName ?? '';
+    default:
+      return '<unknown>';
+  }
+}
+
+/** An Ingress's hosts: the first three non-empty, ` + N more...` counting every rule, `*` when none. */
+function ingressHosts(rules: Any[]): string {
+  const list: string[] = [];
+  let more = false;
+  for (const r of rules) {
+    if (list.length === 3) more = true;
+    if (!more && r.host) list.push(r.host);
+  }
+  if (!list.length) return '*';
+  return more ? `${list.join(',')} + ${rules.length - 3} more...` : list.join(',');
+}
+
 function podStatus(o: Any): { ready: string; status: string; restarts: string } {
   const statuses: Any[] = o.status?.containerStatuses ?? [];
   const total = o.spec?.containers?.length ?? 0;
@@ -88,28 +165,18 @@ const COLUMNS: Record<string, Column[]> = {
   '/Namespace': [name, { name: 'Status', cell: (o: Any) => o.status?.phase ?? '' }, age],
   '/Service': [
     name,
-    { name: 'Type', cell: (o: Any) => o.spec?.type ?? 'ClusterIP' },
-    { name: 'Cluster-IP', cell: (o: Any) => none(o.spec?.clusterIP) },
-    {
-      name: 'External-IP',
-      cell: (o: Any) => {
-        const ing = (o.status?.loadBalancer?.ingress ?? []).map((i: Any) => i.ip ?? i.hostname);
-        const ext = [...(o.spec?.externalIPs ?? []), ...ing];
-        return ext.length ? ext.join(',') : o.spec?.type === 'LoadBalancer' ? '<pending>' : '<none>';
-      },
-    },
+    { name: 'Type', cell: (o: Any) => o.spec?.type ?? '' },
+    { name: 'Cluster-IP', cell: (o: Any) => o.spec?.clusterIPs?.[0] ?? '<none>' },
+    { name: 'External-IP', cell: (o: Any) => serviceExternalIP(o) },
     {
       name: 'Port(s)',
       cell: (o: Any) =>
-        join(
-          (o.spec?.ports ?? []).map(
-            (p: Any) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`,
-          ),
-        ),
+        join((o.spec?.ports ?? []).map((p: Any) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? ''}`)),
     },
     age,
-    { name: 'Selector', priority: 1, cell: (o: Any) => join(Object.entries(o.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`)) },
+    { name: 'Selector', priority: 1, cell: (o: Any) => formatLabels(o.spec?.selector) },
   ],
+  '/Endpoints': [name, { name: 'Endpoints', cell: (o: Any) => formatEndpoints(o.subsets) }, age],
   '/ConfigMap': [name, { name: 'Data', type: 'integer', cell: (o: Any) => Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length }, age],
   '/Secret': [
     name,
@@ -176,10 +243,17 @@ const COLUMNS: Record<string, Column[]> = {
   ],
   'networking.k8s.io/Ingress': [
     name,
-    { name: 'Class', cell: (o: Any) => none(o.spec?.ingressClassName) },
-    { name: 'Hosts', cell: (o: Any) => join((o.spec?.rules ?? []).map((r: Any) => r.host ?? '*')) === '<none>' ? '*' : join((o.spec?.rules ?? []).map((r: Any) => r.host ?? '*')) },
-    { name: 'Address', cell: (o: Any) => (o.status?.loadBalancer?.ingress ?? []).map((i: Any) => i.ip ?? i.hostname).join(',') },
+    { name: 'Class', cell: (o: Any) => o.spec?.ingressClassName ?? '<none>' },
+    { name: 'Hosts', cell: (o: Any) => ingressHosts(o.spec?.rules ?? []) },
+    { name: 'Address', cell: (o: Any) => loadBalancerAddresses(o.status?.loadBalancer) },
     { name: 'Ports', cell: (o: Any) => (o.spec?.tls?.length ? '80, 443' : '80') },
+    age,
+  ],
+  'discovery.k8s.io/EndpointSlice': [
+    name,
+    { name: 'AddressType', cell: (o: Any) => o.addressType ?? '' },
+    { name: 'Ports', cell: (o: Any) => firstThree((o.ports ?? []).map((p: Any) => (p.port != null ? String(p.port) : (p.name ?? '*')))) },
+    { name: 'Endpoints', cell: (o: Any) => firstThree((o.endpoints ?? []).flatMap((e: Any) => e.addresses ?? [])) },
     age,
   ],
 };

@@ -1,8 +1,9 @@
 /**
  * `mkctl describe TYPE NAME`: a readable summary in kubectl's layout (aligned
  * `Key:  value` lines, nested sections indented by two), kind-specific sections for
- * Pods, Deployments, Services and ConfigMaps, the top-level fields for other kinds, and
- * the object's Events.
+ * Pods, Deployments, ConfigMaps and Namespaces (and, in describe-network.ts, Services,
+ * Ingresses, EndpointSlices and Endpoints), the top-level fields for other kinds, and the
+ * object's Events.
  */
 import type { ApiResource, KubeList, KubeObject } from '@minik8s/client/kube';
 import type { Ctx } from '../context.ts';
@@ -11,6 +12,7 @@ import { itemsOf, listAll, pathOf, resolveTargets } from '../internal/resources.
 import { toYamlText } from '../printers/output.ts';
 import { alignColumns } from '../printers/tabwriter.ts';
 import { humanDuration } from '../printers/age.ts';
+import { endpointSlice, endpoints, ingress, service } from './describe-network.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: objects of every kind
 type Any = any;
@@ -85,9 +87,15 @@ export async function describe(ctx: Ctx, args: string[], f: { selector?: string;
 async function describeOne(ctx: Ctx, r: ApiResource, o: Any): Promise<string> {
   const w = new Out();
   const meta = o.metadata ?? {};
+  const kind = `${r.group}/${r.kind}`;
+  if (kind === 'networking.k8s.io/Ingress') {
+    await ingress(ctx, w, o);
+    await events(ctx, w, r, o);
+    return w.text();
+  }
   w.kv(0, 'Name', meta.name);
   if (r.namespaced) w.kv(0, 'Namespace', meta.namespace);
-  const special = (r.group === '' && ['Pod', 'Service', 'ConfigMap', 'Namespace'].includes(r.kind)) || (r.group === 'apps' && r.kind === 'Deployment');
+  const special = SPECIAL.has(kind);
   if (r.kind === 'Pod' && r.group === '') {
     w.kv(0, 'Priority', o.spec?.priority ?? 0);
     if (o.spec?.priorityClassName) w.kv(0, 'Priority Class Name', o.spec.priorityClassName);
@@ -95,21 +103,26 @@ async function describeOne(ctx: Ctx, r: ApiResource, o: Any): Promise<string> {
     w.kv(0, 'Node', o.spec?.nodeName ? `${o.spec.nodeName}/${o.status?.hostIP ?? ''}` : '<none>');
     if (o.status?.startTime) w.kv(0, 'Start Time', httpDate(o.status.startTime));
   }
-  if (r.kind === 'Deployment' || !special) w.kv(0, 'CreationTimestamp', httpDate(meta.creationTimestamp));
+  if (kind === 'apps/Deployment' || !special) w.kv(0, 'CreationTimestamp', httpDate(meta.creationTimestamp));
   w.map(0, 'Labels', meta.labels);
   w.map(0, 'Annotations', meta.annotations, ['kubectl.kubernetes.io/last-applied-configuration'], ': ');
-  if (r.kind === 'Namespace') {
+  if (kind === '/Namespace') {
     w.kv(0, 'Status', o.status?.phase ?? '');
     return w.text();
   }
   if (!special) generic(w, o);
-  else if (r.kind === 'Pod') pod(w, o);
-  else if (r.kind === 'Deployment') await deployment(ctx, w, o);
-  else if (r.kind === 'Service') service(w, o);
-  else if (r.kind === 'ConfigMap') configMap(w, o);
+  else if (kind === '/Pod') pod(w, o);
+  else if (kind === 'apps/Deployment') await deployment(ctx, w, o);
+  else if (kind === '/Service') await service(ctx, w, o);
+  else if (kind === '/ConfigMap') configMap(w, o);
+  else if (kind === '/Endpoints') endpoints(w, o);
+  else if (kind === 'discovery.k8s.io/EndpointSlice') endpointSlice(w, o);
   await events(ctx, w, r, o);
   return w.text();
 }
+
+/** Kinds with their own layout (`group/Kind`); the others print their top-level fields. */
+const SPECIAL = new Set(['/Pod', '/Service', '/ConfigMap', '/Namespace', '/Endpoints', 'apps/Deployment', 'discovery.k8s.io/EndpointSlice', 'networking.k8s.io/Ingress']);
 
 function generic(w: Out, o: Any): void {
   for (const [k, v] of Object.entries(o)) {
@@ -312,31 +325,6 @@ async function deployment(ctx: Ctx, w: Out, d: Any): Promise<void> {
   } catch {
     // describe ignores failures of its secondary requests
   }
-}
-
-function service(w: Out, s: Any): void {
-  const spec = s.spec ?? {};
-  const sel = spec.selector ?? {};
-  w.kv(0, 'Selector', Object.keys(sel).sort().map((k) => `${k}=${sel[k]}`).join(',') || '<none>');
-  w.kv(0, 'Type', spec.type ?? 'ClusterIP');
-  if (spec.ipFamilyPolicy) w.kv(0, 'IP Family Policy', spec.ipFamilyPolicy);
-  if (spec.ipFamilies) w.kv(0, 'IP Families', spec.ipFamilies.join(','));
-  w.kv(0, 'IP', spec.clusterIP ?? '');
-  if (spec.clusterIPs) w.kv(0, 'IPs', spec.clusterIPs.join(','));
-  for (const ip of spec.externalIPs ?? []) w.kv(0, 'External IPs', ip);
-  const ingress = s.status?.loadBalancer?.ingress ?? [];
-  if (ingress.length) w.kv(0, 'LoadBalancer Ingress', ingress.map((i: Any) => i.ip ?? i.hostname).join(', '));
-  for (const p of spec.ports ?? []) {
-    const name = p.name || '<unset>';
-    w.kv(0, 'Port', `${name}  ${p.port}/${p.protocol ?? 'TCP'}`);
-    const tp = p.targetPort ?? p.port;
-    w.kv(0, 'TargetPort', typeof tp === 'number' ? `${tp}/${p.protocol ?? 'TCP'}` : tp);
-    if (p.nodePort) w.kv(0, 'NodePort', `${name}  ${p.nodePort}/${p.protocol ?? 'TCP'}`);
-    w.kv(0, 'Endpoints', '<none>');
-  }
-  w.kv(0, 'Session Affinity', spec.sessionAffinity ?? 'None');
-  if (spec.externalTrafficPolicy) w.kv(0, 'External Traffic Policy', spec.externalTrafficPolicy);
-  if (spec.internalTrafficPolicy) w.kv(0, 'Internal Traffic Policy', spec.internalTrafficPolicy);
 }
 
 function configMap(w: Out, cm: Any): void {
