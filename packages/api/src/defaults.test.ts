@@ -45,3 +45,17 @@ describe('defaults', () => {
     expect(j.spec.template.spec.restartPolicy).toBe('Never');
   });
 });
+
+describe('network defaults', () => {
+  it('EndpointSlice ports get name "" and protocol TCP; NodePort and LoadBalancer Services their traffic policy', () => {
+    const slice = { ports: [{ port: 8080 }] };
+    applyDefaults('discovery.k8s.io', 'EndpointSlice', slice);
+    expect(slice.ports[0]).toEqual({ name: '', port: 8080, protocol: 'TCP' });
+    const lb = { spec: { type: 'LoadBalancer' } };
+    applyDefaults('', 'Service', lb);
+    expect(lb.spec).toEqual({ type: 'LoadBalancer', externalTrafficPolicy: 'Cluster', allocateLoadBalancerNodePorts: true });
+    const cip = { spec: { type: 'ClusterIP' } };
+    applyDefaults('', 'Service', cip);
+    expect(cip.spec).toEqual({ type: 'ClusterIP' });
+  });
+});

@@ -126,6 +126,18 @@ export function applyDefaults(group: string, kind: string, o: Any): void {
       defaultTemplate(spec);
       break;
     }
+    case 'discovery.k8s.io/EndpointSlice':
+      for (const p of o.ports ?? []) {
+        p.name ??= '';
+        p.protocol ??= 'TCP';
+      }
+      break;
+    case '/Service': {
+      const spec = obj(o, 'spec');
+      if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
+      if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
+      break;
+    }
     case 'batch/Job':
       defaultJobSpec(obj(o, 'spec'));
       break;
