@@ -1,0 +1,3 @@
+export * from './iptables.ts';
+export * from './proxier.ts';
+export * from './rules.ts';
