@@ -43,6 +43,8 @@ export function componentIdentities(nodes: NodeSpec[]): Array<{ name: string; cn
     { name: 'scheduler', cn: 'system:kube-scheduler' },
     { name: 'controller-manager', cn: 'system:kube-controller-manager' },
     { name: 'kube-proxy', cn: 'system:kube-proxy', o: ['system:node-proxier'] },
+    { name: 'dns', cn: 'system:serviceaccount:kube-system:coredns', o: ['system:serviceaccounts'] },
+    { name: 'ingress', cn: 'system:serviceaccount:ingress-nginx:ingress-nginx', o: ['system:serviceaccounts'] },
     ...nodes.map((n) => ({ name: n.name, cn: `system:node:${n.name}`, o: ['system:nodes'] })),
   ];
 }

@@ -100,7 +100,7 @@ function adminKubeconfig(): string {
   return join(STATE, 'pki', 'admin.kubeconfig');
 }
 
-/** Waits for the API server, for every node to be Ready, then for the controllers to lead. */
+/** Waits for the API server, for every node to be Ready, for the controllers to lead and the cluster DNS to publish itself. */
 export async function waitReady(timeoutMs = 120_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!existsSync(adminKubeconfig())) {
@@ -125,6 +125,10 @@ export async function waitReady(timeoutMs = 120_000): Promise<void> {
       await sleep(100);
     }
     await waitLeaders(client, end);
+    await waitFor('    cluster DNS: kube-system/kube-dns published', end, 'the cluster DNS did not publish kube-system/kube-dns: see `docker logs minik8s-dns`', async () => {
+      const slices = await client.list({ group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespace: 'kube-system' }, { labelSelector: 'kubernetes.io/service-name=kube-dns' });
+      return slices.items.length > 0;
+    });
   } finally {
     await client.close();
   }
@@ -153,6 +157,18 @@ async function waitLeaders(client: KubeClient, end: number): Promise<void> {
     last = line;
     if (leading.length === components.length) return;
     if (Date.now() > end) throw new Error('the scheduler and controller-manager did not take their leader Leases: see `docker logs minik8s-scheduler`');
+    await sleep(100);
+  }
+}
+
+/** Polls `ready` until it holds, then prints `done`. */
+async function waitFor(done: string, end: number, failure: string, ready: () => Promise<boolean>): Promise<void> {
+  for (;;) {
+    if (await ready().catch(() => false)) {
+      process.stdout.write(`${done}\n`);
+      return;
+    }
+    if (Date.now() > end) throw new Error(failure);
     await sleep(100);
   }
 }

@@ -16,6 +16,9 @@ export const COMPONENT_PACKAGES: Record<string, string> = {
   scheduler: 'packages/scheduler',
   'controller-manager': 'packages/controller-manager',
   kubelet: 'packages/kubelet',
+  'kube-proxy': 'packages/kube-proxy',
+  dns: 'packages/dns',
+  ingress: 'packages/ingress-nginxlike',
 };
 
 /** Packages whose files are only partly needed at run time. */

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Deployment, Pod } from '@minik8s/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, clusterAlreadyRunning, must, ROOT, startCluster, until } from './harness.ts';
+import { describeTraffic } from './traffic.ts';
 
 const NS = 'e2e';
 const PODS = { version: 'v1', plural: 'pods', namespace: NS };
@@ -221,3 +222,6 @@ describe('the compose cluster', () => {
     expect(dep.items).toEqual([]);
   });
 });
+
+// Services, DNS, LoadBalancer and the ingress, on the same cluster.
+describeTraffic(() => c);
