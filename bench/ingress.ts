@@ -1,6 +1,7 @@
 /**
  * `pnpm bench:ingress`: the ingress next to a real nginx, and a ClusterIP next to a Pod IP.
- *   (a) wrk through our ingress (127.0.0.1:8080, Host header) to 3 echo Pods;
+ *   (a) wrk through our ingress (127.0.0.1:8080, Host header) to 3 echo Pods, and to
+ *       the ingress container's own address (without Docker's port-publishing proxy);
  *   (b) wrk through a real nginx (Debian's nginx-light) on the host, proxying to the
  *       same Pod IPs with keep-alive, one after the other in the same run;
  *   (c) from inside a Pod, keep-alive HTTP requests to the Service's ClusterIP (through
@@ -22,6 +23,8 @@ const NS = 'bench-ingress';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const NGINX_PORT = 18080;
+/** The ingress container on the pod network (deploy/docker-compose.yml). */
+const INGRESS_ADDRESS = '10.244.0.7';
 
 const must = async (cmd: string, args: string[], input?: string): Promise<string> => (await mustRun(cmd, args, { cwd: ROOT, env: { KUBECONFIG }, input, timeoutMs: 300_000 })).stdout;
 const kubectl = (args: string[], input?: string) => must('kubectl', args, input);
@@ -185,6 +188,10 @@ async function main(): Promise<void> {
     log(`(a) wrk -c${CONNECTIONS} ${SECONDS}s through the ingress...`);
     await wrk(ingressUrl, 'bench.local', 2);
     const ours = await wrk(ingressUrl, 'bench.local');
+    // The same controller at its own address on the pod network, without Docker's
+    // userland proxy for the published port in between.
+    log(`(a') wrk -c${CONNECTIONS} ${SECONDS}s to the ingress container's address...`);
+    const direct80 = await wrk(`http://${INGRESS_ADDRESS}/`, 'bench.local');
     log(`(b) wrk -c${CONNECTIONS} ${SECONDS}s through nginx to the same Pods...`);
     nginx = startNginx(podIPs);
     await new Promise((r) => setTimeout(r, 500));
@@ -201,6 +208,7 @@ async function main(): Promise<void> {
       ['ingress req/s', ours.rps.toFixed(0), `>= ${(theirs.rps * 0.5).toFixed(0)} (0.5x nginx)`],
       ['nginx req/s', theirs.rps.toFixed(0), ''],
       ['ingress / nginx', (ours.rps / theirs.rps).toFixed(2), '>= 0.5'],
+      [`ingress at ${INGRESS_ADDRESS} req/s`, direct80.rps.toFixed(0), `(no docker-proxy; p99 ${direct80.p99.toFixed(2)} ms)`],
       ['ingress p50 / p99 (ms)', `${ours.p50.toFixed(2)} / ${ours.p99.toFixed(2)}`, `p99 <= ${(theirs.p99 * 2).toFixed(2)} (2x nginx)`],
       ['nginx p50 / p99 (ms)', `${theirs.p50.toFixed(2)} / ${theirs.p99.toFixed(2)}`, ''],
       ['errors (ingress, nginx)', `${ours.errors}, ${theirs.errors}`, '0'],
