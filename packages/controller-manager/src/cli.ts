@@ -3,6 +3,7 @@
  * Lease kube-system/kube-controller-manager. Flag names follow kube-controller-manager's.
  */
 import { parseArgs } from 'node:util';
+import { parseBool, parseInteger } from '@minik8s/client/flags';
 import { KubeClient } from '@minik8s/client/kube';
 import { pino } from 'pino';
 import { CONTROLLERS, runControllerManager, selectControllers } from './controller-manager.ts';
@@ -25,19 +26,8 @@ Flags:
   --help
 `;
 
-function bool(name: string, v: string | undefined, dflt: boolean): boolean {
-  if (v === undefined) return dflt;
-  if (v === 'true' || v === '') return true;
-  if (v === 'false') return false;
-  throw new Error(`--${name}: "${v}" is not true or false`);
-}
-
-function int(name: string, v: string | undefined, dflt: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name}: "${v}" is not a positive integer`);
-  return n;
-}
+const bool = (name: string, v: string | undefined, dflt: boolean) => (v === undefined ? dflt : parseBool(name, v));
+const int = (name: string, v: string | undefined, dflt: number) => (v === undefined ? dflt : parseInteger(name, v, 1));
 
 async function main(): Promise<void> {
   // `--leader-elect` alone means true; `--leader-elect=false` turns it off.

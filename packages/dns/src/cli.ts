@@ -4,6 +4,7 @@
  * forwards everything else to the upstream resolvers (default: /etc/resolv.conf's).
  */
 import { parseArgs } from 'node:util';
+import { parseDuration, parseInteger } from '@minik8s/client/flags';
 import { KubeClient } from '@minik8s/client/kube';
 import { pino } from 'pino';
 import { publishService } from './publish.ts';
@@ -32,19 +33,6 @@ Flags:
   --log-level LEVEL            (default warn)
   --help
 `;
-
-/** `2s`, `500ms` or plain seconds → milliseconds. */
-function parseDuration(flag: string, v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v.trim());
-  if (!m) throw new Error(`--${flag}: "${v}" is not a duration`);
-  return Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm']);
-}
-
-function parseInteger(flag: string, v: string, min: number, max: number): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || n < min || n > max) throw new Error(`--${flag}: "${v}" is not a number from ${min} to ${max}`);
-  return n;
-}
 
 async function main(): Promise<void> {
   const { values: v } = parseArgs({

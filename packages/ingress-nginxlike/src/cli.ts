@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseBool, parseDuration, parsePort } from '@minik8s/client/flags';
 import { KubeClient } from '@minik8s/client/kube';
 import { pino } from 'pino';
 import { jsonLines } from './access-log.ts';
@@ -36,26 +37,6 @@ Flags:
   --log-level LEVEL                  other logs, on stderr (default warn)
   --help
 `;
-
-/** `15s`, `5m`, `500ms` or plain seconds → milliseconds. */
-export function parseDuration(flag: string, v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
-  if (!m) throw new Error(`--${flag}: "${v}" is not a duration`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(Number(m[1]) * unit);
-}
-
-function parseBool(flag: string, v: string): boolean {
-  if (/^(true|1|yes)$/i.test(v)) return true;
-  if (/^(false|0|no)$/i.test(v)) return false;
-  throw new Error(`--${flag}: "${v}" is not a boolean`);
-}
-
-function parsePort(flag: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${flag}: "${v}" is not a port`);
-  return n;
-}
 
 /** Boolean flags may stand alone (`--access-log`): give them their value. */
 function withBoolValues(argv: string[], flags: string[]): string[] {

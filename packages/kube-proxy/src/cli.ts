@@ -7,6 +7,7 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Node } from '@minik8s/api';
+import { parseBool, parseDuration } from '@minik8s/client/flags';
 import { KubeClient } from '@minik8s/client/kube';
 import { pino } from 'pino';
 import { startProxier } from './proxier.ts';
@@ -23,12 +24,6 @@ Flags:
   --log-level LEVEL                 (default warn)
   --help
 `;
-
-function duration(flag: string, v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
-  if (!m) throw new Error(`--${flag}: "${v}" is not a duration`);
-  return Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']);
-}
 
 async function nodeAddress(client: KubeClient, name: string): Promise<string> {
   for (;;) {
@@ -61,9 +56,9 @@ async function main(): Promise<void> {
   const proxier = await startProxier({
     client,
     nodeIP,
-    masqueradeAll: !/^(false|0|no)$/i.test(v['masquerade-all']!),
-    minSyncMs: duration('iptables-min-sync-period', v['iptables-min-sync-period']!),
-    syncMs: duration('iptables-sync-period', v['iptables-sync-period']!),
+    masqueradeAll: parseBool('masquerade-all', v['masquerade-all']!),
+    minSyncMs: parseDuration('iptables-min-sync-period', v['iptables-min-sync-period']!),
+    syncMs: parseDuration('iptables-sync-period', v['iptables-sync-period']!),
     log,
   });
   await proxier.synced;

@@ -3,6 +3,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseDuration, parseInteger, parsePort } from '@minik8s/client/flags';
 import { KubeClient } from '@minik8s/client/kube';
 import { pino } from 'pino';
 import { DEFAULT_INFRA_IMAGE, startKubelet } from './kubelet.ts';
@@ -35,15 +36,6 @@ Flags:
   --help
 `;
 
-/** `10s`, `500ms`, `1m`, `2` (seconds) → ms. */
-function parseDuration(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
-  if (!m) throw new Error(`"${s}" is not a duration (10s, 500ms, 1m)`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
-}
-
 async function main(): Promise<void> {
   const { values: v } = parseArgs({
     options: {
@@ -73,10 +65,8 @@ async function main(): Promise<void> {
     strict: true,
   });
   if (v.help) return void process.stdout.write(HELP);
-  const port = Number(v.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: "${v.port}" is not a port`);
-  const maxPods = Number(v['max-pods']);
-  if (!Number.isInteger(maxPods) || maxPods < 1) throw new Error(`--max-pods: "${v['max-pods']}" is not a positive integer`);
+  const port = parsePort('port', v.port!);
+  const maxPods = parseInteger('max-pods', v['max-pods']!, 1);
   if (!!v['tls-cert-file'] !== !!v['tls-private-key-file']) throw new Error('--tls-cert-file and --tls-private-key-file go together');
   const logger = pino({ level: v['log-level'] });
   const client = KubeClient.fromKubeconfig(v.kubeconfig ? { kubeconfig: v.kubeconfig } : {}, { userAgent: 'minik8s-kubelet/0.1.0' });
@@ -98,7 +88,7 @@ async function main(): Promise<void> {
         }
       : {}),
     infraImage: v['pod-infra-container-image'],
-    crashLoopInitialMs: parseDuration(v['crashloop-initial-delay']!),
+    crashLoopInitialMs: parseDuration('crashloop-initial-delay', v['crashloop-initial-delay']!),
     cpus: v.cpus,
     memory: v.memory,
     maxPods,

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import { parseBool, parseDuration } from '@minik8s/client/flags';
 import { KubeClient, LeaderElector } from '@minik8s/client/kube';
 import { pino } from 'pino';
 import { DEFAULT_SCHEDULER_NAME, type RunningScheduler, startScheduler } from './scheduler.ts';
@@ -27,20 +28,6 @@ Flags:
   --log-level LEVEL                          (default warn)
   --help
 `;
-
-/** `15s`, `5m`, `1h`, `500ms` or plain seconds → milliseconds. */
-export function parseDuration(flag: string, v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
-  if (!m) throw new Error(`--${flag}: "${v}" is not a duration`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(Number(m[1]) * unit);
-}
-
-function parseBool(flag: string, v: string): boolean {
-  if (/^(true|1|yes)$/i.test(v)) return true;
-  if (/^(false|0|no)$/i.test(v)) return false;
-  throw new Error(`--${flag}: "${v}" is not a boolean`);
-}
 
 async function main(): Promise<void> {
   const { values: v } = parseArgs({
