@@ -6,7 +6,7 @@
  * liveness probe failed; terminate gracefully when the Pod is being deleted. Ends by
  * writing the status, if it changed.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { type Container, type Pod, type PodStatus, rfc3339 } from '@minik8s/api';
@@ -70,6 +70,8 @@ interface PodMemory {
   waiting: Map<string, Waiting>;
   known: Map<string, KnownContainer & { existed: boolean }>;
   lastWritten?: PodStatus;
+  /** The resolv.conf written for the Pod (written again only when it changes). */
+  resolvConf?: string;
 }
 
 
@@ -256,12 +258,15 @@ export class PodWorkers {
     if (!this.d.rootDir || !this.d.dns) return [];
     const conf = podResolvConf(pod, this.d.dns);
     if (!conf) return [];
-    const dir = join(this.d.rootDir, 'pods', pod.metadata?.uid ?? '');
+    const uid = pod.metadata?.uid ?? '';
+    const dir = join(this.d.rootDir, 'pods', uid);
     const file = join(dir, 'resolv.conf');
     const text = formatResolvConf(conf);
-    if ((await readFile(file, 'utf8').catch(() => undefined)) !== text) {
+    const m = this.mem(uid);
+    if (m.resolvConf !== text) {
       await mkdir(dir, { recursive: true });
       await writeFile(file, text);
+      m.resolvConf = text;
     }
     return [`${file}:/etc/resolv.conf`];
   }

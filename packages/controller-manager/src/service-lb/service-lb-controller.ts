@@ -46,6 +46,8 @@ export class ServiceLBController implements Controller {
   private readonly log: Logger;
   private readonly services;
   private readonly nodes;
+  /** Pending Services already warned about (one event per wait, not per sync). */
+  private readonly pendingReported = new Set<string>();
 
   constructor(private readonly ctx: ControllerContext) {
     this.log = ctx.log.child({ component: SERVICE_LB_CONTROLLER });
@@ -102,6 +104,4 @@ export class ServiceLBController implements Controller {
     else if (!isLoadBalancer(svc)) this.recorder.event(ref, 'Normal', 'DeletedLoadBalancer', 'Deleted load balancer');
     return undefined;
   }
-
-  private readonly pendingReported = new Set<string>();
 }
