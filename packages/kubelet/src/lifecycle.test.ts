@@ -179,7 +179,8 @@ describe('container config', () => {
     const [greeting, ns, name, ip, cwd] = out.split(' ');
     expect([greeting, ns, name, cwd]).toEqual(['hello', 'default', 'config', '/tmp']);
     expect(cidrContains(bed.env.subnet, ip ?? '')).toBe(true);
-    expect((await bed.getPod('config')).status?.podIP).toBe(ip);
+    // The container may print before the kubelet has written the status.
+    expect(await waitFor('the podIP in the status', async () => (await bed.getPod('config')).status?.podIP)).toBe(ip);
     const [c] = await bed.appContainers(pod.metadata.uid, 'c');
     const info = await bed.env.docker.getContainer(c!.Id).inspect();
     expect(info.HostConfig.Memory).toBe(64 * 1024 * 1024);
