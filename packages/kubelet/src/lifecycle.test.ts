@@ -199,10 +199,10 @@ describe('container config', () => {
 
 describe('Pod networking', () => {
   it('ClusterFirst: the cluster DNS in resolv.conf, and the Service range routed through the node', async () => {
-    await bed.createPod('dns', { containers: [busybox('c', 'cat /etc/resolv.conf; ip route; exec sleep 3600')] });
+    await bed.createPod('dns', { containers: [busybox('c', 'cat /etc/resolv.conf; ip route; echo end; exec sleep 3600')] });
     const out = await waitFor('the container output', async () => {
       const text = await bed.logs('dns', 'c');
-      return text.includes('nameserver') && text;
+      return text.endsWith('end\n') && text;
     });
     expect(out).toContain('search default.svc.cluster.local svc.cluster.local cluster.local');
     expect(out).toContain('nameserver 10.96.0.10\noptions ndots:5\n');
@@ -210,23 +210,23 @@ describe('Pod networking', () => {
   });
 
   it('dnsPolicy Default keeps the node resolver; None takes dnsConfig only', async () => {
-    await bed.createPod('dns-default', { dnsPolicy: 'Default', containers: [busybox('c', 'cat /etc/resolv.conf; exec sleep 3600')] });
+    await bed.createPod('dns-default', { dnsPolicy: 'Default', containers: [busybox('c', 'cat /etc/resolv.conf; echo end; exec sleep 3600')] });
     await bed.createPod('dns-none', {
       dnsPolicy: 'None',
       dnsConfig: { nameservers: ['10.96.0.99'], searches: ['example.test'], options: [{ name: 'ndots', value: '2' }] },
-      containers: [busybox('c', 'cat /etc/resolv.conf; exec sleep 3600')],
+      containers: [busybox('c', 'cat /etc/resolv.conf; echo end; exec sleep 3600')],
     });
     const def = await waitFor('dns-default output', async () => {
       const text = await bed.logs('dns-default', 'c');
-      return text.includes('nameserver') && text;
+      return text.endsWith('end\n') && text;
     });
     expect(def).not.toContain('10.96.0.10');
     expect(def).toContain('nameserver 127.0.0.11'); // Docker's resolver on the pod network, as the node has
     const none = await waitFor('dns-none output', async () => {
       const text = await bed.logs('dns-none', 'c');
-      return text.includes('nameserver') && text;
+      return text.endsWith('end\n') && text;
     });
-    expect(none).toBe('search example.test\nnameserver 10.96.0.99\noptions ndots:2\n');
+    expect(none).toBe('search example.test\nnameserver 10.96.0.99\noptions ndots:2\nend\n');
   });
 });
 
