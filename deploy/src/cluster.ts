@@ -109,65 +109,44 @@ export async function waitReady(timeoutMs = 120_000): Promise<void> {
   }
   const client = KubeClient.fromKubeconfig({ kubeconfig: adminKubeconfig() }, { requestTimeoutMs: 5000 });
   try {
-    let last = '';
-    for (;;) {
-      try {
-        const nodes = await client.list<{ metadata: { name?: string }; status?: { conditions?: Array<{ type: string; status: string }> } }>({ version: 'v1', plural: 'nodes' });
-        const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((n) => n.metadata.name);
-        const line = `    nodes Ready: ${ready.length}/${NODES.length}`;
-        if (line !== last) process.stdout.write(`${line}\n`);
-        last = line;
-        if (NODES.every((n) => ready.includes(n))) break;
-      } catch {
-        // the API server is still starting
+    await waitUntil(end, `the nodes were not Ready after ${timeoutMs / 1000} s: see \`docker logs minik8s-node-1\``, async () => {
+      const nodes = await client.list<{ metadata: { name?: string }; status?: { conditions?: Array<{ type: string; status: string }> } }>({ version: 'v1', plural: 'nodes' });
+      const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((n) => n.metadata.name);
+      return { line: `nodes Ready: ${ready.length}/${NODES.length}`, done: NODES.every((n) => ready.includes(n)) };
+    });
+    // The scheduler and controller-manager of this `up` lead when their Leases name the
+    // running containers (identity `<hostname>_<uuid>`). Until then a Pod would sit
+    // unscheduled; after an unclean stop that lasts one lease duration (15 s).
+    const components = ['scheduler', 'controller-manager'];
+    const hostnames = new Map<string, string>();
+    for (const c of components) hostnames.set(c, (await must('docker', ['inspect', '-f', '{{.Config.Hostname}}', `minik8s-${c}`])).stdout.trim());
+    await waitUntil(end, 'the scheduler and controller-manager did not take their leader Leases: see `docker logs minik8s-scheduler`', async () => {
+      const leading: string[] = [];
+      for (const c of components) {
+        const lease = await client
+          .get<KubeObject & { spec?: { holderIdentity?: string } }>({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'kube-system', name: `kube-${c}` })
+          .catch(() => undefined);
+        if (lease?.spec?.holderIdentity?.startsWith(`${hostnames.get(c)}_`)) leading.push(c);
       }
-      if (Date.now() > end) throw new Error(`the nodes were not Ready after ${timeoutMs / 1000} s: see \`docker logs minik8s-node-1\``);
-      await sleep(100);
-    }
-    await waitLeaders(client, end);
-    await waitFor('    cluster DNS: kube-system/kube-dns published', end, 'the cluster DNS did not publish kube-system/kube-dns: see `docker logs minik8s-dns`', async () => {
+      return { line: `leading: ${leading.length ? leading.join(', ') : 'none yet'} (of ${components.join(', ')})`, done: leading.length === components.length };
+    });
+    await waitUntil(end, 'the cluster DNS did not publish kube-system/kube-dns: see `docker logs minik8s-dns`', async () => {
       const slices = await client.list({ group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespace: 'kube-system' }, { labelSelector: 'kubernetes.io/service-name=kube-dns' });
-      return slices.items.length > 0;
+      return { line: `cluster DNS: ${slices.items.length ? 'kube-system/kube-dns published' : 'not yet'}`, done: slices.items.length > 0 };
     });
   } finally {
     await client.close();
   }
 }
 
-/**
- * Waits until the scheduler and the controller-manager of this `up` lead: their Leases
- * name the running containers (identity `<hostname>_<uuid>`). Until then a Pod would sit
- * unscheduled; after an unclean stop that lasts one lease duration (15 s).
- */
-async function waitLeaders(client: KubeClient, end: number): Promise<void> {
-  const components = ['scheduler', 'controller-manager'];
-  const hostnames = new Map<string, string>();
-  for (const c of components) hostnames.set(c, (await must('docker', ['inspect', '-f', '{{.Config.Hostname}}', `minik8s-${c}`])).stdout.trim());
+/** Polls `probe` every 100 ms until it is done, printing its line whenever it changes; a failed probe (the API server still starting) just waits. */
+async function waitUntil(end: number, failure: string, probe: () => Promise<{ line: string; done: boolean }>): Promise<void> {
   let last = '';
   for (;;) {
-    const leading: string[] = [];
-    for (const c of components) {
-      const lease = await client
-        .get<KubeObject & { spec?: { holderIdentity?: string } }>({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'kube-system', name: `kube-${c}` })
-        .catch(() => undefined);
-      if (lease?.spec?.holderIdentity?.startsWith(`${hostnames.get(c)}_`)) leading.push(c);
-    }
-    const line = `    leading: ${leading.length ? leading.join(', ') : 'none yet'} (of scheduler, controller-manager)`;
-    if (line !== last) process.stdout.write(`${line}\n`);
-    last = line;
-    if (leading.length === components.length) return;
-    if (Date.now() > end) throw new Error('the scheduler and controller-manager did not take their leader Leases: see `docker logs minik8s-scheduler`');
-    await sleep(100);
-  }
-}
-
-/** Polls `ready` until it holds, then prints `done`. */
-async function waitFor(done: string, end: number, failure: string, ready: () => Promise<boolean>): Promise<void> {
-  for (;;) {
-    if (await ready().catch(() => false)) {
-      process.stdout.write(`${done}\n`);
-      return;
-    }
+    const r = await probe().catch(() => undefined);
+    if (r && r.line !== last) process.stdout.write(`    ${r.line}\n`);
+    last = r?.line ?? last;
+    if (r?.done) return;
     if (Date.now() > end) throw new Error(failure);
     await sleep(100);
   }
@@ -207,7 +186,7 @@ async function up(o: { merge: boolean; build: boolean }): Promise<void> {
     await step('stopping the running components that use the API server', () => compose(['stop', ...NODES, 'scheduler', 'controller-manager']));
   }
   await step('starting the cluster (compose up)', () => compose(['up', '-d', '--remove-orphans']));
-  await step('waiting for the API server, both nodes and the controllers', () => waitReady());
+  await step('waiting for the API server, both nodes, the controllers and the DNS', () => waitReady());
   process.stdout.write(`\nminik8s is up in ${((Date.now() - t0) / 1000).toFixed(1)} s.\n`);
   process.stdout.write(`  admin kubeconfig: ${adminKubeconfig()}\n`);
   if (o.merge) process.stdout.write(`  merged into ${mergeKubeconfig()} as context minik8s (now current)\n`);
