@@ -88,19 +88,22 @@ async function startSandbox(d: SandboxDeps, pod: Pod, attempt: number, ip: strin
     network: ip ? { name: d.podNetwork, ip } : undefined,
     ...(ip ? {} : { networkMode: d.podNetwork }),
   });
+  let info: ContainerInfo | undefined;
   try {
     await d.runtime.start(id);
     // The Service range goes through the node, where kube-proxy's rules are; set before
-    // any app container runs.
-    for (const cidr of d.podRoutes?.cidrs ?? []) {
-      const r = await d.runtime.exec(id, ['ip', 'route', 'replace', cidr, 'via', d.podRoutes!.via], 10_000);
-      if (r.exitCode !== 0) throw new Error(`cannot route ${cidr} via ${d.podRoutes!.via} in the sandbox: ${r.output.trim() || `exit ${r.exitCode}`}`);
-    }
+    // any app container runs (while the sandbox's address is read).
+    const routes = async () => {
+      for (const cidr of d.podRoutes?.cidrs ?? []) {
+        const r = await d.runtime.exec(id, ['ip', 'route', 'replace', cidr, 'via', d.podRoutes!.via], 10_000);
+        if (r.exitCode !== 0) throw new Error(`cannot route ${cidr} via ${d.podRoutes!.via} in the sandbox: ${r.output.trim() || `exit ${r.exitCode}`}`);
+      }
+    };
+    [, info] = await Promise.all([routes(), d.runtime.inspect(id)]);
   } catch (e) {
     await d.runtime.remove(id);
     throw e;
   }
-  const info = await d.runtime.inspect(id);
   if (!info) throw new Error('the sandbox disappeared as it started');
   return info;
 }
