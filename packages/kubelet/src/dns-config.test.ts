@@ -1,6 +1,6 @@
-import type { Pod } from '@minik8s/api';
+import { formatResolvConf, type Pod, parseResolvConf } from '@minik8s/api';
 import { describe, expect, it } from 'vitest';
-import { formatResolvConf, parseResolvConf, podResolvConf } from './dns-config.ts';
+import { podResolvConf } from './dns-config.ts';
 
 const host = parseResolvConf('# from the node\nsearch corp.example\nnameserver 127.0.0.11\noptions edns0 ndots:0\n');
 const settings = { clusterDNS: ['10.96.0.10'], clusterDomain: 'cluster.local', host };

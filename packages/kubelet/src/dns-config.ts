@@ -8,13 +8,7 @@
  * `dnsConfig` adds nameservers and searches and sets options, for every policy.
  * Without a cluster DNS configured, ClusterFirst falls back to Default, as upstream.
  */
-import type { Pod } from '@minik8s/api';
-
-export interface ResolvConf {
-  nameservers: string[];
-  searches: string[];
-  options: string[];
-}
+import type { Pod, ResolvConf } from '@minik8s/api';
 
 export interface DnsSettings {
   /** `--cluster-dns`: the cluster DNS Service addresses. */
@@ -28,25 +22,6 @@ export interface DnsSettings {
 /** Upstream's limits: 3 nameservers, 32 search domains. */
 const MAX_NAMESERVERS = 3;
 const MAX_SEARCHES = 32;
-
-export function parseResolvConf(text: string): ResolvConf {
-  const out: ResolvConf = { nameservers: [], searches: [], options: [] };
-  for (const raw of text.split('\n')) {
-    const [key, ...fields] = raw.replace(/[#;].*$/, '').trim().split(/\s+/);
-    if (key === 'nameserver' && fields[0]) out.nameservers.push(fields[0]);
-    else if (key === 'search' || key === 'domain') out.searches = fields.filter(Boolean);
-    else if (key === 'options') out.options.push(...fields.filter(Boolean));
-  }
-  return out;
-}
-
-export function formatResolvConf(r: ResolvConf): string {
-  const lines: string[] = [];
-  if (r.searches.length) lines.push(`search ${r.searches.join(' ')}`);
-  for (const n of r.nameservers) lines.push(`nameserver ${n}`);
-  if (r.options.length) lines.push(`options ${r.options.join(' ')}`);
-  return `${lines.join('\n')}\n`;
-}
 
 const unique = (xs: string[]) => [...new Set(xs)];
 

@@ -9,12 +9,12 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { type Container, type Pod, type PodStatus, rfc3339 } from '@minik8s/api';
+import { type Container, formatResolvConf, type Pod, type PodStatus, rfc3339 } from '@minik8s/api';
 import { type Clock, isConflict, isNotFound, type KubeClient, objectKey, realClock } from '@minik8s/client/kube';
 import type { Logger } from 'pino';
 import type { Backoff } from './backoff.ts';
 import { buildCommand, buildEnv, buildResources, ConfigError, type KeyLookup } from './container-config.ts';
-import { type DnsSettings, formatResolvConf, podResolvConf } from './dns-config.ts';
+import { type DnsSettings, podResolvConf } from './dns-config.ts';
 import { type ImagePuller, pullPolicy } from './images.ts';
 import { goDuration } from './internal/go-duration.ts';
 import type { ProbeManager } from './probes.ts';
