@@ -13,7 +13,7 @@ import type { Controller } from '../internal/controller.ts';
 import { QueueLoop } from '../internal/controller.ts';
 import { type ControllerContext, eventRecorder } from '../internal/context.ts';
 import { PODS, refTo } from '../internal/resources.ts';
-import { isNamespaceTerminating, isServiceIPSet, managesEndpointsOf, selectedPods, servicesForPod, servicesToUpdateOnPodChange } from './service-pods.ts';
+import { enqueueServicesOnChanges, isNamespaceTerminating, isServiceIPSet, managesEndpointsOf, selectedPods } from './service-pods.ts';
 import { MAX_ENDPOINTS_CAPACITY, sameSubsets, serviceSubsets, truncateSubsets } from './subsets.ts';
 import { ANNOTATION_LEADER, ANNOTATION_OVER_CAPACITY, ENDPOINTS, type Endpoints, LABEL_HEADLESS, SERVICES } from './types.ts';
 
@@ -42,16 +42,7 @@ export class EndpointsController implements Controller {
     this.pods = ctx.informers.index<Pod>(PODS, NAMESPACE_INDEX, namespaceIndexFunc);
     this.endpoints = ctx.informers.for<Endpoints>(ENDPOINTS);
 
-    this.services.addEventHandler({
-      onAdd: (svc) => this.loop.enqueue(objectKey(svc)),
-      onUpdate: (_old, svc) => this.loop.enqueue(objectKey(svc)),
-      onDelete: (svc) => this.loop.enqueue(objectKey(svc)),
-    });
-    this.pods.addEventHandler({
-      onAdd: (p) => this.enqueueAll(servicesForPod(this.servicesIn(p), p)),
-      onUpdate: (old, p) => this.enqueueAll(servicesToUpdateOnPodChange(this.servicesIn(p), old, p)),
-      onDelete: (p) => this.enqueueAll(servicesForPod(this.servicesIn(p), p)),
-    });
+    enqueueServicesOnChanges(this.services, this.pods, (k) => this.loop.enqueue(k));
     this.endpoints.addEventHandler({
       onDelete: (ep) => {
         this.created.delete(objectKey(ep));
@@ -73,14 +64,6 @@ export class EndpointsController implements Controller {
       if (ep.metadata.annotations?.[ANNOTATION_LEADER] !== undefined) continue; // an old-style leader election record
       this.loop.enqueue(objectKey(ep));
     }
-  }
-
-  private servicesIn(p: Pod): Service[] {
-    return this.services.byIndex(NAMESPACE_INDEX, p.metadata.namespace ?? '');
-  }
-
-  private enqueueAll(keys: Iterable<string>): void {
-    for (const k of keys) this.loop.enqueue(k);
   }
 
   // ------------------------------------------------------------------ sync

@@ -8,14 +8,14 @@
  * whoever writes their slices.
  */
 import type { Node, Pod, Service } from '@minik8s/api';
-import { type EventRecorder, isNotFound, NAMESPACE_INDEX, namespaceIndexFunc, objectKey } from '@minik8s/client/kube';
+import { type EventRecorder, isNotFound, NAMESPACE_INDEX, namespaceIndexFunc } from '@minik8s/client/kube';
 import type { Logger } from 'pino';
 import type { Controller } from '../internal/controller.ts';
 import { QueueLoop } from '../internal/controller.ts';
 import { type ControllerContext, eventRecorder } from '../internal/context.ts';
 import { PODS, refTo } from '../internal/resources.ts';
 import { planEndpointSlices } from './reconciler.ts';
-import { isNamespaceTerminating, managesEndpointsOf, selectedPods, serviceObject, servicesForPod, servicesToUpdateOnPodChange } from './service-pods.ts';
+import { enqueueServicesOnChanges, isNamespaceTerminating, managesEndpointsOf, selectedPods, serviceObject } from './service-pods.ts';
 import { EndpointSliceTracker, serviceKeyOf } from './slice-tracker.ts';
 import { ENDPOINT_SLICES, type EndpointSlice, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, NODES, SERVICES } from './types.ts';
 
@@ -59,16 +59,7 @@ export class EndpointSliceController implements Controller {
     this.slices = ctx.informers.index<EndpointSlice>(ENDPOINT_SLICES, BY_SERVICE, (s) => (this.managed(s) ? [serviceKeyOf(s)] : []));
     this.nodes = ctx.informers.for<Node>(NODES);
 
-    this.services.addEventHandler({
-      onAdd: (svc) => this.loop.enqueue(objectKey(svc)),
-      onUpdate: (_old, svc) => this.loop.enqueue(objectKey(svc)),
-      onDelete: (svc) => this.loop.enqueue(objectKey(svc)),
-    });
-    this.pods.addEventHandler({
-      onAdd: (p) => this.enqueueAll(servicesForPod(this.servicesIn(p), p)),
-      onUpdate: (old, p) => this.enqueueAll(servicesToUpdateOnPodChange(this.servicesIn(p), old, p)),
-      onDelete: (p) => this.enqueueAll(servicesForPod(this.servicesIn(p), p)),
-    });
+    enqueueServicesOnChanges(this.services, this.pods, (k) => this.loop.enqueue(k));
     this.slices.addEventHandler({
       onAdd: (s) => {
         if (this.managed(s) && this.tracker.shouldSync(s)) this.enqueueForSlice(s);
@@ -102,14 +93,6 @@ export class EndpointSliceController implements Controller {
 
   private managed(s: EndpointSlice): boolean {
     return s.metadata.labels?.[LABEL_MANAGED_BY] === ENDPOINTSLICE_MANAGED_BY;
-  }
-
-  private servicesIn(p: Pod): Service[] {
-    return this.services.byIndex(NAMESPACE_INDEX, p.metadata.namespace ?? '');
-  }
-
-  private enqueueAll(keys: Iterable<string>): void {
-    for (const k of keys) this.loop.enqueue(k);
   }
 
   private enqueueForSlice(s: EndpointSlice): void {

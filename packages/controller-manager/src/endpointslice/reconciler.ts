@@ -6,8 +6,8 @@
  * slices are kept where they are still right, filled before new ones are made, and a
  * slice about to be deleted is reused for one about to be created.
  */
-import type { Node, Pod, Service } from '@minik8s/api';
-import { findPort, isIPv6, isPodReady, isServiceIPSet, podIPs, shouldPodBeInEndpoints, shouldSetHostname } from './service-pods.ts';
+import { isPodReady, type Node, type Pod, type Service } from '@minik8s/api';
+import { findPort, isIPv6, isServiceIPSet, podIPs, shouldPodBeInEndpoints, shouldSetHostname } from './service-pods.ts';
 import {
   type AddressType,
   type Endpoint,

@@ -1,11 +1,10 @@
 /**
  * What both the EndpointSlice and the Endpoints controller ask of a Service and its Pods
  * (upstream's k8s.io/endpointslice/util): which Services select a Pod, whether a Pod
- * belongs in the endpoints at all, whether it is ready, and which port a Service port
- * resolves to on it.
+ * belongs in the endpoints at all, and which port a Service port resolves to on it.
  */
-import type { KubeObject, Pod, Service } from '@minik8s/api';
-import { objectKey } from '@minik8s/client/kube';
+import { isPodReady, isPodTerminal, type KubeObject, type Pod, type Service } from '@minik8s/api';
+import { type Informer, NAMESPACE_INDEX, objectKey } from '@minik8s/client/kube';
 
 type ServicePort = NonNullable<NonNullable<Service['spec']>['ports']>[number];
 
@@ -73,15 +72,6 @@ export function servicesToUpdateOnPodChange(services: Service[], old: Pod, cur: 
 
 const sortedEntries = (m: Record<string, string> | undefined) => Object.entries(m ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
-export function isPodReady(pod: Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-}
-
-/** Succeeded or Failed: done for good (not the same as terminating). */
-export function isPodTerminal(pod: Pod): boolean {
-  return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-}
-
 /** The Pod's IPs: `status.podIPs`, or `status.podIP` when only that is set. */
 export function podIPs(pod: Pod): string[] {
   const ips = (pod.status?.podIPs ?? []).map((p) => p.ip).filter((ip): ip is string => !!ip);
@@ -136,4 +126,26 @@ export const serviceObject = (svc: Service): KubeObject => ({ ...(svc as KubeObj
 export function isNamespaceTerminating(e: unknown): boolean {
   const details = (e as { status?: { details?: { causes?: Array<{ reason?: string }> } } }).status?.details;
   return details?.causes?.some((c) => c.reason === 'NamespaceTerminating') ?? false;
+}
+
+/**
+ * The keys both controllers sync on: a Service's own, on any change of it, and the
+ * Services a Pod joins, leaves or changes readiness, IPs or ports for. `pods` and
+ * `services` are indexed by namespace.
+ */
+export function enqueueServicesOnChanges(services: Informer<Service & KubeObject>, pods: Informer<Pod & KubeObject>, enqueue: (key: string) => void): void {
+  const inNamespace = (p: Pod) => services.byIndex(NAMESPACE_INDEX, p.metadata?.namespace ?? '');
+  const all = (keys: Iterable<string>) => {
+    for (const k of keys) enqueue(k);
+  };
+  services.addEventHandler({
+    onAdd: (svc) => enqueue(objectKey(svc)),
+    onUpdate: (_old, svc) => enqueue(objectKey(svc)),
+    onDelete: (svc) => enqueue(objectKey(svc)),
+  });
+  pods.addEventHandler({
+    onAdd: (p) => all(servicesForPod(inNamespace(p), p)),
+    onUpdate: (old, p) => all(servicesToUpdateOnPodChange(inNamespace(p), old, p)),
+    onDelete: (p) => all(servicesForPod(inNamespace(p), p)),
+  });
 }

@@ -4,8 +4,8 @@
  * packed into subsets of addresses that offer the same ports (RepackSubsets), and cut
  * down to 1000 addresses, ready ones first, when there are more.
  */
-import type { Pod, Service } from '@minik8s/api';
-import { findPort, isIPv6, isPodReady, isServiceIPSet, podIPs, shouldPodBeInEndpoints, shouldSetHostname } from './service-pods.ts';
+import { isPodReady, type Pod, type Service } from '@minik8s/api';
+import { findPort, isIPv6, isServiceIPSet, podIPs, shouldPodBeInEndpoints, shouldSetHostname } from './service-pods.ts';
 import type { CoreEndpointPort, EndpointAddress, EndpointSubset } from './types.ts';
 
 /** Upstream's maxCapacity: addresses an Endpoints object holds at most. */
