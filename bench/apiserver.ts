@@ -6,10 +6,10 @@
  * loop is bounded in count and time.
  */
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { startApiServer } from '@minik8s/apiserver';
 import { Pool } from 'undici';
 import { parse } from 'yaml';
@@ -132,12 +132,14 @@ async function main() {
  * its send time; latency = delivery time - send time, over every delivery.
  */
 async function watchLatency(pool: Pool, watchPool: Pool, watchers: number, events: number): Promise<number> {
-  await pool.request({
-    method: 'POST',
-    path: '/api/v1/namespaces/default/configmaps',
-    body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'tick' }, data: { t: '0' } }),
-    headers: { 'content-type': 'application/json' },
-  }).then((r) => r.body.dump());
+  await pool
+    .request({
+      method: 'POST',
+      path: '/api/v1/namespaces/default/configmaps',
+      body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'tick' }, data: { t: '0' } }),
+      headers: { 'content-type': 'application/json' },
+    })
+    .then((r) => r.body.dump());
   const lat: number[] = [];
   const controllers: AbortController[] = [];
   let delivered = 0;
@@ -193,7 +195,9 @@ async function watchLatency(pool: Pool, watchPool: Pool, watchers: number, event
 
 // A promise nothing can settle would otherwise let Node exit quietly with 0.
 const guard = setInterval(() => {}, 1 << 30);
-main().then(() => clearInterval(guard)).catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+main()
+  .then(() => clearInterval(guard))
+  .catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

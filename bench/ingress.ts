@@ -26,7 +26,8 @@ const NGINX_PORT = 18080;
 /** The ingress container on the pod network (deploy/docker-compose.yml). */
 const INGRESS_ADDRESS = '10.244.0.7';
 
-const must = async (cmd: string, args: string[], input?: string): Promise<string> => (await mustRun(cmd, args, { cwd: ROOT, env: { KUBECONFIG }, input, timeoutMs: 300_000 })).stdout;
+const must = async (cmd: string, args: string[], input?: string): Promise<string> =>
+  (await mustRun(cmd, args, { cwd: ROOT, env: { KUBECONFIG }, input, timeoutMs: 300_000 })).stdout;
 const kubectl = (args: string[], input?: string) => must('kubectl', args, input);
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -143,7 +144,18 @@ http {
 
 /** Keep-alive HTTP GETs from inside the loadgen Pod for `seconds`, 16 at a time; requests per second. */
 async function fromPod(url: string, seconds: number): Promise<number> {
-  const id = (await must('docker', ['ps', '-q', '--filter', `label=io.kubernetes.pod.name=loadgen`, '--filter', `label=io.kubernetes.pod.namespace=${NS}`, '--filter', 'label=io.kubernetes.docker.type=container'])).trim();
+  const id = (
+    await must('docker', [
+      'ps',
+      '-q',
+      '--filter',
+      `label=io.kubernetes.pod.name=loadgen`,
+      '--filter',
+      `label=io.kubernetes.pod.namespace=${NS}`,
+      '--filter',
+      'label=io.kubernetes.docker.type=container',
+    ])
+  ).trim();
   const script = `
 const http = require('node:http');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
@@ -170,7 +182,17 @@ async function main(): Promise<void> {
   await must(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'deploy', 'src', 'cluster.ts'), 'up']);
   log('building minik8s/echo:v1...');
   const base = (await must('docker', ['images', '-q', 'node:20-bookworm-slim'])).trim() ? 'node:20-bookworm-slim' : 'minik8s/node-base:20';
-  await must('docker', ['build', '-q', '-t', 'minik8s/echo:v1', '--build-arg', `BASE=${base}`, '--build-arg', 'VERSION=v1', join(ROOT, 'test', 'e2e', 'images', 'echo')]);
+  await must('docker', [
+    'build',
+    '-q',
+    '-t',
+    'minik8s/echo:v1',
+    '--build-arg',
+    `BASE=${base}`,
+    '--build-arg',
+    'VERSION=v1',
+    join(ROOT, 'test', 'e2e', 'images', 'echo'),
+  ]);
   let nginx: { stop(): Promise<void> } | undefined;
   try {
     await kubectl(['apply', '-f', '-'], MANIFESTS);

@@ -65,12 +65,18 @@ async function churn(client: KubeClient): Promise<number[]> {
     const name = `churn-${i}`;
     created.set(name, now());
     void client
-      .create({ version: 'v1', plural: 'pods', namespace: NS }, {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name, labels: { bench: 'churn' } },
-        spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'minik8s/busybox:latest', imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] },
-      })
+      .create(
+        { version: 'v1', plural: 'pods', namespace: NS },
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name, labels: { bench: 'churn' } },
+          spec: {
+            terminationGracePeriodSeconds: 0,
+            containers: [{ name: 'c', image: 'minik8s/busybox:latest', imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }],
+          },
+        },
+      )
       .catch((e: unknown) => process.stderr.write(`create ${name}: ${String(e)}\n`));
     // Keep the node population steady: delete the Pod created 20 s ago.
     if (i >= 40) void client.delete({ version: 'v1', plural: 'pods', namespace: NS, name: `churn-${i - 40}` }, { gracePeriodSeconds: 0 }).catch(() => {});
@@ -93,19 +99,25 @@ async function burst(client: KubeClient): Promise<number> {
   const { readyAt, done } = readyTimes(client, 'bench=burst', ac.signal);
   await sleep(300);
   const t0 = now();
-  await client.create({ group: 'apps', version: 'v1', plural: 'deployments', namespace: NS }, {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'burst' },
-    spec: {
-      replicas: BURST,
-      selector: { matchLabels: { bench: 'burst' } },
-      template: {
-        metadata: { labels: { bench: 'burst' } },
-        spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'minik8s/busybox:latest', imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] },
+  await client.create(
+    { group: 'apps', version: 'v1', plural: 'deployments', namespace: NS },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'burst' },
+      spec: {
+        replicas: BURST,
+        selector: { matchLabels: { bench: 'burst' } },
+        template: {
+          metadata: { labels: { bench: 'burst' } },
+          spec: {
+            terminationGracePeriodSeconds: 0,
+            containers: [{ name: 'c', image: 'minik8s/busybox:latest', imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }],
+          },
+        },
       },
     },
-  });
+  );
   const end = t0 + 120_000;
   while (readyAt.size < BURST && now() < end) await sleep(50);
   const took = readyAt.size >= BURST ? (Math.max(...readyAt.values()) - t0) / 1000 : Number.POSITIVE_INFINITY;

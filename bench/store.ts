@@ -7,7 +7,7 @@
  * Every loop is bounded in count and in time, and talks only to 127.0.0.1.
  */
 import { EtcdClient } from '@minik8s/client/etcd';
-import { type RunningStore, startEtcdProcess, startEtcdliteProcess } from '@minik8s/etcdlite/testing';
+import { type RunningStore, startEtcdliteProcess, startEtcdProcess } from '@minik8s/etcdlite/testing';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 /** Unmeasured run before each measurement, so both servers are warm (JIT, caches, files). */
@@ -30,22 +30,13 @@ function p99(samples: number[]): number {
 const nowMs = () => performance.now();
 
 /** Runs `op` unmeasured for WARMUP_SECONDS, then measured until `SECONDS` pass or `maxOps` are done. */
-async function timed(
-  concurrency: number,
-  maxOps: number,
-  op: (i: number) => Promise<unknown>,
-): Promise<Result> {
+async function timed(concurrency: number, maxOps: number, op: (i: number) => Promise<unknown>): Promise<Result> {
   await run(concurrency, maxOps, (i) => op(maxOps + i), WARMUP_SECONDS);
   return run(concurrency, maxOps, op, SECONDS);
 }
 
 /** Runs `op` from `concurrency` loops until `seconds` pass or `maxOps` are done. */
-async function run(
-  concurrency: number,
-  maxOps: number,
-  op: (i: number) => Promise<unknown>,
-  seconds: number,
-): Promise<Result> {
+async function run(concurrency: number, maxOps: number, op: (i: number) => Promise<unknown>, seconds: number): Promise<Result> {
   const lat: number[] = [];
   let next = 0;
   const start = nowMs();
@@ -76,9 +67,7 @@ const workloads: Record<string, Workload> = {
     return timed(32, 1_000_000, () => c.range('bench/get'));
   },
   range_prefix_1000_keys: async (c) => {
-    await Promise.all(
-      Array.from({ length: 1000 }, (_, i) => c.put(`bench/range/${String(i).padStart(4, '0')}`, VALUE)),
-    );
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => c.put(`bench/range/${String(i).padStart(4, '0')}`, VALUE)));
     return timed(1, 10_000, async () => {
       const r = await c.range('bench/range/', { prefix: true });
       if (r.kvs.length !== 1000) throw new Error(`range returned ${r.kvs.length} keys`);
@@ -115,8 +104,7 @@ async function watchFanOut(c: EtcdClient, watchers: number): Promise<Result> {
       if (seen >= warmup + events) break;
     }
   });
-  const stamped = (i: number) =>
-    c.put(`bench/watch/${i}`, Buffer.concat([Buffer.from(nowMs().toFixed(3).padEnd(24)), VALUE]));
+  const stamped = (i: number) => c.put(`bench/watch/${i}`, Buffer.concat([Buffer.from(nowMs().toFixed(3).padEnd(24)), VALUE]));
   await run(32, warmup, stamped, 60);
   await until(() => seenBy.length === watchers && seenBy.every((n) => n >= warmup), 60_000);
   start = nowMs();

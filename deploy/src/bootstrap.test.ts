@@ -23,7 +23,9 @@ const opts = {
 describe('bootstrap', () => {
   it('makes the CA, a certificate per component and node, and kubeconfigs; a second run keeps them', async () => {
     const first = await bootstrap(opts);
-    expect(first.created).toEqual(expect.arrayContaining(['ca.crt', 'ca.key', 'scheduler.kubeconfig', 'node-1.kubeconfig', 'node-2-kubelet-serving.crt', 'admin.kubeconfig']));
+    expect(first.created).toEqual(
+      expect.arrayContaining(['ca.crt', 'ca.key', 'scheduler.kubeconfig', 'node-1.kubeconfig', 'node-2-kubelet-serving.crt', 'admin.kubeconfig']),
+    );
     const ca = new X509Certificate(readFileSync(join(dir, 'pki', 'ca.crt')));
 
     const node = new X509Certificate(readFileSync(join(dir, 'pki', 'node-1.crt')));

@@ -91,7 +91,19 @@ export async function ensureImages(): Promise<boolean> {
     const dir = join(ROOT, 'deploy', '.build', 'image');
     const s = stage(ROOT, dir);
     process.stdout.write(`    staged ${s.components.length} components and ${s.packages} npm packages\n`);
-    await must('docker', ['build', '-q', '-t', IMAGE, '--label', `io.minik8s.build=${digest}`, '--build-arg', `BASE=${base}`, '-f', join(ROOT, 'deploy', 'Dockerfile'), dir]);
+    await must('docker', [
+      'build',
+      '-q',
+      '-t',
+      IMAGE,
+      '--label',
+      `io.minik8s.build=${digest}`,
+      '--build-arg',
+      `BASE=${base}`,
+      '-f',
+      join(ROOT, 'deploy', 'Dockerfile'),
+      dir,
+    ]);
   });
   return true;
 }
@@ -110,7 +122,10 @@ export async function waitReady(timeoutMs = 120_000): Promise<void> {
   const client = KubeClient.fromKubeconfig({ kubeconfig: adminKubeconfig() }, { requestTimeoutMs: 5000 });
   try {
     await waitUntil(end, `the nodes were not Ready after ${timeoutMs / 1000} s: see \`docker logs minik8s-node-1\``, async () => {
-      const nodes = await client.list<{ metadata: { name?: string }; status?: { conditions?: Array<{ type: string; status: string }> } }>({ version: 'v1', plural: 'nodes' });
+      const nodes = await client.list<{ metadata: { name?: string }; status?: { conditions?: Array<{ type: string; status: string }> } }>({
+        version: 'v1',
+        plural: 'nodes',
+      });
       const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((n) => n.metadata.name);
       return { line: `nodes Ready: ${ready.length}/${NODES.length}`, done: NODES.every((n) => ready.includes(n)) };
     });
@@ -124,14 +139,23 @@ export async function waitReady(timeoutMs = 120_000): Promise<void> {
       const leading: string[] = [];
       for (const c of components) {
         const lease = await client
-          .get<KubeObject & { spec?: { holderIdentity?: string } }>({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'kube-system', name: `kube-${c}` })
+          .get<KubeObject & { spec?: { holderIdentity?: string } }>({
+            group: 'coordination.k8s.io',
+            version: 'v1',
+            plural: 'leases',
+            namespace: 'kube-system',
+            name: `kube-${c}`,
+          })
           .catch(() => undefined);
         if (lease?.spec?.holderIdentity?.startsWith(`${hostnames.get(c)}_`)) leading.push(c);
       }
       return { line: `leading: ${leading.length ? leading.join(', ') : 'none yet'} (of ${components.join(', ')})`, done: leading.length === components.length };
     });
     await waitUntil(end, 'the cluster DNS did not publish kube-system/kube-dns: see `docker logs minik8s-dns`', async () => {
-      const slices = await client.list({ group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespace: 'kube-system' }, { labelSelector: 'kubernetes.io/service-name=kube-dns' });
+      const slices = await client.list(
+        { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespace: 'kube-system' },
+        { labelSelector: 'kubernetes.io/service-name=kube-dns' },
+      );
       return { line: `cluster DNS: ${slices.items.length ? 'kube-system/kube-dns published' : 'not yet'}`, done: slices.items.length > 0 };
     });
   } finally {

@@ -131,5 +131,8 @@ export function stage(root: string, outDir: string, components = Object.keys(COM
 }
 
 function deps(pj: PackageJson): Array<[string, boolean]> {
-  return [...Object.keys(pj.dependencies ?? {}).map((n) => [n, false] as [string, boolean]), ...Object.keys(pj.optionalDependencies ?? {}).map((n) => [n, true] as [string, boolean])];
+  return [
+    ...Object.keys(pj.dependencies ?? {}).map((n) => [n, false] as [string, boolean]),
+    ...Object.keys(pj.optionalDependencies ?? {}).map((n) => [n, true] as [string, boolean]),
+  ];
 }

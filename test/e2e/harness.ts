@@ -38,7 +38,8 @@ export async function startCluster(): Promise<Cluster> {
   const state = mkdtempSync('/var/tmp/minik8s-e2e-');
   const env = { MINIK8S_STATE: state, MINIK8S_CRASHLOOP_DELAY: '1s' };
   const kubeconfig = join(state, 'pki', 'admin.kubeconfig');
-  const cluster = (args: string[]) => run(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'deploy', 'src', 'cluster.ts'), ...args], { env, timeoutMs: 600_000 });
+  const cluster = (args: string[]) =>
+    run(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'deploy', 'src', 'cluster.ts'), ...args], { env, timeoutMs: 600_000 });
   const up = await cluster(['up']);
   if (up.code !== 0) throw new Error(`pnpm cluster up failed:\n${up.stdout}${up.stderr}`);
   const kenv = { KUBECONFIG: kubeconfig, HOME: state };

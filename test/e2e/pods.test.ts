@@ -41,7 +41,16 @@ async function podsOf(app: string): Promise<Pod[]> {
 
 /** App containers Docker runs for a Pod (not the sandbox). */
 async function containersOf(pod: string): Promise<string[]> {
-  const r = await must('docker', ['ps', '-q', '--filter', `label=io.kubernetes.pod.name=${pod}`, '--filter', `label=io.kubernetes.pod.namespace=${NS}`, '--filter', 'label=io.kubernetes.docker.type=container']);
+  const r = await must('docker', [
+    'ps',
+    '-q',
+    '--filter',
+    `label=io.kubernetes.pod.name=${pod}`,
+    '--filter',
+    `label=io.kubernetes.pod.namespace=${NS}`,
+    '--filter',
+    'label=io.kubernetes.docker.type=container',
+  ]);
   return r.stdout.split('\n').filter(Boolean);
 }
 
@@ -61,7 +70,17 @@ beforeAll(async () => {
   const base = (await must('docker', ['images', '-q', 'node:20-bookworm-slim'])).stdout.trim() ? 'node:20-bookworm-slim' : 'minik8s/node-base:20';
   c = await startCluster();
   for (const v of ['v1', 'v2']) {
-    await must('docker', ['build', '-q', '-t', `minik8s/echo:${v}`, '--build-arg', `BASE=${base}`, '--build-arg', `VERSION=${v}`, join(ROOT, 'test', 'e2e', 'images', 'echo')]);
+    await must('docker', [
+      'build',
+      '-q',
+      '-t',
+      `minik8s/echo:${v}`,
+      '--build-arg',
+      `BASE=${base}`,
+      '--build-arg',
+      `VERSION=${v}`,
+      join(ROOT, 'test', 'e2e', 'images', 'echo'),
+    ]);
   }
   await must('kubectl', ['create', 'namespace', NS], { env: { KUBECONFIG: c.kubeconfig, HOME: c.state } });
 }, 900_000);
@@ -110,17 +129,26 @@ describe('the compose cluster', () => {
   });
 
   it('shows CrashLoopBackOff for a crashing container and ErrImagePull / ImagePullBackOff for a missing image', async () => {
-    await must('kubectl', ['run', 'crash', '-n', NS, '--image=minik8s/busybox:latest', '--image-pull-policy=IfNotPresent', '--', 'sh', '-c', 'echo dying; exit 3'], { env: { KUBECONFIG: c.kubeconfig, HOME: c.state } });
+    await must(
+      'kubectl',
+      ['run', 'crash', '-n', NS, '--image=minik8s/busybox:latest', '--image-pull-policy=IfNotPresent', '--', 'sh', '-c', 'echo dying; exit 3'],
+      { env: { KUBECONFIG: c.kubeconfig, HOME: c.state } },
+    );
     await must('kubectl', ['run', 'noimage', '-n', NS, '--image=minik8s/does-not-exist:v9'], { env: { KUBECONFIG: c.kubeconfig, HOME: c.state } });
     const seen = new Set<string>();
-    await until('CrashLoopBackOff and ImagePullBackOff', async () => {
-      for (const name of ['crash', 'noimage']) {
-        const p = await c.client.get<Pod & { metadata: { name: string } }>({ ...PODS, name });
-        const reason = p.status?.containerStatuses?.[0]?.state?.waiting?.reason;
-        if (reason) seen.add(`${name}:${reason}`);
-      }
-      return seen.has('crash:CrashLoopBackOff') && seen.has('noimage:ErrImagePull') && seen.has('noimage:ImagePullBackOff');
-    }, 90_000, 100);
+    await until(
+      'CrashLoopBackOff and ImagePullBackOff',
+      async () => {
+        for (const name of ['crash', 'noimage']) {
+          const p = await c.client.get<Pod & { metadata: { name: string } }>({ ...PODS, name });
+          const reason = p.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+          if (reason) seen.add(`${name}:${reason}`);
+        }
+        return seen.has('crash:CrashLoopBackOff') && seen.has('noimage:ErrImagePull') && seen.has('noimage:ImagePullBackOff');
+      },
+      90_000,
+      100,
+    );
     const crash = await c.client.get<Pod & { metadata: { name: string } }>({ ...PODS, name: 'crash' });
     expect(crash.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode).toBe(3);
     const logs = await c.kubectl(['logs', '-n', NS, 'crash', '--previous']);
@@ -136,7 +164,8 @@ describe('the compose cluster', () => {
     const watching = (async () => {
       for await (const ev of watch) {
         const p = ev.object;
-        const isReady = ev.type !== 'DELETED' && !p.metadata.deletionTimestamp && !!p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True');
+        const isReady =
+          ev.type !== 'DELETED' && !p.metadata.deletionTimestamp && !!p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True');
         ready.set(p.metadata.name, isReady);
         if (ready.size >= 3) minReady = Math.min(minReady, [...ready.values()].filter(Boolean).length);
       }
@@ -154,10 +183,14 @@ describe('the compose cluster', () => {
 
     const undo = await c.mkctl(['rollout', 'undo', '-n', NS, 'deployment/web']);
     expect(undo.stdout).toBe('deployment.apps/web rolled back\n');
-    await until('3 ready v1 pods again', async () => {
-      const r = await readyPods('web', 3);
-      return r?.every((p) => p.spec?.containers[0]?.image === 'minik8s/echo:v1') ? r : undefined;
-    }, 120_000);
+    await until(
+      '3 ready v1 pods again',
+      async () => {
+        const r = await readyPods('web', 3);
+        return r?.every((p) => p.spec?.containers[0]?.image === 'minik8s/echo:v1') ? r : undefined;
+      },
+      120_000,
+    );
     ac.abort();
     await watching;
   });
@@ -181,7 +214,9 @@ describe('the compose cluster', () => {
     await new Promise((r) => setTimeout(r, 5000));
     for (const p of await podsOf('web')) {
       expect(await containersOf(p.metadata?.name as string)).toEqual(ids.get(p.metadata?.name as string));
-      expect(p.status?.containerStatuses?.[0]?.restartCount).toBe(before.find((b) => b.metadata?.name === p.metadata?.name)?.status?.containerStatuses?.[0]?.restartCount);
+      expect(p.status?.containerStatuses?.[0]?.restartCount).toBe(
+        before.find((b) => b.metadata?.name === p.metadata?.name)?.status?.containerStatuses?.[0]?.restartCount,
+      );
     }
   });
 

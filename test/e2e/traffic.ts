@@ -100,7 +100,9 @@ export function describeTraffic(cluster: () => Cluster): void {
   };
   /** An HTTP GET from inside a client Pod (busybox nc), by name or address. */
   const fromPod = async (node: string, host: string, port = 80): Promise<string> => {
-    const id = (await must('docker', ['ps', '-q', '--filter', `label=io.kubernetes.pod.name=client-${node}`, '--filter', 'label=io.kubernetes.docker.type=container'])).stdout.trim();
+    const id = (
+      await must('docker', ['ps', '-q', '--filter', `label=io.kubernetes.pod.name=client-${node}`, '--filter', 'label=io.kubernetes.docker.type=container'])
+    ).stdout.trim();
     const r = await c().docker(['exec', id, 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\nHost: ${host}\\r\\n\\r\\n' | nc -w 3 ${host} ${port} | tail -n 1`]);
     return r.stdout.trim();
   };
@@ -142,7 +144,11 @@ export function describeTraffic(cluster: () => Cluster): void {
         const r = await until(`NodePort on ${node}`, () => httpGet(`http://${node}:${nodePort}/`), 20_000);
         expect(r.body).toMatch(/^hello-/);
       }
-      const lbIP = await until('a LoadBalancer address', async () => (await kubectl(['get', 'svc', '-n', NS, 'hello-lb', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])) || undefined, 20_000);
+      const lbIP = await until(
+        'a LoadBalancer address',
+        async () => (await kubectl(['get', 'svc', '-n', NS, 'hello-lb', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])) || undefined,
+        20_000,
+      );
       const r = await until('the LoadBalancer answering', () => httpGet(`http://${lbIP}:9090/`), 20_000);
       expect(r.body).toMatch(/^hello-/);
     });
@@ -166,13 +172,18 @@ spec:
       await until('the route', () => ingressOk('hello.local'), 20_000);
       const pods = await replicasOf('hello');
       const seen = new Set<string>();
-      for (let i = 0; i < 100 && seen.size < pods.size; i++) seen.add((await httpGet(`http://127.0.0.1:${INGRESS_HTTP}/`, 'hello.local')).body.split(' ')[0] ?? '');
+      for (let i = 0; i < 100 && seen.size < pods.size; i++)
+        seen.add((await httpGet(`http://127.0.0.1:${INGRESS_HTTP}/`, 'hello.local')).body.split(' ')[0] ?? '');
       expect(seen).toEqual(pods);
       expect((await httpGet(`http://127.0.0.1:${INGRESS_HTTP}/other/x`, 'hello.local')).body).toMatch(/^other-/);
       expect((await httpGet(`http://127.0.0.1:${INGRESS_HTTP}/`, 'other.local')).body).toMatch(/^other-/);
       const unknown = await httpGet(`http://127.0.0.1:${INGRESS_HTTP}/`, 'nobody.local');
       expect(unknown.status).toBe(404);
-      const address = await until('the Ingress address', async () => (await kubectl(['get', 'ingress', '-n', NS, 'web', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])) || undefined, 20_000);
+      const address = await until(
+        'the Ingress address',
+        async () => (await kubectl(['get', 'ingress', '-n', NS, 'web', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])) || undefined,
+        20_000,
+      );
       expect(address).toBe('127.0.0.1');
     });
 
@@ -189,7 +200,23 @@ data:
   tls.key: ${Buffer.from(cert.key).toString('base64')}
 `);
       }
-      await kubectl(['patch', 'ingress', '-n', NS, 'web', '--type=merge', '-p', JSON.stringify({ spec: { tls: [{ hosts: ['hello.local'], secretName: 'hello.local-tls' }, { hosts: ['other.local'], secretName: 'other.local-tls' }] } })]);
+      await kubectl([
+        'patch',
+        'ingress',
+        '-n',
+        NS,
+        'web',
+        '--type=merge',
+        '-p',
+        JSON.stringify({
+          spec: {
+            tls: [
+              { hosts: ['hello.local'], secretName: 'hello.local-tls' },
+              { hosts: ['other.local'], secretName: 'other.local-tls' },
+            ],
+          },
+        }),
+      ]);
       await until('hello.local served with its certificate', async () => (await peerCertificate('hello.local')).cn === 'hello.local', 20_000);
       expect(await peerCertificate('other.local')).toEqual({ cn: 'other.local', issuer: 'e2e-ca' });
       expect((await peerCertificate('nobody.local')).cn).toBe('Kubernetes Ingress Controller Fake Certificate');
@@ -224,10 +251,14 @@ data:
 
     it('scaled to 0 the ingress answers 503; a deleted Ingress stops routing within 1 s', async () => {
       await kubectl(['scale', '-n', NS, 'deployment/other', '--replicas=0']);
-      const r = await until('503', async () => {
-        const x = await httpGet(`http://127.0.0.1:${INGRESS_HTTP}/`, 'other.local');
-        return x.status === 503 ? x : undefined;
-      }, 30_000);
+      const r = await until(
+        '503',
+        async () => {
+          const x = await httpGet(`http://127.0.0.1:${INGRESS_HTTP}/`, 'other.local');
+          return x.status === 503 ? x : undefined;
+        },
+        30_000,
+      );
       expect(r.status).toBe(503);
       await kubectl(['delete', 'ingress', '-n', NS, 'web']);
       const t0 = Date.now();

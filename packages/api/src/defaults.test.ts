@@ -14,7 +14,10 @@ describe('defaults', () => {
   it('fills a Deployment as upstream does, keeping what the user set', () => {
     // biome-ignore lint/suspicious/noExplicitAny: test objects
     const d: Record<string, any> = {
-      spec: { strategy: { rollingUpdate: { maxSurge: 1 } }, template: { spec: { containers: [{ name: 'c', image: 'app:v2', ports: [{ containerPort: 80 }] }] } } },
+      spec: {
+        strategy: { rollingUpdate: { maxSurge: 1 } },
+        template: { spec: { containers: [{ name: 'c', image: 'app:v2', ports: [{ containerPort: 80 }] }] } },
+      },
     };
     applyDefaults('apps', 'Deployment', d);
     expect(d.spec).toMatchObject({
@@ -23,7 +26,12 @@ describe('defaults', () => {
       progressDeadlineSeconds: 600,
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: '25%' } },
     });
-    expect(d.spec.template.spec).toMatchObject({ restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', terminationGracePeriodSeconds: 30, schedulerName: 'default-scheduler' });
+    expect(d.spec.template.spec).toMatchObject({
+      restartPolicy: 'Always',
+      dnsPolicy: 'ClusterFirst',
+      terminationGracePeriodSeconds: 30,
+      schedulerName: 'default-scheduler',
+    });
     expect(d.spec.template.spec.containers[0]).toMatchObject({
       imagePullPolicy: 'IfNotPresent',
       terminationMessagePath: '/dev/termination-log',

@@ -48,8 +48,7 @@ export interface KubeList<T extends KubeObject = KubeObject> {
   items: T[];
 }
 
-export const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** RFC 3339 with seconds, as Kubernetes writes metav1.Time: `2026-11-22T12:00:00Z`. */
 export const rfc3339 = (d: Date = new Date()) => `${d.toISOString().slice(0, 19)}Z`;

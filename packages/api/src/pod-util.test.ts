@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { controllerRef, isPodAvailable, isPodReady, setCondition } from './pod-util.ts';
 import type { PodCondition, PodStatus } from './types.ts';
 
-const ready = (status: string, since = '2026-01-01T00:00:00Z'): { status: PodStatus } => ({ status: { conditions: [{ type: 'Ready', status, lastTransitionTime: since }] } });
+const ready = (status: string, since = '2026-01-01T00:00:00Z'): { status: PodStatus } => ({
+  status: { conditions: [{ type: 'Ready', status, lastTransitionTime: since }] },
+});
 
 describe('pod helpers', () => {
   it('reads readiness and availability after minReadySeconds', () => {

@@ -87,7 +87,11 @@ function subresource(name: SubresourceInfo['name'], self: GroupVersionKind): Sub
     case 'exec':
     case 'attach':
     case 'portforward':
-      return { name, kind: { group: '', version: 'v1', kind: `Pod${name === 'portforward' ? 'PortForwardOptions' : `${name[0]!.toUpperCase()}${name.slice(1)}Options`}` }, verbs: ['create', 'get'] };
+      return {
+        name,
+        kind: { group: '', version: 'v1', kind: `Pod${name === 'portforward' ? 'PortForwardOptions' : `${name[0]!.toUpperCase()}${name.slice(1)}Options`}` },
+        verbs: ['create', 'get'],
+      };
     case 'proxy':
       return { name, kind: { group: '', version: 'v1', kind: 'PodProxyOptions' }, verbs: ['create', 'delete', 'get', 'patch', 'update'] };
   }
@@ -95,9 +99,21 @@ function subresource(name: SubresourceInfo['name'], self: GroupVersionKind): Sub
 
 export const RESOURCES: ResourceInfo[] = [
   ...group('', 'v1', [
-    { kind: 'Namespace', namespaced: false, shortNames: ['ns'], subresources: ['status'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] },
+    {
+      kind: 'Namespace',
+      namespaced: false,
+      shortNames: ['ns'],
+      subresources: ['status'],
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    },
     { kind: 'Pod', shortNames: ['po'], categories: ['all'], subresources: ['status', 'binding', 'log', 'exec', 'portforward', 'eviction'] },
-    { kind: 'Service', shortNames: ['svc'], categories: ['all'], subresources: ['status'], verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] },
+    {
+      kind: 'Service',
+      shortNames: ['svc'],
+      categories: ['all'],
+      subresources: ['status'],
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+    },
     { kind: 'Endpoints', plural: 'endpoints', shortNames: ['ep'], hasSpec: false },
     { kind: 'ConfigMap', shortNames: ['cm'], hasSpec: false },
     { kind: 'Secret', hasSpec: false },

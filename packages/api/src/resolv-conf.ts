@@ -13,7 +13,10 @@ export interface ResolvConf {
 export function parseResolvConf(text: string): ResolvConf {
   const out: ResolvConf = { nameservers: [], searches: [], options: [] };
   for (const raw of text.split('\n')) {
-    const [key, ...fields] = raw.replace(/[#;].*$/, '').trim().split(/\s+/);
+    const [key, ...fields] = raw
+      .replace(/[#;].*$/, '')
+      .trim()
+      .split(/\s+/);
     if (key === 'nameserver' && fields[0]) out.nameservers.push(fields[0]);
     else if (key === 'search' || key === 'domain') out.searches = fields.filter(Boolean);
     else if (key === 'options') out.options.push(...fields.filter(Boolean));

@@ -89,10 +89,8 @@ const detailsOf = (gr: GR, name: string): StatusDetails => ({ name, group: gr.gr
 export const causeText = (c: StatusCause) => (c.field ? `${c.field}: ${c.message}` : (c.message ?? ''));
 
 export const apiErrors = {
-  notFound: (gr: GR, name: string) =>
-    new StatusError(404, 'NotFound', `${groupResource(gr)} "${name}" not found`, detailsOf(gr, name)),
-  alreadyExists: (gr: GR, name: string) =>
-    new StatusError(409, 'AlreadyExists', `${groupResource(gr)} "${name}" already exists`, detailsOf(gr, name)),
+  notFound: (gr: GR, name: string) => new StatusError(404, 'NotFound', `${groupResource(gr)} "${name}" not found`, detailsOf(gr, name)),
+  alreadyExists: (gr: GR, name: string) => new StatusError(409, 'AlreadyExists', `${groupResource(gr)} "${name}" already exists`, detailsOf(gr, name)),
   conflict: (gr: GR, name: string, why: string) =>
     new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${groupResource(gr)} "${name}": ${why}`, detailsOf(gr, name)),
   /** The optimistic-concurrency conflict: the object changed since the client read it. */
@@ -110,8 +108,7 @@ export const apiErrors = {
   },
   /** A path the server does not serve. */
   noResource: () => new StatusError(404, 'NotFound', 'the server could not find the requested resource', {}),
-  badRequest: (message: string, causes?: StatusCause[]) =>
-    new StatusError(400, 'BadRequest', message, causes ? { causes } : undefined),
+  badRequest: (message: string, causes?: StatusCause[]) => new StatusError(400, 'BadRequest', message, causes ? { causes } : undefined),
   methodNotAllowed: () => new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'),
   notAcceptable: (message: string) => new StatusError(406, 'NotAcceptable', message),
   gone: (message: string) => new StatusError(410, 'Gone', message),

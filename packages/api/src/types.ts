@@ -9,6 +9,7 @@ import type * as coordination from 'kubernetes-types/coordination/v1.js';
 import type * as core from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from './meta.ts';
 
+export type { DeploymentCondition, DeploymentSpec, DeploymentStatus, ReplicaSetSpec, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
 export type {
   Container,
   ContainerPort,
@@ -27,7 +28,6 @@ export type {
   Taint,
   Toleration,
 } from 'kubernetes-types/core/v1.js';
-export type { DeploymentCondition, DeploymentSpec, DeploymentStatus, ReplicaSetSpec, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
 
 export type Pod = core.Pod & KubeObject;
 export type Node = core.Node & KubeObject;

@@ -3,8 +3,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
-import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { startTestApiServer, type TestApiServer } from './testing/cluster.ts';
 
 describe('bad input', () => {
@@ -14,8 +14,7 @@ describe('bad input', () => {
     const res = await request(`${s.url}${path}`, { method: method as 'POST', body, headers: { 'content-type': contentType }, dispatcher: agent });
     return { status: res.statusCode, json: (await res.body.json()) as Record<string, unknown> };
   };
-  const configMapNames = async () =>
-    (await s.kubectl(['get', 'cm', '-o', 'name'])).stdout.split('\n').filter(Boolean);
+  const configMapNames = async () => (await s.kubectl(['get', 'cm', '-o', 'name'])).stdout.split('\n').filter(Boolean);
 
   beforeAll(async () => {
     s = await startTestApiServer();

@@ -22,7 +22,9 @@ describe('pods/binding', () => {
     const pod = await core.readNamespacedPod({ namespace: 'default', name: 'b' });
     expect(pod.spec?.nodeName).toBe('node-1');
     expect(pod.status?.conditions).toEqual([expect.objectContaining({ type: 'PodScheduled', status: 'True' })]);
-    const again = await core.createNamespacedPodBinding({ namespace: 'default', name: 'b', body: { ...body, target: { ...body.target, name: 'node-2' } } }).catch((e: unknown) => e);
+    const again = await core
+      .createNamespacedPodBinding({ namespace: 'default', name: 'b', body: { ...body, target: { ...body.target, name: 'node-2' } } })
+      .catch((e: unknown) => e);
     expect((again as { code?: number }).code).toBe(409);
     expect((await core.readNamespacedPod({ namespace: 'default', name: 'b' })).spec?.nodeName).toBe('node-1');
   });

@@ -89,7 +89,11 @@ async function main(): Promise<void> {
     logger,
   });
   process.stdout.write(`apiserver at ${running.url}; kubeconfig: ${running.kubeconfigPath}\n`);
-  const stop = () => running.close().then(() => process.exit(0), () => process.exit(1));
+  const stop = () =>
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

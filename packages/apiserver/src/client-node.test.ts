@@ -53,9 +53,7 @@ describe('@kubernetes/client-node against the API server', () => {
   });
 
   it('keeps an informer cache in step with the server', async () => {
-    const informer = k8s.makeInformer(kc, '/api/v1/namespaces/default/configmaps', () =>
-      core.listNamespacedConfigMap({ namespace: 'default' }),
-    );
+    const informer = k8s.makeInformer(kc, '/api/v1/namespaces/default/configmaps', () => core.listNamespacedConfigMap({ namespace: 'default' }));
     await informer.start();
     try {
       await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'inf' }, data: { v: 'a' } } });
@@ -69,7 +67,11 @@ describe('@kubernetes/client-node against the API server', () => {
   });
 
   it('deletes a collection by label selector', async () => {
-    for (const [name, tier] of [['dc1', 'tmp'], ['dc2', 'tmp'], ['dc3', 'keep']]) {
+    for (const [name, tier] of [
+      ['dc1', 'tmp'],
+      ['dc2', 'tmp'],
+      ['dc3', 'keep'],
+    ]) {
       await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name, labels: { tier: tier! } } } });
     }
     await core.deleteCollectionNamespacedConfigMap({ namespace: 'default', labelSelector: 'tier=tmp' });

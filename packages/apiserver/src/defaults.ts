@@ -13,11 +13,14 @@ export async function ensureDefaults(registry: Registry, resources: Resources, a
     await createIfMissing(
       () => resources.get({ resource: namespaces, name, watchPath: false }),
       () =>
-      resources.create({ resource: namespaces, name: undefined, watchPath: false }, {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name },
-      }),
+        resources.create(
+          { resource: namespaces, name: undefined, watchPath: false },
+          {
+            apiVersion: 'v1',
+            kind: 'Namespace',
+            metadata: { name },
+          },
+        ),
     );
   }
   const services = registry.resource('', 'v1', 'services')!;
@@ -53,4 +56,3 @@ async function createIfMissing(exists: () => Promise<unknown>, create: () => Pro
     if (!(isStatusError(e) && e.reason === 'AlreadyExists')) throw e;
   }
 }
-

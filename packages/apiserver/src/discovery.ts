@@ -19,9 +19,7 @@ function aggregatedResource(r: ResourceInfo) {
     verbs: r.verbs,
     ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
     ...(r.categories.length ? { categories: r.categories } : {}),
-    ...(r.subresources.length
-      ? { subresources: r.subresources.map((s) => ({ subresource: s.name, responseKind: s.kind, verbs: s.verbs })) }
-      : {}),
+    ...(r.subresources.length ? { subresources: r.subresources.map((s) => ({ subresource: s.name, responseKind: s.kind, verbs: s.verbs })) } : {}),
   };
 }
 
@@ -69,7 +67,10 @@ export function legacyApiGroupList(registry: Registry) {
 }
 
 export function legacyApiGroup(registry: Registry, group: string) {
-  const versions = registry.groupVersions().filter((gv) => gv.group === group).map((gv) => gv.version);
+  const versions = registry
+    .groupVersions()
+    .filter((gv) => gv.group === group)
+    .map((gv) => gv.version);
   return versions.length ? apiGroup(group, versions) : undefined;
 }
 

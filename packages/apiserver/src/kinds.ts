@@ -29,18 +29,14 @@ export function kindHooks({ cache, openapi }: { cache: WatchCache; openapi: Open
       // Semantic rules only once the shape is right (as upstream: decode, then validate).
       const semantic = res.causes.length || res.strictError ? [] : validateWorkload(r.group, r.kind, obj);
       return {
-        causes: [
-          ...res.causes.filter((c) => !res.strictError || c.reason !== 'FieldValueInvalid' || !c.message.startsWith('unknown field')),
-          ...semantic,
-        ],
+        causes: [...res.causes.filter((c) => !res.strictError || c.reason !== 'FieldValueInvalid' || !c.message.startsWith('unknown field')), ...semantic],
         warnings: res.warnings,
         strictError: res.strictError ? strictDecodingMessage(r, res.strictError) : undefined,
       };
     },
     patchMeta: (r) => (path) => openapi.patchMeta(r, path) ?? knownPatchMeta(path),
     serialize: (r) => r.group === '' && r.kind === 'Service',
-    validateMeta: (r, meta) =>
-      validateObjectMeta(meta, { namespaced: r.namespaced, nameRule: nameRule(r) }) as StatusCause[],
+    validateMeta: (r, meta) => validateObjectMeta(meta, { namespaced: r.namespaced, nameRule: nameRule(r) }) as StatusCause[],
     admit: (r, obj, old) => {
       applyDefaults(r.group, r.kind, obj);
       if (!old) initialStatus(r, obj);

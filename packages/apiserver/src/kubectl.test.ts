@@ -154,7 +154,13 @@ describe('kubectl against the API server', () => {
     const get = async () => JSON.parse((await s.kubectl(['get', 'cm', 'ssa', '-o', 'json', '--show-managed-fields'])).stdout);
     const created = await get();
     expect(created.metadata.managedFields).toEqual([
-      expect.objectContaining({ manager: 'kubectl', operation: 'Apply', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:a': {}, 'f:b': {} } } }),
+      expect.objectContaining({
+        manager: 'kubectl',
+        operation: 'Apply',
+        apiVersion: 'v1',
+        fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:data': { 'f:a': {}, 'f:b': {} } },
+      }),
     ]);
     // Dropping a field from the applied configuration removes it.
     await s.kubectl(['apply', '--server-side', '-f', '-'], { input: cm.replace(', b: "1"', '') });
@@ -165,7 +171,9 @@ describe('kubectl against the API server', () => {
     expect(conflict.code).toBe(1);
     expect(conflict.stderr).toContain('Apply failed with 1 conflict: conflict with "someone" using v1: .data.a');
     // ...until it is forced, which takes the field over.
-    const forced = await s.kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], { input: cm.replace(', b: "1"', '').replace('a: "1"', 'a: "2"') });
+    const forced = await s.kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], {
+      input: cm.replace(', b: "1"', '').replace('a: "1"', 'a: "2"'),
+    });
     expect(forced.code).toBe(0);
     const after = await get();
     expect(after.data).toEqual({ a: '2' });

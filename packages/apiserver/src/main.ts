@@ -9,11 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { EtcdClient, type KvClient } from '@minik8s/client/etcd';
+import { kubeconfigYaml } from '@minik8s/client/kube';
 import { type CertificateAuthority, createCa, issueCertificate, loadCa } from '@minik8s/client/pki';
 import { LocalKvClient, Store } from '@minik8s/etcdlite';
 import type { FastifyRequest } from 'fastify';
 import { type Logger, pino } from 'pino';
-import { kubeconfigYaml } from '@minik8s/client/kube';
 import { ensureDefaults } from './defaults.ts';
 import { kindHooks } from './kinds.ts';
 import type { KubeletClientConfig } from './rest/pod-log.ts';
@@ -80,7 +80,9 @@ export async function startApiServer(o: StartOptions): Promise<RunningApiServer>
   api.openapi.compile(...api.registry.resources);
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const kubeconfigPath = o.kubeconfigPath ?? join(o.dataDir, 'admin.kubeconfig');
-  writeFileSync(kubeconfigPath, kubeconfigYaml({ server: url, caCert: pki.ca.cert, ...pki.admin, name: 'minik8s', userName: 'minik8s-admin' }), { mode: 0o600 });
+  writeFileSync(kubeconfigPath, kubeconfigYaml({ server: url, caCert: pki.ca.cert, ...pki.admin, name: 'minik8s', userName: 'minik8s-admin' }), {
+    mode: 0o600,
+  });
   logger.info({ url, kubeconfig: kubeconfigPath }, 'apiserver serving');
   return {
     url,
@@ -143,13 +145,10 @@ async function ensurePki(dir: string, extraSans: string[]): Promise<Pki> {
     ...extraSans.filter((s) => !/^[\d.]+$|:/.test(s)),
   ];
   const server = await issue('apiserver', () => issueCertificate(ca, { cn: 'kube-apiserver', usage: ['server'], ips, dns }));
-  const admin = await issue('admin', () =>
-    issueCertificate(ca, { cn: 'kubernetes-admin', o: ['system:masters'], usage: ['client'] }),
-  );
+  const admin = await issue('admin', () => issueCertificate(ca, { cn: 'kubernetes-admin', o: ['system:masters'], usage: ['client'] }));
   // What the API server presents to kubelets (kubeadm's apiserver-kubelet-client).
   const kubeletClient = await issue('apiserver-kubelet-client', () =>
     issueCertificate(ca, { cn: 'kube-apiserver-kubelet-client', o: ['system:masters'], usage: ['client'] }),
   );
   return { ca, server, admin, kubeletClient };
 }
-

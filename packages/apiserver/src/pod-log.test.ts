@@ -5,8 +5,8 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAKE_TIMESTAMP, type FakeKubelet, fakeNodeStatus, startFakeKubelet } from './testing/fake-kubelet.ts';
 import { startTestApiServer, type TestApiServer } from './testing/cluster.ts';
+import { FAKE_TIMESTAMP, type FakeKubelet, fakeNodeStatus, startFakeKubelet } from './testing/fake-kubelet.ts';
 
 const PODS = `apiVersion: v1
 kind: Node
@@ -57,17 +57,20 @@ describe('pods/log', () => {
     kubelet.containers.set('default/web-x/w', { error: { code: 400, body: 'container "w" in pod "web-x" is waiting to start: ContainerCreating' } });
     kubelet.containers.set('default/single/only', { lines: ['hello'] });
     expect((await s.kubectl(['apply', '-f', '-'], { input: PODS })).stderr).toBe('');
-    const patch = (node: string, status: unknown) => s.kubectl(['patch', 'node', node, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
+    const patch = (node: string, status: unknown) =>
+      s.kubectl(['patch', 'node', node, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
     expect((await patch('node-1', fakeNodeStatus(kubelet.port))).code).toBe(0);
     // A node whose kubelet is not listening.
-    expect((await patch('node-gone', { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: 1 } } })).code).toBe(0);
+    expect(
+      (await patch('node-gone', { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: 1 } } })).code,
+    ).toBe(0);
   });
   afterAll(async () => {
     await kubelet?.close();
     await s?.close();
   });
 
-  it('kubectl logs streams the container log from the kubelet of the Pod\'s node', async () => {
+  it("kubectl logs streams the container log from the kubelet of the Pod's node", async () => {
     expect(await s.kubectl(['logs', 'single'])).toEqual({ code: 0, stdout: 'hello\n', stderr: '' });
     expect(await s.kubectl(['logs', 'web-x', '-c', 'a'])).toEqual({ code: 0, stdout: 'a1\na2\na3\n', stderr: '' });
     expect((await s.kubectl(['logs', 'web-x', '-c', 'a', '--tail=1'])).stdout).toBe('a3\n');
@@ -83,9 +86,12 @@ describe('pods/log', () => {
     expect(Object.fromEntries(kubelet.requests.at(-1)!.query)).toEqual({ sinceSeconds: '3600', limitBytes: '100', previous: 'true' });
   });
 
-  it('errors as upstream: not found, ambiguous or unknown container, the kubelet\'s message, no kubelet', async () => {
+  it("errors as upstream: not found, ambiguous or unknown container, the kubelet's message, no kubelet", async () => {
     // kubectl's own wording for a missing Pod (it reads the Pod first).
-    expect(await s.kubectl(['logs', 'nope'])).toMatchObject({ code: 1, stderr: 'error: error from server (NotFound): pods "nope" not found in namespace "default"\n' });
+    expect(await s.kubectl(['logs', 'nope'])).toMatchObject({
+      code: 1,
+      stderr: 'error: error from server (NotFound): pods "nope" not found in namespace "default"\n',
+    });
     expect((await raw('/api/v1/namespaces/default/pods/nope/log')).stderr).toBe('Error from server (NotFound): pods "nope" not found\n');
     expect(await raw('/api/v1/namespaces/default/pods/web-x/log')).toMatchObject({
       code: 1,
@@ -135,7 +141,13 @@ describe('pods/log over plain HTTP (--kubelet-insecure-plain-http)', () => {
       kubelet.containers.set('default/p/c', { lines: ['plain'] });
       const pod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {nodeName: node-p, containers: [{name: c, image: busybox}]}\n';
       expect((await s.kubectl(['apply', '-f', '-'], { input: `apiVersion: v1\nkind: Node\nmetadata: {name: node-p}\n---\n${pod}` })).stderr).toBe('');
-      const status = { addresses: [{ type: 'InternalIP', address: '127.0.0.2' }, { type: 'Hostname', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } } };
+      const status = {
+        addresses: [
+          { type: 'InternalIP', address: '127.0.0.2' },
+          { type: 'Hostname', address: '127.0.0.1' },
+        ],
+        daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } },
+      };
       await s.kubectl(['patch', 'node', 'node-p', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
       expect(await s.kubectl(['logs', 'p'])).toEqual({ code: 0, stdout: 'plain\n', stderr: '' });
       expect(kubelet.requests[0]!.clientCn).toBeUndefined();

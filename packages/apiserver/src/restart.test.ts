@@ -2,12 +2,13 @@
  * What a user relies on across requests and restarts: objects survive a restart of the
  * API server on the same data directory, dry runs store nothing, collections delete.
  */
+
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
-import { afterAll, describe, expect, it } from 'vitest';
 import { startEtcdliteProcess, startEtcdProcess } from '@minik8s/etcdlite/testing';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startApiServer } from './main.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'apiserver-restart-'));

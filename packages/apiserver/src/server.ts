@@ -2,15 +2,7 @@
  * `buildServer(options)`: the Kubernetes REST API as a Fastify app, separate from
  * listening, so tests can `inject()` requests without a port.
  */
-import {
-  apiErrors,
-  apiVersionOf,
-  isStatusError,
-  type KubeObject,
-  Registry,
-  type ResourceInfo,
-  type StatusError,
-} from '@minik8s/api';
+import { apiErrors, apiVersionOf, isStatusError, type KubeObject, Registry, type ResourceInfo, type StatusError } from '@minik8s/api';
 import { OpenApi } from '@minik8s/api/openapi';
 import type { KvClient } from '@minik8s/client/etcd';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
@@ -26,16 +18,16 @@ import {
   wantsAggregated,
 } from './discovery.ts';
 import { NamespaceLifecycle } from './namespace-lifecycle.ts';
-import { checkFieldManager, fieldManagerFor, parseForce } from './ssa/index.ts';
 import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE, ProtobufDecodeError } from './protobuf/index.ts';
 import { makeFilter } from './rest/filters.ts';
 import { PATCH_TYPES } from './rest/patch.ts';
 import { parseResourcePath, type ResourcePath } from './rest/paths.ts';
 import { type KubeletClientConfig, servePodLog } from './rest/pod-log.ts';
-import { bindPod, getScale, writeScale } from './rest/subresources.ts';
 import { type FieldValidation, PROPAGATION_POLICIES, type ResourceContext, Resources, type WriteOptions } from './rest/resources.ts';
+import { bindPod, getScale, writeScale } from './rest/subresources.ts';
 import { toTable } from './rest/table.ts';
 import { serveWatch } from './rest/watch.ts';
+import { checkFieldManager, fieldManagerFor, parseForce } from './ssa/index.ts';
 import { ObjectStore } from './storage/object-store.ts';
 import { WatchCache } from './storage/watch-cache.ts';
 import { VERSION_INFO } from './version.ts';
@@ -159,8 +151,9 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
   });
   app.get('/api/v1', async () => resourceList(registry, '', 'v1'));
   app.get<{ Params: { group: string } }>('/apis/:group', async (req) => legacyApiGroup(registry, req.params.group) ?? notFound());
-  app.get<{ Params: { group: string; version: string } }>('/apis/:group/:version', async (req) =>
-    resourceList(registry, req.params.group, req.params.version) ?? notFound(),
+  app.get<{ Params: { group: string; version: string } }>(
+    '/apis/:group/:version',
+    async (req) => resourceList(registry, req.params.group, req.params.version) ?? notFound(),
   );
 
   // ---------------------------------------------------------------- OpenAPI
@@ -280,14 +273,7 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
     return reply.code(created ? 201 : 200).send(object);
   };
 
-  const watch = async (
-    req: FastifyRequest,
-    reply: FastifyReply,
-    p: ResourcePath,
-    q: URLSearchParams,
-    asTable: boolean,
-    extraField?: string,
-  ) => {
+  const watch = async (req: FastifyRequest, reply: FastifyReply, p: ResourcePath, q: URLSearchParams, asTable: boolean, extraField?: string) => {
     const r = p.resource;
     const field = [q.get('fieldSelector'), extraField].filter(Boolean).join(',');
     const filter = makeFilter(r, p, q.get('labelSelector'), field || null);

@@ -63,7 +63,11 @@ export class ServiceAllocator {
       spec.ipFamilies ??= ['IPv4'];
       spec.ipFamilyPolicy ??= 'SingleStack';
       if (oldSpec?.clusterIP && spec.clusterIP !== undefined && spec.clusterIP !== oldSpec.clusterIP) {
-        causes.push({ reason: 'FieldValueInvalid', field: 'spec.clusterIPs[0]', message: `Invalid value: ${JSON.stringify([spec.clusterIP])}: may not change once set` });
+        causes.push({
+          reason: 'FieldValueInvalid',
+          field: 'spec.clusterIPs[0]',
+          message: `Invalid value: ${JSON.stringify([spec.clusterIP])}: may not change once set`,
+        });
       } else if (oldSpec?.clusterIP) {
         spec.clusterIP = oldSpec.clusterIP;
       } else if (spec.clusterIP === 'None') {
@@ -72,9 +76,17 @@ export class ServiceAllocator {
         const ip: string = spec.clusterIP;
         const n = isIPv4(ip) ? ipToInt(ip) : Number.NaN;
         if (!(n > this.base && n < this.base + this.size - 1)) {
-          causes.push({ reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: ${JSON.stringify([ip])}: failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${this.o.serviceCidr}` });
+          causes.push({
+            reason: 'FieldValueInvalid',
+            field: 'spec.clusterIPs',
+            message: `Invalid value: ${JSON.stringify([ip])}: failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${this.o.serviceCidr}`,
+          });
         } else if (ips.has(ip)) {
-          causes.push({ reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: ${JSON.stringify([ip])}: failed to allocate IP ${ip}: provided IP is already allocated` });
+          causes.push({
+            reason: 'FieldValueInvalid',
+            field: 'spec.clusterIPs',
+            message: `Invalid value: ${JSON.stringify([ip])}: failed to allocate IP ${ip}: provided IP is already allocated`,
+          });
         }
       } else {
         spec.clusterIP = this.freeIp(ips);
@@ -89,9 +101,17 @@ export class ServiceAllocator {
         if (p.nodePort === undefined) {
           p.nodePort = this.freePort(ports);
         } else if (p.nodePort < lo || p.nodePort > hi) {
-          causes.push({ reason: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, message: `Invalid value: ${p.nodePort}: provided port is not in the valid range. The range of valid ports is ${lo}-${hi}` });
+          causes.push({
+            reason: 'FieldValueInvalid',
+            field: `spec.ports[${i}].nodePort`,
+            message: `Invalid value: ${p.nodePort}: provided port is not in the valid range. The range of valid ports is ${lo}-${hi}`,
+          });
         } else if (ports.has(p.nodePort) && p.nodePort !== before) {
-          causes.push({ reason: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, message: `Invalid value: ${p.nodePort}: provided port is already allocated` });
+          causes.push({
+            reason: 'FieldValueInvalid',
+            field: `spec.ports[${i}].nodePort`,
+            message: `Invalid value: ${p.nodePort}: provided port is already allocated`,
+          });
         }
         ports.add(p.nodePort);
       });

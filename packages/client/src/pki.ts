@@ -84,10 +84,7 @@ export async function loadCa(certPem: string, keyPem: string): Promise<Certifica
 export async function issueCertificate(ca: CertificateAuthority, o: IssueOptions): Promise<Pem> {
   const keys = await newKeys();
   const usage = o.usage ?? ['server', 'client'];
-  const sans = [
-    ...(o.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
-    ...(o.dns ?? []).map((value) => ({ type: 'dns' as const, value })),
-  ];
+  const sans = [...(o.ips ?? []).map((value) => ({ type: 'ip' as const, value })), ...(o.dns ?? []).map((value) => ({ type: 'dns' as const, value }))];
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: distinguishedName(o.cn, o.o),
@@ -99,9 +96,7 @@ export async function issueCertificate(ca: CertificateAuthority, o: IssueOptions
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension(
-        usage.map((u) => (u === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth)),
-      ),
+      new x509.ExtendedKeyUsageExtension(usage.map((u) => (u === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth))),
       ...(sans.length ? [new x509.SubjectAlternativeNameExtension(sans)] : []),
     ],
   });

@@ -8,7 +8,14 @@ import { eventually } from './testing/harness.ts';
 
 describe('selectControllers', () => {
   it('knows upstream names and short aliases, * and -name', () => {
-    const all = ['replicaset-controller', 'deployment-controller', 'garbage-collector-controller', 'endpointslice-controller', 'endpoint-controller', 'service-lb-controller'];
+    const all = [
+      'replicaset-controller',
+      'deployment-controller',
+      'garbage-collector-controller',
+      'endpointslice-controller',
+      'endpoint-controller',
+      'service-lb-controller',
+    ];
     expect(selectControllers(['*'])).toEqual(all);
     expect(selectControllers(['*,-garbagecollector'])).toEqual(all.filter((c) => c !== 'garbage-collector-controller'));
     expect(selectControllers(['deployment', 'replicaset-controller'])).toEqual(['replicaset-controller', 'deployment-controller']);
@@ -31,19 +38,42 @@ describe('runControllerManager', () => {
   it('takes the Lease, runs the controllers, and hands the Lease back on stop', async () => {
     const cm = runControllerManager({ client, controllers: ['replicaset'], leaderElection: { identity: 'test-1' } });
     const lease = await eventually(
-      () => client.get<KubeObject & { spec?: { holderIdentity?: string } }>({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'kube-system', name: 'kube-controller-manager' }),
+      () =>
+        client.get<KubeObject & { spec?: { holderIdentity?: string } }>({
+          group: 'coordination.k8s.io',
+          version: 'v1',
+          plural: 'leases',
+          namespace: 'kube-system',
+          name: 'kube-controller-manager',
+        }),
       'the Lease',
     );
     expect(lease.spec?.holderIdentity).toBe('test-1');
-    await client.create({ group: 'apps', version: 'v1', plural: 'replicasets', namespace: 'default' }, {
-      apiVersion: 'apps/v1',
-      kind: 'ReplicaSet',
-      metadata: { name: 'le' },
-      spec: { replicas: 1, selector: { matchLabels: { app: 'le' } }, template: { metadata: { labels: { app: 'le' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
-    });
-    await eventually(async () => (await client.list({ version: 'v1', plural: 'pods', namespace: 'default' }, { labelSelector: 'app=le' })).items.length === 1, 'a pod');
+    await client.create(
+      { group: 'apps', version: 'v1', plural: 'replicasets', namespace: 'default' },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: { name: 'le' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'le' } },
+          template: { metadata: { labels: { app: 'le' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+        },
+      },
+    );
+    await eventually(
+      async () => (await client.list({ version: 'v1', plural: 'pods', namespace: 'default' }, { labelSelector: 'app=le' })).items.length === 1,
+      'a pod',
+    );
     await cm.stop();
-    const after = await client.get<KubeObject & { spec?: { holderIdentity?: string } }>({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'kube-system', name: 'kube-controller-manager' });
+    const after = await client.get<KubeObject & { spec?: { holderIdentity?: string } }>({
+      group: 'coordination.k8s.io',
+      version: 'v1',
+      plural: 'leases',
+      namespace: 'kube-system',
+      name: 'kube-controller-manager',
+    });
     expect(after.spec?.holderIdentity ?? '').toBe('');
   });
 });

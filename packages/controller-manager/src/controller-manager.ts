@@ -10,14 +10,14 @@ import { hostname } from 'node:os';
 import { type Clock, type KubeClient, LeaderElector, realClock } from '@minik8s/client/kube';
 import { type Logger, pino } from 'pino';
 import { DeploymentController } from './deployment/deployment-controller.ts';
-import { EndpointSliceController } from './endpointslice/endpointslice-controller.ts';
 import { EndpointsController } from './endpointslice/endpoints-controller.ts';
-import { ServiceLBController } from './service-lb/service-lb-controller.ts';
+import { EndpointSliceController } from './endpointslice/endpointslice-controller.ts';
 import { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/garbage-collector.ts';
 import type { ControllerContext } from './internal/context.ts';
 import type { Controller } from './internal/controller.ts';
 import { SharedInformers } from './internal/shared-informers.ts';
 import { ReplicaSetController } from './replicaset/replicaset-controller.ts';
+import { ServiceLBController } from './service-lb/service-lb-controller.ts';
 
 /** Controller names as kube-controller-manager's --controllers knows them, with their short aliases. */
 export const CONTROLLERS: Record<string, { aliases: string[]; make: (ctx: ControllerContext, o: ControllerManagerOptions) => Controller }> = {
@@ -56,7 +56,10 @@ export function selectControllers(spec: string[] = ['*']): string[] {
   const on = new Set<string>();
   const off = new Set<string>();
   let all = false;
-  for (const raw of spec.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of spec
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (raw === '*') {
       all = true;
       continue;
@@ -112,7 +115,9 @@ export interface LeaderElectionConfig {
  * Losing the Lease ends the process's work (`onLost`, by default a log line), as upstream
  * exits so that a fresh start re-lists everything.
  */
-export function runControllerManager(o: ControllerManagerOptions & { leaderElection?: LeaderElectionConfig | false; onLost?: () => void }): { stop(): Promise<void> } {
+export function runControllerManager(o: ControllerManagerOptions & { leaderElection?: LeaderElectionConfig | false; onLost?: () => void }): {
+  stop(): Promise<void>;
+} {
   const log = o.log ?? pino({ level: 'silent' });
   if (o.leaderElection === false) return startControllerManager(o);
   const le = o.leaderElection ?? {};

@@ -39,8 +39,24 @@ it('prints its flags with --help', async () => {
 });
 
 it('serves the cluster domain and forwards the rest, quietly, until SIGTERM', async () => {
-  const svc = await client.create<Service>({ version: 'v1', plural: 'services', namespace: 'default' }, { metadata: { name: 'web' }, spec: { ports: [{ port: 80 }] } });
-  const args = ['--kubeconfig', api.kubeconfigPath, '--address', '127.0.0.1', '--port', '0', '--cluster-domain', 'k8s.test', '--upstream', `127.0.0.1:${upstream.port}`, '--log-level', 'info'];
+  const svc = await client.create<Service>(
+    { version: 'v1', plural: 'services', namespace: 'default' },
+    { metadata: { name: 'web' }, spec: { ports: [{ port: 80 }] } },
+  );
+  const args = [
+    '--kubeconfig',
+    api.kubeconfigPath,
+    '--address',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--cluster-domain',
+    'k8s.test',
+    '--upstream',
+    `127.0.0.1:${upstream.port}`,
+    '--log-level',
+    'info',
+  ];
   child = spawn(process.execPath, ['--import', 'tsx', join(here, 'cli.ts'), ...args], { cwd: join(here, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -44,7 +44,13 @@ describe('Forwarder', () => {
   });
 
   it('moves on to the next upstream when one does not answer, and tries the healthy one first afterwards', async () => {
-    const f = new Forwarder({ upstreams: [{ host: '127.0.0.1', port: silentPort }, { host: '127.0.0.1', port: live.port }], timeoutMs: 200 });
+    const f = new Forwarder({
+      upstreams: [
+        { host: '127.0.0.1', port: silentPort },
+        { host: '127.0.0.1', port: live.port },
+      ],
+      timeoutMs: 200,
+    });
     const first = Date.now();
     expect(rcodeOf(dnsPacket.decode(await f.exchange(buildQuery('a.test', 'A'), 'udp')))).toBe('NOERROR');
     expect(Date.now() - first).toBeGreaterThanOrEqual(150);

@@ -24,7 +24,12 @@ export function createQueryHandler(o: QueryHandlerOptions): QueryHandler {
 
   /** The addresses (or whatever `type` asks) of an out-of-cluster CNAME target; [] if upstream cannot say. */
   async function chase(target: string, type: string): Promise<Answer[]> {
-    const q = dnsPacket.encode({ type: 'query', id: randomInt(0, 65536), flags: dnsPacket.RECURSION_DESIRED, questions: [{ name: target, type: type as 'A', class: 'IN' }] });
+    const q = dnsPacket.encode({
+      type: 'query',
+      id: randomInt(0, 65536),
+      flags: dnsPacket.RECURSION_DESIRED,
+      questions: [{ name: target, type: type as 'A', class: 'IN' }],
+    });
     try {
       let raw = await forwarder.exchange(q, 'udp');
       if (raw[2]! & 0x02) raw = await forwarder.exchange(q, 'tcp'); // truncated

@@ -40,7 +40,11 @@ export async function publishService(client: KubeClient, o: PublishOptions): Pro
   const slice = {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
-    metadata: { name: `${name}-minik8s-dns`, namespace, labels: { ...labels, 'kubernetes.io/service-name': name, 'endpointslice.kubernetes.io/managed-by': 'minik8s-dns' } },
+    metadata: {
+      name: `${name}-minik8s-dns`,
+      namespace,
+      labels: { ...labels, 'kubernetes.io/service-name': name, 'endpointslice.kubernetes.io/managed-by': 'minik8s-dns' },
+    },
     addressType: 'IPv4',
     endpoints: [{ addresses: [o.address], conditions: { ready: true, serving: true, terminating: false } }],
     ports: ports.map((p) => ({ name: p.name, protocol: p.protocol, port: o.port })),
@@ -55,7 +59,10 @@ export async function publishService(client: KubeClient, o: PublishOptions): Pro
     }
     try {
       const current = await client.get<{ metadata: { resourceVersion?: string } }>({ ...ref, name: slice.metadata.name });
-      await client.update({ ...ref, name: slice.metadata.name }, { ...slice, metadata: { ...slice.metadata, resourceVersion: current.metadata.resourceVersion } });
+      await client.update(
+        { ...ref, name: slice.metadata.name },
+        { ...slice, metadata: { ...slice.metadata, resourceVersion: current.metadata.resourceVersion } },
+      );
       return;
     } catch (e) {
       if (!isConflict(e) || attempt > 5) throw e;

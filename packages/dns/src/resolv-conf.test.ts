@@ -5,7 +5,15 @@ import { expect, it } from 'vitest';
 import { nameserversFromResolvConf, upstreamsFromResolvConf } from './resolv-conf.ts';
 
 it('takes the nameserver lines of resolv.conf, in order', () => {
-  const text = ['# generated', 'search default.svc.cluster.local svc.cluster.local', 'nameserver 127.0.0.11', 'nameserver  ::1 ', 'nameserver bogus', '; nameserver 9.9.9.9', 'options ndots:5'].join('\n');
+  const text = [
+    '# generated',
+    'search default.svc.cluster.local svc.cluster.local',
+    'nameserver 127.0.0.11',
+    'nameserver  ::1 ',
+    'nameserver bogus',
+    '; nameserver 9.9.9.9',
+    'options ndots:5',
+  ].join('\n');
   expect(upstreamsFromResolvConf(text)).toEqual(['127.0.0.11', '[::1]:53']);
 });
 

@@ -139,7 +139,9 @@ describe('Services', () => {
     expect(rcodeOf(await queryUdp(dns.port, `_http._udp.web.default.svc.${ZONE}`, 'SRV'))).toBe('NXDOMAIN');
     expect(rcodeOf(await queryUdp(dns.port, `_nope._tcp.web.default.svc.${ZONE}`, 'SRV'))).toBe('NXDOMAIN');
 
-    expect(await resolver().resolveSrv(`_metrics._tcp.web.default.svc.${ZONE}`)).toEqual([{ name: `web.default.svc.${ZONE}`, port: 9090, priority: 0, weight: 100 }]);
+    expect(await resolver().resolveSrv(`_metrics._tcp.web.default.svc.${ZONE}`)).toEqual([
+      { name: `web.default.svc.${ZONE}`, port: 9090, priority: 0, weight: 100 },
+    ]);
   });
 
   it('answers PTR for a ClusterIP', async () => {
@@ -203,7 +205,10 @@ describe('headless Services', () => {
     const r = await queryUdp(dns.port, `_pg._tcp.db.default.svc.${ZONE}`, 'SRV');
     const srv = data(r.answers, 'SRV') as Array<{ target: string; port: number }>;
     expect(srv.map((s) => `${s.target}:${s.port}`).sort()).toEqual([`10-244-2-6.db.default.svc.${ZONE}:5432`, `db-0.db.default.svc.${ZONE}:5432`]);
-    expect(r.additionals?.map((a) => `${a.name}=${(a as { data: string }).data}`).sort()).toEqual([`10-244-2-6.db.default.svc.${ZONE}=10.244.2.6`, `db-0.db.default.svc.${ZONE}=10.244.1.5`]);
+    expect(r.additionals?.map((a) => `${a.name}=${(a as { data: string }).data}`).sort()).toEqual([
+      `10-244-2-6.db.default.svc.${ZONE}=10.244.2.6`,
+      `db-0.db.default.svc.${ZONE}=10.244.1.5`,
+    ]);
     const viaNode = await resolver().resolveSrv(`_pg._tcp.db.default.svc.${ZONE}`);
     expect(viaNode.map((s) => s.name).sort()).toEqual([`10-244-2-6.db.default.svc.${ZONE}`, `db-0.db.default.svc.${ZONE}`]);
   });
@@ -348,7 +353,12 @@ describe('watching', () => {
   it('follows EndpointSlice changes of a headless Service', async () => {
     await client.patch(
       { ...SLICES, name: 'db-abc' },
-      { endpoints: [{ addresses: ['10.244.1.5'], hostname: 'db-0', conditions: { ready: true } }, { addresses: ['10.244.3.7'], hostname: 'db-2', conditions: { ready: true } }] },
+      {
+        endpoints: [
+          { addresses: ['10.244.1.5'], hostname: 'db-0', conditions: { ready: true } },
+          { addresses: ['10.244.3.7'], hostname: 'db-2', conditions: { ready: true } },
+        ],
+      },
       { type: 'merge' },
     );
     const ips = await until(
@@ -371,7 +381,11 @@ describe('TCP', () => {
     expect(r.flag_aa).toBe(true);
     expect(data(r.answers, 'A')).toEqual([webIP]);
 
-    const replies = await tcpExchange(dns.port, [buildQuery(`web.default.svc.${ZONE}`, 'A', { id: 1 }), buildQuery(`_pg._tcp.db.default.svc.${ZONE}`, 'SRV', { id: 2 }), buildQuery('example.test', 'A', { id: 3 })]);
+    const replies = await tcpExchange(dns.port, [
+      buildQuery(`web.default.svc.${ZONE}`, 'A', { id: 1 }),
+      buildQuery(`_pg._tcp.db.default.svc.${ZONE}`, 'SRV', { id: 2 }),
+      buildQuery('example.test', 'A', { id: 3 }),
+    ]);
     const byId = new Map(replies.map((raw) => dnsPacket.decode(raw)).map((p) => [p.id, p]));
     expect(data(byId.get(1)?.answers, 'A')).toEqual([webIP]);
     expect(data(byId.get(2)?.answers, 'SRV').length).toBeGreaterThan(0);

@@ -9,7 +9,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { ListerWatcher } from '@minik8s/client/kube';
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 import { ClusterState } from './cluster-state.ts';
 import { Forwarder, formatUpstream, parseUpstream } from './forwarder.ts';
 import { createQueryHandler, type QueryHandler } from './handler.ts';
@@ -88,7 +88,8 @@ export async function startDnsServer(o: DnsServerOptions): Promise<RunningDnsSer
     if (self) log.warn({ upstream: formatUpstream(u) }, 'upstream is this server itself: left out');
     return !self;
   });
-  if (upstreams.length === 0) log.warn({ resolvConf: o.upstream ? undefined : (o.resolvConf ?? RESOLV_CONF) }, 'no upstream resolvers: names outside the cluster get SERVFAIL');
+  if (upstreams.length === 0)
+    log.warn({ resolvConf: o.upstream ? undefined : (o.resolvConf ?? RESOLV_CONF) }, 'no upstream resolvers: names outside the cluster get SERVFAIL');
   const forwarder = new Forwarder({ upstreams, timeoutMs: o.upstreamTimeoutMs });
   const handle = createQueryHandler({ zone, forwarder, logger: log });
   const connections = new Set<Socket>();

@@ -16,13 +16,22 @@ function data(services: Service[], slices: Record<string, EndpointSlice[]> = {},
     service: find,
     endpoints,
     servicesByClusterIP: (ip) => services.filter((s) => clusterIPs(s).some((c) => canonicalIp(c) === ip)),
-    endpointsByIP: (ip) => services.flatMap((service) => endpoints(service).filter((e) => canonicalIp(e.ip) === ip).map((endpoint) => ({ service, endpoint }))),
+    endpointsByIP: (ip) =>
+      services.flatMap((service) =>
+        endpoints(service)
+          .filter((e) => canonicalIp(e.ip) === ip)
+          .map((endpoint) => ({ service, endpoint })),
+      ),
     serial: () => 42,
   };
 }
 
 let sliceCount = 0;
-const slice = (endpoints: EndpointSlice['endpoints'], addressType: EndpointSlice['addressType'] = 'IPv4', ports: EndpointSlice['ports'] = []): EndpointSlice => ({
+const slice = (
+  endpoints: EndpointSlice['endpoints'],
+  addressType: EndpointSlice['addressType'] = 'IPv4',
+  ports: EndpointSlice['ports'] = [],
+): EndpointSlice => ({
   metadata: { name: `s-${sliceCount++}` },
   addressType,
   endpoints,
@@ -50,7 +59,9 @@ describe('ClusterZone', () => {
   it('answers SOA and NS at the apex, and leaves unknown reverse names and other zones alone', () => {
     const zone = new ClusterZone(data([]), { domain: 'example.internal', ttl: 30 });
     const soa = zone.answer('Example.Internal', 'SOA')!;
-    expect(soa.answers).toEqual([expect.objectContaining({ name: 'Example.Internal', type: 'SOA', ttl: 30, data: expect.objectContaining({ serial: 42, minimum: 30 }) })]);
+    expect(soa.answers).toEqual([
+      expect.objectContaining({ name: 'Example.Internal', type: 'SOA', ttl: 30, data: expect.objectContaining({ serial: 42, minimum: 30 }) }),
+    ]);
     expect(zone.answer('example.internal', 'NS')?.answers).toEqual([expect.objectContaining({ type: 'NS', data: 'ns.dns.example.internal' })]);
     expect(zone.answer('web.default.svc.cluster.local', 'A')).toBeUndefined();
     expect(zone.answer('4.3.2.1.in-addr.arpa', 'PTR')).toBeUndefined();
@@ -58,12 +69,22 @@ describe('ClusterZone', () => {
   });
 
   it('follows an ExternalName that points back into the cluster', () => {
-    const zone = new ClusterZone(data([svc('alias', { type: 'ExternalName', externalName: 'web.default.svc.cluster.local.' }), svc('web', { clusterIP: '10.96.0.30', ports: [{ port: 80 }] })]));
+    const zone = new ClusterZone(
+      data([
+        svc('alias', { type: 'ExternalName', externalName: 'web.default.svc.cluster.local.' }),
+        svc('web', { clusterIP: '10.96.0.30', ports: [{ port: 80 }] }),
+      ]),
+    );
     const r = zone.answer('alias.default.svc.cluster.local', 'A')!;
     expect(r.chase).toBeUndefined();
     expect(r.answers.map((a) => a.type)).toEqual(['CNAME', 'A']);
     expect(zone.answer('alias.default.svc.cluster.local', 'CNAME')?.answers.map((a) => a.type)).toEqual(['CNAME']);
-    const loop = new ClusterZone(data([svc('a', { type: 'ExternalName', externalName: 'b.default.svc.cluster.local' }), svc('b', { type: 'ExternalName', externalName: 'a.default.svc.cluster.local' })]));
+    const loop = new ClusterZone(
+      data([
+        svc('a', { type: 'ExternalName', externalName: 'b.default.svc.cluster.local' }),
+        svc('b', { type: 'ExternalName', externalName: 'a.default.svc.cluster.local' }),
+      ]),
+    );
     expect(loop.answer('a.default.svc.cluster.local', 'A')?.answers.length).toBeLessThan(12);
   });
 
@@ -82,6 +103,8 @@ describe('ClusterZone', () => {
       slice([{ addresses: ['10.0.0.1'] }], 'IPv4', [{ name: 'b', port: 2, protocol: 'UDP' }]),
       slice([{ addresses: ['example.com'] }], 'FQDN'),
     ]);
-    expect(eps).toEqual([{ ip: '10.0.0.1', hostname: '10-0-0-1', ports: [expect.objectContaining({ name: 'a' }), expect.objectContaining({ name: 'b', protocol: 'udp' })] }]);
+    expect(eps).toEqual([
+      { ip: '10.0.0.1', hostname: '10-0-0-1', ports: [expect.objectContaining({ name: 'a' }), expect.objectContaining({ name: 'b', protocol: 'udp' })] },
+    ]);
   });
 });

@@ -193,7 +193,10 @@ export class ClusterZone {
     if (eps.length === 0) return NX;
     const target = `${label}.${this.serviceFqdn(svc)}`;
     const srv = eps.flatMap((e) => e.ports.map((p) => ({ port: p.port, target })));
-    return { records: [...eps.flatMap((e) => this.address(owner, e.ip)), ...this.srv(owner, srv)], additionals: eps.flatMap((e) => this.address(target, e.ip)) };
+    return {
+      records: [...eps.flatMap((e) => this.address(owner, e.ip)), ...this.srv(owner, srv)],
+      additionals: eps.flatMap((e) => this.address(target, e.ip)),
+    };
   }
 
   /** `_<port>._<proto>.<svc>.<ns>.svc.<zone>`: NXDOMAIN unless a named port matches. */
@@ -223,7 +226,8 @@ export class ClusterZone {
   private reverse(owner: string, ip: string): Answer[] {
     const canonical = canonicalIp(ip)!;
     const targets = this.data.servicesByClusterIP(canonical).map((s) => this.serviceFqdn(s));
-    if (targets.length === 0) for (const { service, endpoint } of this.data.endpointsByIP(canonical)) targets.push(`${endpoint.hostname}.${this.serviceFqdn(service)}`);
+    if (targets.length === 0)
+      for (const { service, endpoint } of this.data.endpointsByIP(canonical)) targets.push(`${endpoint.hostname}.${this.serviceFqdn(service)}`);
     return [...new Set(targets)].map((t) => this.rr(owner, 'PTR', t));
   }
 

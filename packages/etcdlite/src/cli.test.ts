@@ -5,8 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { startEtcdliteProcess } from './testing/processes.ts';
 
 const cli = join(import.meta.dirname, 'cli.ts');
-const run = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', timeout: 20_000 });
+const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', timeout: 20_000 });
 
 describe('etcdlite command', () => {
   it('serves the etcd gateway with the flags it is given', async () => {

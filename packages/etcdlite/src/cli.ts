@@ -95,9 +95,7 @@ async function main(): Promise<void> {
     autoCompaction: retention ? parseAutoCompaction(mode ?? 'periodic', retention) : undefined,
     maxRequestBytes: positiveInt('max-request-bytes', v['max-request-bytes']),
     maxTxnOps: positiveInt('max-txn-ops', v['max-txn-ops']),
-    progressNotifyIntervalMs: v['experimental-watch-progress-notify-interval']
-      ? duration(v['experimental-watch-progress-notify-interval'])
-      : undefined,
+    progressNotifyIntervalMs: v['experimental-watch-progress-notify-interval'] ? duration(v['experimental-watch-progress-notify-interval']) : undefined,
   });
   const stop = (signal: string) => {
     logger.info({ signal }, 'etcdlite stopping');

@@ -2,12 +2,11 @@
  * Errors the store returns: the storage client's own EtcdError, with etcd's gRPC codes,
  * messages and gateway HTTP statuses, so a client written for etcd reads them unchanged.
  */
-import { EtcdError, EtcdErrorMessage as M, GrpcCode, httpStatusForCode } from '@minik8s/client/etcd';
+import { EtcdError, GrpcCode, httpStatusForCode, EtcdErrorMessage as M } from '@minik8s/client/etcd';
 
 export { EtcdError, GrpcCode };
 
-export const etcdError = (code: number, message: string, cause?: unknown) =>
-  new EtcdError(message, { code, httpStatus: httpStatusForCode(code), cause });
+export const etcdError = (code: number, message: string, cause?: unknown) => new EtcdError(message, { code, httpStatus: httpStatusForCode(code), cause });
 
 const make = (code: number, message: string) => () => etcdError(code, message);
 

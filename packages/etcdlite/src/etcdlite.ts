@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { type Logger, pino } from 'pino';
 import { type AutoCompactionOptions, AutoCompactor } from './compactor.ts';
-import { type GatewayTls, createGateway } from './server/gateway.ts';
+import { createGateway, type GatewayTls } from './server/gateway.ts';
 import { Store, type StoreOptions } from './store.ts';
 
 export interface EtcdliteOptions extends Omit<StoreOptions, 'onFatal'> {

@@ -9,8 +9,7 @@ import type { KeyValue } from './types.ts';
 
 // sorted-btree is CommonJS with `exports.default`; loaders differ on unwrapping it.
 type BTreeClass = typeof BTreeModule.default;
-const BTree: BTreeClass =
-  (BTreeModule as unknown as { default?: BTreeClass }).default ?? (BTreeModule as unknown as BTreeClass);
+const BTree: BTreeClass = (BTreeModule as unknown as { default?: BTreeClass }).default ?? (BTreeModule as unknown as BTreeClass);
 
 /** The part of sorted-btree's BTree this index uses. */
 interface SortedMap<K, V> {

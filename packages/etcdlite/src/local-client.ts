@@ -7,16 +7,16 @@ import {
   type Bytes,
   type Compare as ClientCompare,
   type KeyValue as ClientKv,
+  type RangeResponse as ClientRange,
+  type TxnRequest as ClientTxn,
+  type TxnResponse as ClientTxnResponse,
   type KvClient,
   type KvWatch,
   type RangeOptions,
-  type RangeResponse as ClientRange,
   resolveKeyRange,
-  toBuffer,
   type TxnOp,
   type TxnOpResponse,
-  type TxnRequest as ClientTxn,
-  type TxnResponse as ClientTxnResponse,
+  toBuffer,
   type WatchOptions,
   type WatchResponse,
 } from '@minik8s/client/etcd';
@@ -71,17 +71,12 @@ class LocalWatch implements KvWatch {
   private ended = false;
   private readonly handle: { cancel(): void };
 
-  constructor(
-    store: Store,
-    header: () => ClientRange['header'],
-    req: Parameters<Store['watch']>[0],
-  ) {
+  constructor(store: Store, header: () => ClientRange['header'], req: Parameters<Store['watch']>[0]) {
     const base = { watchId: 0, created: false, canceled: false, compactRevision: 0, cancelReason: '', fragment: false, events: [] };
     const created: WatchResponse = { ...base, header: header(), created: true };
     this.created = Promise.resolve(created);
     this.handle = store.watch(req, {
-      events: (events, revision) =>
-        this.push({ ...base, header: { ...header(), revision }, events: events.map((e) => toClientEvent(e, !!req.prevKv)) }),
+      events: (events, revision) => this.push({ ...base, header: { ...header(), revision }, events: events.map((e) => toClientEvent(e, !!req.prevKv)) }),
       compacted: (compactRevision) => {
         this.push({ ...base, header: { ...header(), revision: 0 }, canceled: true, compactRevision });
         this.end();

@@ -22,8 +22,7 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const value = async (s: Store, key: string, revision?: number) =>
-  (await s.range({ key: b(key), revision })).kvs[0]?.value.toString();
+const value = async (s: Store, key: string, revision?: number) => (await s.range({ key: b(key), revision })).kvs[0]?.value.toString();
 
 describe('Store', () => {
   it('starts at revision 1 and gives each write the next revision', async () => {
@@ -104,7 +103,12 @@ describe('Store', () => {
 
   it('sorts, limits and counts ranges as etcd does', async () => {
     const { store } = await open();
-    for (const [k, v] of [['p/c', '1'], ['p/a', '3'], ['p/b', '2'], ['q', '0']] as const) {
+    for (const [k, v] of [
+      ['p/c', '1'],
+      ['p/a', '3'],
+      ['p/b', '2'],
+      ['q', '0'],
+    ] as const) {
       await store.put({ key: b(k), value: b(v) });
     }
     const prefix = { key: b('p/'), rangeEnd: b('p0') };
@@ -119,9 +123,7 @@ describe('Store', () => {
 
   it('group-commits concurrent writers without gaps or reuse of revisions', async () => {
     const { store } = await open();
-    const results = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => store.put({ key: b(`k${i % 20}`), value: b(String(i)) })),
-    );
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => store.put({ key: b(`k${i % 20}`), value: b(String(i)) })));
     const revs = results.map((r) => r.revision).sort((x, y) => x - y);
     expect(revs).toEqual(Array.from({ length: 200 }, (_, i) => i + 2));
     expect(store.revision).toBe(201);
@@ -131,10 +133,7 @@ describe('Store', () => {
     const { store } = await open();
     for (let i = 0; i < 50; i++) await store.put({ key: b(`w/${i % 5}`), value: b(String(i)) });
     const got: Event[] = [];
-    const h = store.watch(
-      { key: b('w/'), rangeEnd: b('w0'), startRevision: 10 },
-      { events: (evs) => got.push(...evs), compacted: () => {} },
-    );
+    const h = store.watch({ key: b('w/'), rangeEnd: b('w0'), startRevision: 10 }, { events: (evs) => got.push(...evs), compacted: () => {} });
     // Writes racing the replay must come after it, exactly once.
     const live = Promise.all(Array.from({ length: 30 }, (_, i) => store.put({ key: b(`w/${i}`), value: b('live') })));
     await live;

@@ -16,14 +16,14 @@ import { errors } from './errors.ts';
 import { type BinKey, contains, interval, type KeyInterval, overlaps, toBin } from './internal/key-range.ts';
 import {
   COMPACT_KEY,
-  IDS_KEY,
+  decodeEvent,
   EVENTS_END,
   EVENTS_START,
-  LEASES_END,
-  LEASES_START,
-  decodeEvent,
   encodeEvent,
   eventKey,
+  IDS_KEY,
+  LEASES_END,
+  LEASES_START,
   leaseKey,
   parseLeaseKey,
   readU64At0,
@@ -49,7 +49,7 @@ import type {
   TxnRequest,
   TxnResponse,
 } from './types.ts';
-import { type CommittedEvent, type WatchOptions, Watcher, WatchHub, type WatchSink } from './watch-hub.ts';
+import { type CommittedEvent, Watcher, WatchHub, type WatchOptions, type WatchSink } from './watch-hub.ts';
 
 export interface StoreOptions {
   dataDir: string;
@@ -304,8 +304,7 @@ export class Store {
   private async rangeAt(req: RangeRequest, rev: number, headerRev: number): Promise<RangeResponse> {
     const sortOrder = req.sortOrder ?? 'NONE';
     const sortTarget = req.sortTarget ?? 'KEY';
-    const filtered =
-      !!req.minModRevision || !!req.maxModRevision || !!req.minCreateRevision || !!req.maxCreateRevision;
+    const filtered = !!req.minModRevision || !!req.maxModRevision || !!req.minCreateRevision || !!req.maxCreateRevision;
     const reqLimit = req.limit ?? 0;
     const fetchLimit = sortOrder !== 'NONE' || filtered || reqLimit <= 0 ? 0 : reqLimit + 1;
     const found: Array<KeyValue | RevisionRef> = [];
@@ -354,10 +353,12 @@ export class Store {
       return undefined;
     });
     if (missing.length > 0) {
-      const recs = await this.db.getMany(missing.map((i) => {
-        const r = found[i] as RevisionRef;
-        return eventKey(r.main, r.sub);
-      }));
+      const recs = await this.db.getMany(
+        missing.map((i) => {
+          const r = found[i] as RevisionRef;
+          return eventKey(r.main, r.sub);
+        }),
+      );
       missing.forEach((i, j) => {
         const rec = recs[j];
         // Compacted away while we were reading: the reader asked for an old revision.

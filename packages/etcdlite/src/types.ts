@@ -82,17 +82,9 @@ export interface Compare {
   lease?: bigint | undefined;
 }
 
-export type RequestOp =
-  | { range: RangeRequest }
-  | { put: PutRequest }
-  | { deleteRange: DeleteRangeRequest }
-  | { txn: TxnRequest };
+export type RequestOp = { range: RangeRequest } | { put: PutRequest } | { deleteRange: DeleteRangeRequest } | { txn: TxnRequest };
 
-export type ResponseOp =
-  | { range: RangeResponse }
-  | { put: PutResponse }
-  | { deleteRange: DeleteRangeResponse }
-  | { txn: TxnResponse };
+export type ResponseOp = { range: RangeResponse } | { put: PutResponse } | { deleteRange: DeleteRangeResponse } | { txn: TxnResponse };
 
 export interface TxnRequest {
   compare: Compare[];

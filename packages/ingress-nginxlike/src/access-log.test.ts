@@ -30,11 +30,22 @@ describe('access log lines', () => {
     expect(out).toEqual([]);
     await new Promise((r) => setTimeout(r, 60));
     expect(out).toHaveLength(1);
-    expect(out[0]!.trimEnd().split('\n').map((l) => JSON.parse(l).status)).toEqual([200, 200]);
+    expect(
+      out[0]!
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l).status),
+    ).toEqual([200, 200]);
     for (let i = 0; i < 5; i++) log.info(entry); // past 1000 bytes
     expect(out).toHaveLength(2);
     log.info({ ...entry, status: 404 });
     log.flush();
-    expect(out.join('').trimEnd().split('\n').map((l) => JSON.parse(l).status)).toEqual([200, 200, 200, 200, 200, 200, 200, 404]);
+    expect(
+      out
+        .join('')
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l).status),
+    ).toEqual([200, 200, 200, 200, 200, 200, 200, 404]);
   });
 });

@@ -51,10 +51,15 @@ it('serves Ingresses, logs each request as a JSON line, and stops on SIGTERM', a
   child.stderr!.on('data', (d) => {
     stderr += d;
   });
-  const r = await waitFor('the ingress', async () => {
-    const a = await send(httpPort, '/hello?x=1', { host: 'cli.test' });
-    return a.status === 200 ? a : undefined;
-  }, 20_000, 100);
+  const r = await waitFor(
+    'the ingress',
+    async () => {
+      const a = await send(httpPort, '/hello?x=1', { host: 'cli.test' });
+      return a.status === 200 ? a : undefined;
+    },
+    20_000,
+    100,
+  );
   expect(r.echo).toMatchObject({ name: 'cli-backend', url: '/hello?x=1' });
   expect((await send(httpsPort, '/', { host: 'cli.test', https: true })).status).toBe(200);
   await waitFor('the access log', () => stdout.includes('/hello?x=1'), 5000);
@@ -68,7 +73,10 @@ it('serves Ingresses, logs each request as a JSON line, and stops on SIGTERM', a
 });
 
 it('refuses a bad flag with a message', async () => {
-  const p = spawn(process.execPath, ['--import', 'tsx', join(here, 'cli.ts'), '--http-port', 'eighty'], { cwd: join(here, '..'), stdio: ['ignore', 'ignore', 'pipe'] });
+  const p = spawn(process.execPath, ['--import', 'tsx', join(here, 'cli.ts'), '--http-port', 'eighty'], {
+    cwd: join(here, '..'),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   p.stderr!.on('data', (d) => {
     err += d;

@@ -10,8 +10,8 @@ import { parseBool, parseDuration, parsePort } from '@minik8s/client/flags';
 import { KubeClient } from '@minik8s/client/kube';
 import { pino } from 'pino';
 import { jsonLines } from './access-log.ts';
-import { ensureIngressClass } from './ingress-class.ts';
 import { type RunningIngressController, startIngressController } from './controller.ts';
+import { ensureIngressClass } from './ingress-class.ts';
 import { DEFAULT_CONTROLLER_NAME, DEFAULT_INGRESS_CLASS } from './routes.ts';
 
 const HELP = `Usage: minik8s-ingress [flags]

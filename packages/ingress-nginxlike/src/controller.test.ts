@@ -3,7 +3,7 @@
  * backends on loopback: what a user sees with curl through the ingress.
  */
 import { connect as netConnect } from 'node:net';
-import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
+import { type PeerCertificate, connect as tlsConnect } from 'node:tls';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
 import { KubeClient, type KubeObject } from '@minik8s/client/kube';
 import { createCa, issueCertificate } from '@minik8s/client/pki';
@@ -23,12 +23,16 @@ let httpsPort: number;
 const backends: Record<string, TestBackend> = {};
 const accessLog: AccessEntry[] = [];
 
-const create = (ref: { group?: string; version: string; plural: string }, obj: KubeObject) => client.create({ ...ref, namespace: obj.metadata.namespace ?? NS }, obj);
+const create = (ref: { group?: string; version: string; plural: string }, obj: KubeObject) =>
+  client.create({ ...ref, namespace: obj.metadata.namespace ?? NS }, obj);
 const createIngress = (i: Ingress) => create(INGRESSES, i);
 
 /** A Service `name` (port 80 "http" → targetPort "http") whose endpoints are the given backends (one slice each) and extra slices. */
 async function service(name: string, members: Array<TestBackend | { port: number; ready?: boolean }>): Promise<void> {
-  await create(SERVICES, { ...makeService(name, [{ name: 'http', port: 80, targetPort: 'http' }]), spec: { ports: [{ name: 'http', port: 80, targetPort: 'http' }], selector: { app: name } } });
+  await create(SERVICES, {
+    ...makeService(name, [{ name: 'http', port: 80, targetPort: 'http' }]),
+    spec: { ports: [{ name: 'http', port: 80, targetPort: 'http' }], selector: { app: name } },
+  });
   let i = 0;
   for (const m of members) {
     const notReady = 'ready' in m && m.ready === false ? ['127.0.0.1'] : [];
@@ -66,9 +70,20 @@ beforeAll(async () => {
   await createIngress(ing('wild').rule('*.wild.test', ['/', 'Prefix', 'app-b', 80]).obj());
   await createIngress(ing('secure').rule('secure.test', ['/', 'Prefix', 'app-b', 80]).tls(['secure.test'], 'secure-tls').obj());
   await createIngress(ing('tls-wild').rule('*.tls-wild.test', ['/', 'Prefix', 'app-b', 80]).tls(['*.tls-wild.test'], 'wild-tls').obj());
-  await createIngress(ing('no-redirect').annotate('nginx.ingress.kubernetes.io/ssl-redirect', 'false').rule('optout.test', ['/', 'Prefix', 'app-b', 80]).tls(['optout.test']).obj());
+  await createIngress(
+    ing('no-redirect')
+      .annotate('nginx.ingress.kubernetes.io/ssl-redirect', 'false')
+      .rule('optout.test', ['/', 'Prefix', 'app-b', 80])
+      .tls(['optout.test'])
+      .obj(),
+  );
   await createIngress(ing('force').annotate('nginx.ingress.kubernetes.io/force-ssl-redirect', 'true').rule('force.test', ['/', 'Prefix', 'app-b', 80]).obj());
-  await createIngress(ing('rewrite').annotate('nginx.ingress.kubernetes.io/rewrite-target', '/$2').rule('rewrite.test', ['/something(/|$)(.*)', 'ImplementationSpecific', 'app-b', 80]).obj());
+  await createIngress(
+    ing('rewrite')
+      .annotate('nginx.ingress.kubernetes.io/rewrite-target', '/$2')
+      .rule('rewrite.test', ['/something(/|$)(.*)', 'ImplementationSpecific', 'app-b', 80])
+      .obj(),
+  );
   await createIngress(
     ing('errors')
       .annotate('nginx.ingress.kubernetes.io/proxy-read-timeout', '1')
@@ -195,7 +210,9 @@ describe('what the backend sees', () => {
       got += d.toString();
     });
     await new Promise<void>((r) => sock.once('connect', () => r()));
-    sock.write(`GET /b/ws HTTP/1.1\r\nHost: web.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    sock.write(
+      `GET /b/ws HTTP/1.1\r\nHost: web.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
     await waitFor('101', () => got.includes('\r\n\r\n'));
     expect(got).toMatch(/^HTTP\/1\.1 101 /);
     expect(got).toContain(`Sec-WebSocket-Accept: ${wsAccept(key)}`);
@@ -275,7 +292,9 @@ describe('TLS', () => {
       got += d.toString();
     });
     await new Promise<void>((r) => s.once('secureConnect', () => r()));
-    s.write('GET /chat HTTP/1.1\r\nHost: secure.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    s.write(
+      'GET /chat HTTP/1.1\r\nHost: secure.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
     await waitFor('101', () => got.includes('\r\n\r\n'));
     expect(got).toMatch(/^HTTP\/1\.1 101 /);
     expect(got).toContain('Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
@@ -315,11 +334,15 @@ describe('changes', () => {
     await create(ENDPOINT_SLICES, makeSlice('app-b', { name: 'http', port: backends.a1!.port }, ['127.0.0.1'], { name: 'app-b-extra' }));
     await waitFor('new endpoint', async () => (await get('/b', 'web.test')).echo?.name === 'a1', 3000);
     await client.delete({ ...ENDPOINT_SLICES, namespace: NS, name: 'app-b-extra' });
-    await waitFor('endpoint gone', async () => {
-      const names = new Set<string>();
-      for (let i = 0; i < 4; i++) names.add((await get('/b', 'web.test')).echo!.name);
-      return names.size === 1 && names.has('b1');
-    }, 3000);
+    await waitFor(
+      'endpoint gone',
+      async () => {
+        const names = new Set<string>();
+        for (let i = 0; i < 4; i++) names.add((await get('/b', 'web.test')).echo!.name);
+        return names.size === 1 && names.has('b1');
+      },
+      3000,
+    );
   });
 
   it('writes status.loadBalancer.ingress on served Ingresses only', async () => {
@@ -331,7 +354,10 @@ describe('changes', () => {
   it('serves Ingresses without a class once its IngressClass is the default', async () => {
     expect((await get('/', 'noclass.test')).status).toBe(404);
     const cls = await client.get<IngressClass>({ ...INGRESS_CLASSES, name: 'nginx' });
-    await client.update({ ...INGRESS_CLASSES, name: 'nginx' }, { ...cls, metadata: { ...cls.metadata, annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } } });
+    await client.update(
+      { ...INGRESS_CLASSES, name: 'nginx' },
+      { ...cls, metadata: { ...cls.metadata, annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } } },
+    );
     await waitFor('default class', async () => (await get('/', 'noclass.test')).status === 200, 3000);
     expect((await get('/', 'other.test')).status).toBe(404);
   });

@@ -1,7 +1,19 @@
 /** `@minik8s/ingress-nginxlike`: an Ingress controller that behaves like ingress-nginx. */
-export { ENDPOINT_SLICES, INGRESS_CLASSES, INGRESSES, type IngressControllerOptions, publishedStatus, type RunningIngressController, SECRETS, SERVICES, startIngressController } from './controller.ts';
-export type { EndpointSlice, Ingress, IngressClass, LoadBalancerIngress, PathType, Secret, Service } from './internal/types.ts';
+
 export { type AccessEntry, formatAccessLine, jsonLines } from './access-log.ts';
+export {
+  ENDPOINT_SLICES,
+  INGRESS_CLASSES,
+  INGRESSES,
+  type IngressControllerOptions,
+  publishedStatus,
+  type RunningIngressController,
+  SECRETS,
+  SERVICES,
+  startIngressController,
+} from './controller.ts';
+export { DEFAULT_CLASS_ANNOTATION, ensureIngressClass } from './ingress-class.ts';
+export type { EndpointSlice, Ingress, IngressClass, LoadBalancerIngress, PathType, Secret, Service } from './internal/types.ts';
 export { type AccessLogger, FAKE_CERTIFICATE_CN, IngressProxy, type ListeningPorts, type ProxyOptions } from './proxy.ts';
 export {
   ANNOTATIONS,
@@ -22,4 +34,3 @@ export {
   type RouteInputs,
   type RouteTable,
 } from './routes.ts';
-export { DEFAULT_CLASS_ANNOTATION, ensureIngressClass } from './ingress-class.ts';

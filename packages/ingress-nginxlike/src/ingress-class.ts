@@ -19,7 +19,11 @@ export async function ensureIngressClass(client: KubeClient, name: string, contr
     await client.create(ref, {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'IngressClass',
-      metadata: { name, labels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' }, annotations: { [DEFAULT_CLASS_ANNOTATION]: 'true' } },
+      metadata: {
+        name,
+        labels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
+        annotations: { [DEFAULT_CLASS_ANNOTATION]: 'true' },
+      },
       spec: { controller },
     });
     return 'created';

@@ -4,7 +4,7 @@
  * HEAD, 100-continue, close-delimited answers, stale keep-alive connections, bad input.
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { connect as netConnect, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createNetServer, type Server as NetServer, connect as netConnect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngressProxy } from './proxy.ts';
 import { buildRoutes, type RouteInputs } from './routes.ts';
@@ -90,11 +90,21 @@ beforeAll(async () => {
     s.on('error', () => {});
   });
   const ports = { chunky: await listen(chunky), raw: await listen(raw), stale: await listen(stale) };
-  const svc = (name: string, p: number) => ({ service: makeService(name, [{ name: 'http', port: 80, targetPort: 'http' }]), slice: makeSlice(name, { name: 'http', port: p }, ['127.0.0.1']) });
+  const svc = (name: string, p: number) => ({
+    service: makeService(name, [{ name: 'http', port: 80, targetPort: 'http' }]),
+    slice: makeSlice(name, { name: 'http', port: p }, ['127.0.0.1']),
+  });
   const all = [svc('echo', echo.port), svc('chunky', ports.chunky), svc('raw', ports.raw), svc('stale', ports.stale)];
   const ing = makeIngress('t')
     .className('nginx')
-    .rule('t.test', ['/chunky', 'Prefix', 'chunky', 80], ['/interim', 'Prefix', 'chunky', 80], ['/raw', 'Prefix', 'raw', 80], ['/stale', 'Prefix', 'stale', 80], ['/', 'Prefix', 'echo', 80])
+    .rule(
+      't.test',
+      ['/chunky', 'Prefix', 'chunky', 80],
+      ['/interim', 'Prefix', 'chunky', 80],
+      ['/raw', 'Prefix', 'raw', 80],
+      ['/stale', 'Prefix', 'stale', 80],
+      ['/', 'Prefix', 'echo', 80],
+    )
     .obj();
   proxy = new IngressProxy({ httpPort: 0, httpsPort: 0, bindAddress: '127.0.0.1' });
   inputs = { ingresses: [ing], ingressClasses: [], services: all.map((x) => x.service), endpointSlices: all.map((x) => x.slice), secrets: [] };
@@ -155,13 +165,17 @@ describe('HTTP/1.1 on one connection', () => {
   });
 
   it('answers HEAD without a body', async () => {
-    const { text } = await exchange(['HEAD / HTTP/1.1\r\nHost: t.test\r\n\r\n', 'GET /after HTTP/1.1\r\nHost: t.test\r\n\r\n'], (t) => t.includes('"url":"/after"'));
+    const { text } = await exchange(['HEAD / HTTP/1.1\r\nHost: t.test\r\n\r\n', 'GET /after HTTP/1.1\r\nHost: t.test\r\n\r\n'], (t) =>
+      t.includes('"url":"/after"'),
+    );
     expect(count(text, 'HTTP/1.1 200 OK')).toBe(2);
     expect(count(text, '"name":"echo"')).toBe(1);
   });
 
   it('sends 100 Continue to a client that expects it, and absorbs the upstream interim answers', async () => {
-    const { text } = await exchange(['POST / HTTP/1.1\r\nHost: t.test\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n', 'ping'], (t) => t.includes('"bodyLength":4'));
+    const { text } = await exchange(['POST / HTTP/1.1\r\nHost: t.test\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n', 'ping'], (t) =>
+      t.includes('"bodyLength":4'),
+    );
     expect(text.startsWith('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK')).toBe(true);
     expect(text).not.toContain('"expect"');
     const interim = await exchange('GET /interim HTTP/1.1\r\nHost: t.test\r\n\r\n', (t) => t.endsWith('0\r\n\r\n'));
@@ -225,7 +239,15 @@ describe('stopping', () => {
     const p = new IngressProxy({ httpPort: 0, httpsPort: 0, bindAddress: '127.0.0.1' });
     const s = await listen(slow);
     const ing = makeIngress('s').className('nginx').rule('', ['/', 'Prefix', 'slow', 80]).obj();
-    p.setRoutes(buildRoutes({ ingresses: [ing], ingressClasses: [], services: [makeService('slow', [{ name: 'http', port: 80 }])], endpointSlices: [makeSlice('slow', { name: 'http', port: s }, ['127.0.0.1'])], secrets: [] }));
+    p.setRoutes(
+      buildRoutes({
+        ingresses: [ing],
+        ingressClasses: [],
+        services: [makeService('slow', [{ name: 'http', port: 80 }])],
+        endpointSlices: [makeSlice('slow', { name: 'http', port: s }, ['127.0.0.1'])],
+        secrets: [],
+      }),
+    );
     const { http } = await p.listen();
     const inFlight = send(http, '/', { host: 'x' });
     await new Promise((r) => setTimeout(r, 100));

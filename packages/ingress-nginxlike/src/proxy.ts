@@ -216,7 +216,11 @@ export class IngressProxy implements Engine {
     const rawPath = q < 0 ? url : url.slice(0, q);
     const hr = this.lookup(host);
     const route = matchPath(hr, normalizePath(rawPath));
-    if (scheme === 'http' && (route ? route.forceSslRedirect || (hr.tls && route.sslRedirect) : hr.tls) && !rawPath.startsWith('/.well-known/acme-challenge/')) {
+    if (
+      scheme === 'http' &&
+      (route ? route.forceSslRedirect || (hr.tls && route.sslRedirect) : hr.tls) &&
+      !rawPath.startsWith('/.well-known/acme-challenge/')
+    ) {
       let h = hostOf(host);
       if (h.includes(':')) h = `[${h}]`;
       return { kind: 'page', page: PAGES.permanentRedirect, location: `https://${h}${this.redirectPort}${url}` };

@@ -1,17 +1,7 @@
 import { createCa, issueCertificate } from '@minik8s/client/pki';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Ingress, PathType, Secret } from './internal/types.ts';
-import {
-  applyRewrite,
-  buildRoutes,
-  hostOf,
-  isServed,
-  lookupHost,
-  matchPath,
-  normalizePath,
-  type RouteInputs,
-  type RouteTable,
-} from './routes.ts';
+import { applyRewrite, buildRoutes, hostOf, isServed, lookupHost, matchPath, normalizePath, type RouteInputs, type RouteTable } from './routes.ts';
 import { makeIngress, makeIngressClass, makeService, makeSlice, makeTlsSecret } from './testing/fixtures.ts';
 
 const inputs = (o: Partial<RouteInputs>): RouteInputs => ({
@@ -47,17 +37,75 @@ describe('path matching (the Kubernetes Ingress docs examples)', () => {
     ['Prefix (matches trailing slash)', [['/aaa/bbb', 'Prefix']], '/aaa/bbb/', '/aaa/bbb'],
     ['Prefix (matches subpath)', [['/aaa/bbb', 'Prefix']], '/aaa/bbb/ccc', '/aaa/bbb'],
     ['Prefix (not a string prefix)', [['/aaa/bbb', 'Prefix']], '/aaa/bbbxyz', undefined],
-    ['Prefix', [['/', 'Prefix'], ['/aaa', 'Prefix']], '/aaa/ccc', '/aaa'],
-    ['Prefix', [['/', 'Prefix'], ['/aaa', 'Prefix'], ['/aaa/bbb', 'Prefix']], '/aaa/bbb', '/aaa/bbb'],
-    ['Prefix', [['/', 'Prefix'], ['/aaa', 'Prefix'], ['/aaa/bbb', 'Prefix']], '/ccc', '/'],
+    [
+      'Prefix',
+      [
+        ['/', 'Prefix'],
+        ['/aaa', 'Prefix'],
+      ],
+      '/aaa/ccc',
+      '/aaa',
+    ],
+    [
+      'Prefix',
+      [
+        ['/', 'Prefix'],
+        ['/aaa', 'Prefix'],
+        ['/aaa/bbb', 'Prefix'],
+      ],
+      '/aaa/bbb',
+      '/aaa/bbb',
+    ],
+    [
+      'Prefix',
+      [
+        ['/', 'Prefix'],
+        ['/aaa', 'Prefix'],
+        ['/aaa/bbb', 'Prefix'],
+      ],
+      '/ccc',
+      '/',
+    ],
     ['Prefix (default backend)', [['/aaa', 'Prefix']], '/ccc', undefined],
-    ['Mixed (prefers Exact)', [['/foo', 'Prefix'], ['/foo', 'Exact']], '/foo', '/foo Exact'],
-    ['Mixed (Prefix below)', [['/foo', 'Prefix'], ['/foo', 'Exact']], '/foo/x', '/foo Prefix'],
+    [
+      'Mixed (prefers Exact)',
+      [
+        ['/foo', 'Prefix'],
+        ['/foo', 'Exact'],
+      ],
+      '/foo',
+      '/foo Exact',
+    ],
+    [
+      'Mixed (Prefix below)',
+      [
+        ['/foo', 'Prefix'],
+        ['/foo', 'Exact'],
+      ],
+      '/foo/x',
+      '/foo Prefix',
+    ],
     // ImplementationSpecific is nginx's string prefix, as in ingress-nginx.
     ['ImplementationSpecific', [['/foo', 'ImplementationSpecific']], '/foobar', '/foo'],
     ['ImplementationSpecific', [['/foo', 'ImplementationSpecific']], '/fo', undefined],
-    ['longest wins across types', [['/foo', 'Prefix'], ['/foo/ba', 'ImplementationSpecific']], '/foo/bar', '/foo/ba'],
-    ['Exact beats a longer Prefix', [['/foo/bar', 'Exact'], ['/foo/bar', 'Prefix']], '/foo/bar', '/foo/bar Exact'],
+    [
+      'longest wins across types',
+      [
+        ['/foo', 'Prefix'],
+        ['/foo/ba', 'ImplementationSpecific'],
+      ],
+      '/foo/bar',
+      '/foo/ba',
+    ],
+    [
+      'Exact beats a longer Prefix',
+      [
+        ['/foo/bar', 'Exact'],
+        ['/foo/bar', 'Prefix'],
+      ],
+      '/foo/bar',
+      '/foo/bar Exact',
+    ],
     ['normalized path', [['/a/b', 'Prefix']], '/x/../a//b/%63', '/a/b'],
   ];
   it.each(table)('%s %j: %s → %s', (_kind, paths, request, expected) => {
@@ -182,7 +230,13 @@ describe('regular expressions and rewrite-target', () => {
   it('use-regex alone matches regexes without rewriting', () => {
     const t2 = buildRoutes(
       inputs({
-        ingresses: [makeIngress('u').className('nginx').annotate('nginx.ingress.kubernetes.io/use-regex', 'true').rule('u.com', ['/v[0-9]+/api', 'ImplementationSpecific', 'api', 80]).obj()],
+        ingresses: [
+          makeIngress('u')
+            .className('nginx')
+            .annotate('nginx.ingress.kubernetes.io/use-regex', 'true')
+            .rule('u.com', ['/v[0-9]+/api', 'ImplementationSpecific', 'api', 80])
+            .obj(),
+        ],
       }),
     );
     expect(resolve(t2, 'u.com', '/v12/api/x')).toBe('api');
@@ -192,7 +246,15 @@ describe('regular expressions and rewrite-target', () => {
 
   it('skips a path that is not a valid regex, with a warning', () => {
     const t2 = buildRoutes(
-      inputs({ ingresses: [makeIngress('bad').className('nginx').annotate('nginx.ingress.kubernetes.io/use-regex', 'true').rule('b.com', ['/(', 'ImplementationSpecific', 'x', 80]).obj()] }),
+      inputs({
+        ingresses: [
+          makeIngress('bad')
+            .className('nginx')
+            .annotate('nginx.ingress.kubernetes.io/use-regex', 'true')
+            .rule('b.com', ['/(', 'ImplementationSpecific', 'x', 80])
+            .obj(),
+        ],
+      }),
     );
     expect(resolve(t2, 'b.com', '/(')).toBe('default-backend');
     expect(t2.warnings.join()).toMatch(/not a valid regular expression/);
@@ -208,7 +270,12 @@ describe('ingress class', () => {
   it.each([
     ['ingressClassName ours', ing({ cls: 'nginx' }), [makeIngressClass('nginx')], true],
     ['ingressClassName ours, no IngressClass object', ing({ cls: 'nginx' }), [], true],
-    ['ingressClassName ours, but the class names another controller', ing({ cls: 'nginx' }), [makeIngressClass('nginx', { controller: 'example.com/other' })], false],
+    [
+      'ingressClassName ours, but the class names another controller',
+      ing({ cls: 'nginx' }),
+      [makeIngressClass('nginx', { controller: 'example.com/other' })],
+      false,
+    ],
     ['ingressClassName other', ing({ cls: 'traefik' }), [makeIngressClass('nginx', { isDefault: true })], false],
     ['legacy annotation ours', ing({ legacy: 'nginx' }), [], true],
     ['legacy annotation other', ing({ legacy: 'traefik' }), [makeIngressClass('nginx', { isDefault: true })], false],
@@ -243,7 +310,14 @@ describe('ingress class', () => {
 describe('backends', () => {
   const ingress = makeIngress('x')
     .className('nginx')
-    .rule('h.com', ['/num', 'Prefix', 'web', 80], ['/named', 'Prefix', 'web', 'http'], ['/admin', 'Prefix', 'web', 'admin'], ['/gone', 'Prefix', 'nosuch', 80], ['/ext', 'Prefix', 'ext', 443])
+    .rule(
+      'h.com',
+      ['/num', 'Prefix', 'web', 80],
+      ['/named', 'Prefix', 'web', 'http'],
+      ['/admin', 'Prefix', 'web', 'admin'],
+      ['/gone', 'Prefix', 'nosuch', 80],
+      ['/ext', 'Prefix', 'ext', 443],
+    )
     .obj();
   const web = makeService('web', [
     { name: 'http', port: 80, targetPort: 'web-http' },
@@ -255,7 +329,11 @@ describe('backends', () => {
       ingresses: [ingress],
       services: [web, ext],
       endpointSlices: [
-        makeSlice('web', { name: 'http', port: 8080 }, ['10.0.0.1', '10.0.0.2', '10.0.0.3'], { name: 'web-a', notReady: ['10.0.0.2'], unsetReady: ['10.0.0.3'] }),
+        makeSlice('web', { name: 'http', port: 8080 }, ['10.0.0.1', '10.0.0.2', '10.0.0.3'], {
+          name: 'web-a',
+          notReady: ['10.0.0.2'],
+          unsetReady: ['10.0.0.3'],
+        }),
         makeSlice('web', { name: 'http', port: 8080 }, ['10.0.0.4'], { name: 'web-b' }),
         makeSlice('web', { name: 'admin', port: 9001 }, ['10.0.0.1'], { name: 'web-c' }),
         makeSlice('web', { name: 'http', port: 8080 }, ['10.9.9.9'], { name: 'web-other-ns', namespace: 'other' }),
@@ -272,7 +350,12 @@ describe('backends', () => {
 
   it('shares one backend (and its round-robin) between routes to the same Service port', () => {
     const a = matchPath(lookupHost(t, 'h.com'), '/admin')!.backend;
-    const t2 = buildRoutes(inputs({ ingresses: [makeIngress('y').className('nginx').rule('h.com', ['/1', 'Prefix', 'web', 'admin'], ['/2', 'Prefix', 'web', 'admin']).obj()], services: [web] }));
+    const t2 = buildRoutes(
+      inputs({
+        ingresses: [makeIngress('y').className('nginx').rule('h.com', ['/1', 'Prefix', 'web', 'admin'], ['/2', 'Prefix', 'web', 'admin']).obj()],
+        services: [web],
+      }),
+    );
     expect(matchPath(lookupHost(t2, 'h.com'), '/1')!.backend).toBe(matchPath(lookupHost(t2, 'h.com'), '/2')!.backend);
     expect(a.key).toBe('default/web:admin');
   });
@@ -318,7 +401,15 @@ describe('TLS', () => {
     expect(t.certificates.get('m1.com')?.secret).toBe('default/multi'); // listed, without rules: still answers SNI
     for (const h of ['d.com', 'x.com', 'y.com', 'p.com']) expect(t.certificates.has(h)).toBe(false);
     const tls = (h: string) => lookupHost(t, h).tls;
-    expect([tls('a.com'), tls('b.w.com'), tls('m2.com'), tls('d.com'), tls('x.com'), tls('y.com'), tls('p.com')]).toEqual([true, true, true, true, true, true, false]);
+    expect([tls('a.com'), tls('b.w.com'), tls('m2.com'), tls('d.com'), tls('x.com'), tls('y.com'), tls('p.com')]).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+    ]);
     expect(t.warnings.join('\n')).toMatch(/TLS secret default\/nosuch not found/);
     expect(t.warnings.join('\n')).toMatch(/does not cover host y.com/);
   });
@@ -328,7 +419,11 @@ describe('TLS', () => {
       inputs({
         ingresses: [
           makeIngress('off').className('nginx').annotate('nginx.ingress.kubernetes.io/ssl-redirect', 'false').rule('a.com', ['/', 'Prefix', 's', 80]).obj(),
-          makeIngress('force').className('nginx').annotate('nginx.ingress.kubernetes.io/force-ssl-redirect', 'true').rule('b.com', ['/', 'Prefix', 's', 80]).obj(),
+          makeIngress('force')
+            .className('nginx')
+            .annotate('nginx.ingress.kubernetes.io/force-ssl-redirect', 'true')
+            .rule('b.com', ['/', 'Prefix', 's', 80])
+            .obj(),
         ],
       }),
     );

@@ -43,7 +43,6 @@ export const ANNOTATIONS = {
   proxyReadTimeout: 'nginx.ingress.kubernetes.io/proxy-read-timeout',
 } as const;
 
-
 /** One address a backend's traffic goes to. */
 export interface Endpoint {
   host: string;
@@ -182,7 +181,6 @@ const secondsAnnotation = (ing: Ingress, name: string): number | undefined => {
   const n = Number(v.trim());
   return n > 0 ? n * 1000 : undefined;
 };
-
 
 /** Strips trailing slashes from a Prefix path (`/foo/` is `/foo`; `/` stays). */
 export function normalizePrefix(path: string): string {

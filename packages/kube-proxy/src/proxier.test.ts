@@ -3,7 +3,7 @@
  * namespace of the test's own (`ip netns`), with real traffic: busybox httpd endpoints on
  * the namespace's loopback, curl as the client. Needs root, iproute2, curl and busybox.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -133,7 +133,16 @@ describe('kube-proxy (iptables, in a network namespace)', () => {
   it('follows endpoint changes, and removes every rule of a deleted Service', async () => {
     const svc = await client.get<Service>({ version: 'v1', plural: 'services', namespace: 'default', name: 'web' });
     const slices = { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespace: 'default' };
-    await client.patch({ ...slices, name: 'web-abc' }, { endpoints: [{ addresses: ['10.77.0.2'], conditions: { ready: true } }, { addresses: ['10.77.0.1'], conditions: { ready: false } }] }, { type: 'merge' });
+    await client.patch(
+      { ...slices, name: 'web-abc' },
+      {
+        endpoints: [
+          { addresses: ['10.77.0.2'], conditions: { ready: true } },
+          { addresses: ['10.77.0.1'], conditions: { ready: false } },
+        ],
+      },
+      { type: 'merge' },
+    );
     await settled();
     expect(new Set((await curl(`http://${svc.spec?.clusterIP}/`, 10)).bodies)).toEqual(new Set(['endpoint-2']));
     const before = await iptables.serviceChains();

@@ -35,7 +35,9 @@ describe('renderRules', () => {
   it('rejects a Service port with no endpoint at once, and makes no chain for it', () => {
     const r = renderRules([svc({ endpoints: [], nodePort: 30080 }), svc({ name: 'default/dns:dns', protocol: 'UDP', port: 53, endpoints: [] })]);
     expect(r.filter).toContain('-d 10.96.0.50/32 -p tcp -m tcp --dport 80 -j REJECT --reject-with tcp-reset');
-    expect(r.filter).toContain('-A KUBE-EXTERNAL-SERVICES -m comment --comment "default/web:http" -m addrtype --dst-type LOCAL -p tcp -m tcp --dport 30080 -j REJECT');
+    expect(r.filter).toContain(
+      '-A KUBE-EXTERNAL-SERVICES -m comment --comment "default/web:http" -m addrtype --dst-type LOCAL -p tcp -m tcp --dport 30080 -j REJECT',
+    );
     expect(r.filter).toContain('-p udp -m udp --dport 53 -j REJECT --reject-with icmp-port-unreachable');
     expect(r.natChains.size).toBe(0);
   });

@@ -114,7 +114,8 @@ export function renderRules(services: ServicePortInfo[], o: RuleOptions = {}): R
       // ICMP error from OUTPUT is not always delivered); other protocols port-unreachable.
       const reject = `-j REJECT --reject-with ${proto === 'tcp' ? 'tcp-reset' : 'icmp-port-unreachable'}`;
       for (const d of dests) filterRules.push(`-A KUBE-SERVICES ${comment} ${d} ${reject}`);
-      if (s.nodePort) filterRules.push(`-A KUBE-EXTERNAL-SERVICES ${comment} -m addrtype --dst-type LOCAL -p ${proto} -m ${proto} --dport ${s.nodePort} ${reject}`);
+      if (s.nodePort)
+        filterRules.push(`-A KUBE-EXTERNAL-SERVICES ${comment} -m addrtype --dst-type LOCAL -p ${proto} -m ${proto} --dport ${s.nodePort} ${reject}`);
       continue;
     }
 
@@ -128,7 +129,9 @@ export function renderRules(services: ServicePortInfo[], o: RuleOptions = {}): R
     const seps = s.endpoints.map((ep) => ({ ep, chain: chainName('KUBE-SEP-', `${key}:${ep}`) }));
     if (s.affinitySeconds) {
       for (const { chain } of seps) {
-        natRules.push(`-A ${svc} ${comment} -m recent --name ${chain} --mask 255.255.255.255 --rsource --rcheck --seconds ${s.affinitySeconds} --reap -j ${chain}`);
+        natRules.push(
+          `-A ${svc} ${comment} -m recent --name ${chain} --mask 255.255.255.255 --rsource --rcheck --seconds ${s.affinitySeconds} --reap -j ${chain}`,
+        );
       }
     }
     seps.forEach(({ ep, chain }, i) => {

@@ -3,9 +3,10 @@
  * use) the kubeconfig, the REST client and discovery. Every request goes through
  * `Ctx.request`, which logs it at `-v=6` and above as kubectl does.
  */
+
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import {
   type ApiResource,
   Discovery,
@@ -91,7 +92,8 @@ export class Ctx {
   }
 
   get client(): KubeClient {
-    if (!this.kubeClient) this.kubeClient = new KubeClient(this.config, { userAgent: `mkctl/${VERSION} (${process.platform}/${process.arch})`, connections: 8 });
+    if (!this.kubeClient)
+      this.kubeClient = new KubeClient(this.config, { userAgent: `mkctl/${VERSION} (${process.platform}/${process.arch})`, connections: 8 });
     return this.kubeClient;
   }
 
@@ -120,9 +122,16 @@ export class Ctx {
   async request<T = unknown>(o: RequestOptions): Promise<T> {
     const started = Date.now();
     const method = o.method ?? 'GET';
-    const qs = o.query ? new URLSearchParams(Object.entries(o.query).filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => [k, String(v)] as [string, string])).toString() : '';
+    const qs = o.query
+      ? new URLSearchParams(
+          Object.entries(o.query)
+            .filter(([, v]) => v !== undefined && v !== '')
+            .map(([k, v]) => [k, String(v)] as [string, string]),
+        ).toString()
+      : '';
     const path = o.path + (qs ? `?${qs}` : '');
-    if (this.verbosity >= 8 && o.body !== undefined) this.log(`"Request Body" body=${JSON.stringify(typeof o.body === 'string' ? o.body : JSON.stringify(o.body))}`);
+    if (this.verbosity >= 8 && o.body !== undefined)
+      this.log(`"Request Body" body=${JSON.stringify(typeof o.body === 'string' ? o.body : JSON.stringify(o.body))}`);
     let res: Awaited<ReturnType<KubeClient['requestRaw']>>;
     try {
       res = await this.client.requestRaw(o);
@@ -131,7 +140,8 @@ export class Ctx {
       throw e;
     }
     const text = res.body.toString('utf8');
-    if (this.verbosity >= 6) this.log(`${method} ${this.config.server}${path} ${res.statusCode} ${STATUS_TEXT[res.statusCode] ?? ''} in ${Date.now() - started} milliseconds`);
+    if (this.verbosity >= 6)
+      this.log(`${method} ${this.config.server}${path} ${res.statusCode} ${STATUS_TEXT[res.statusCode] ?? ''} in ${Date.now() - started} milliseconds`);
     if (this.verbosity >= 8) this.log(`"Response Body" body=${JSON.stringify(text.length > 10240 ? `${text.slice(0, 10240)} [truncated]` : text)}`);
     if (res.statusCode < 200 || res.statusCode >= 300) throw errorFrom(res.statusCode, text, { method, path });
     const ct = String(res.headers['content-type'] ?? '');

@@ -3,7 +3,6 @@
  * returns its exit code and output (tests call it; `cli.ts` wires it to the process).
  */
 import { Command, CommanderError, Option } from 'commander';
-import { CliError, Ctx, type GlobalFlags, type Io } from './context.ts';
 import { apply } from './cmd/apply.ts';
 import { configView, currentContext, getContexts, useContext } from './cmd/config.ts';
 import { createConfigMap, createDeployment, createFromFiles, createNamespace, createSecretGeneric } from './cmd/create.ts';
@@ -16,6 +15,7 @@ import { logs } from './cmd/logs.ts';
 import { apiResources, version } from './cmd/misc.ts';
 import { history, patchRollout, status as rolloutStatus, undo } from './cmd/rollout.ts';
 import { scale } from './cmd/scale.ts';
+import { CliError, Ctx, type GlobalFlags, type Io } from './context.ts';
 import { formatError } from './errors.ts';
 
 export { CliError, Ctx, type Io } from './context.ts';
@@ -59,11 +59,15 @@ export async function run(argv: string[], o: RunOptions = {}): Promise<RunResult
   };
   let ctx: Ctx | undefined;
   let code = 0;
-  const program = buildProgram(io, (c) => {
-    ctx = c;
-  }, (c) => {
-    code = c;
-  });
+  const program = buildProgram(
+    io,
+    (c) => {
+      ctx = c;
+    },
+    (c) => {
+      code = c;
+    },
+  );
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
@@ -165,7 +169,9 @@ function buildProgram(io: Io, onCtx: (c: Ctx) => void, setCode: (c: number) => v
     .addOption(dryRunOpt())
     .action(action((ctx, opts: Record<string, unknown>) => createFromFiles(ctx, opts)));
   const withCommon = (c: Command) => c.addOption(outputOpt()).addOption(dryRunOpt());
-  withCommon(create.command('namespace').alias('ns').argument('<name>')).action(action((ctx, name: string, opts: Record<string, unknown>) => createNamespace(ctx, name, opts)));
+  withCommon(create.command('namespace').alias('ns').argument('<name>')).action(
+    action((ctx, name: string, opts: Record<string, unknown>) => createNamespace(ctx, name, opts)),
+  );
   withCommon(
     create
       .command('deployment')
@@ -226,7 +232,7 @@ function buildProgram(io: Io, onCtx: (c: Ctx) => void, setCode: (c: number) => v
     .option('-l, --labels <labels>', 'Labels to apply to the service created by this call')
     .option('--external-ip <ip>', 'Additional external IP address to accept for the service')
     .option('--load-balancer-ip <ip>', 'IP to assign to the LoadBalancer')
-    .option('--session-affinity <affinity>', "None or ClientIP")
+    .option('--session-affinity <affinity>', 'None or ClientIP')
     .option('--cluster-ip <ip>', "ClusterIP to be assigned to the service ('None': headless)")
     .option('--field-manager <name>', 'Name of the manager', 'kubectl-expose')
     .addOption(outputOpt())
@@ -245,12 +251,12 @@ function buildProgram(io: Io, onCtx: (c: Ctx) => void, setCode: (c: number) => v
     .option('--since-time <time>', 'Only logs after a date (RFC3339)')
     .option('--tail <lines>', 'Lines of recent log file to display (-1: all)')
     .option('--limit-bytes <bytes>', 'Maximum bytes of logs to return')
-    .option('--all-containers', 'Get all containers\' logs in the pod(s)')
+    .option('--all-containers', "Get all containers' logs in the pod(s)")
     .option('--prefix', 'Prefix each log line with the log source (pod name and container name)')
     .option('-l, --selector <selector>', 'Label selector')
     .option('--pod-running-timeout <duration>', 'How long to wait for at least one pod (default 20s)')
     .option('--ignore-errors', 'When watching / following pod logs, allow for any errors to be non-fatal')
-    .option('--insecure-skip-tls-verify-backend', "Skip verifying the identity of the kubelet that logs are requested from")
+    .option('--insecure-skip-tls-verify-backend', 'Skip verifying the identity of the kubelet that logs are requested from')
     .action(action((ctx, args: string[], opts: Record<string, unknown>) => logs(ctx, args, opts)));
 
   program
@@ -305,7 +311,9 @@ function buildProgram(io: Io, onCtx: (c: Ctx) => void, setCode: (c: number) => v
     .option('--no-headers', 'Print no headers')
     .option('--namespaced <bool>', 'Only namespaced (true) or cluster-scoped (false) resources')
     .option('--api-group <group>', 'Only resources of this group')
-    .addOption(new Option('--verbs <verb>', 'Only resources that support these verbs').argParser((v, p: string[] | undefined) => [...(p ?? []), ...v.split(',')]))
+    .addOption(
+      new Option('--verbs <verb>', 'Only resources that support these verbs').argParser((v, p: string[] | undefined) => [...(p ?? []), ...v.split(',')]),
+    )
     .action(action((ctx, opts: Record<string, unknown>) => apiResources(ctx, { ...opts, noHeaders: opts.headers === false })));
 
   program
@@ -333,9 +341,7 @@ function buildProgram(io: Io, onCtx: (c: Ctx) => void, setCode: (c: number) => v
     .addOption(outputOpt())
     .option('--no-headers', 'Print no headers')
     .action(action((ctx, names: string[], opts: Record<string, unknown>) => getContexts(ctx, names, { ...opts, noHeaders: opts.headers === false })));
-  config
-    .command('current-context')
-    .action(action((ctx) => currentContext(ctx)));
+  config.command('current-context').action(action((ctx) => currentContext(ctx)));
 
   return program;
 }

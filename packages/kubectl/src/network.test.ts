@@ -250,7 +250,7 @@ describe('mkctl and kubectl on Services, EndpointSlices and Ingresses', () => {
     await same(['describe', 'svc'], true);
   });
 
-  it('describe ingresses: TLS, rules with their backends\' endpoints, errors, resource backends', async () => {
+  it("describe ingresses: TLS, rules with their backends' endpoints, errors, resource backends", async () => {
     const site = await same(['describe', 'ingress', 'site'], true);
     expect(site.stdout).toContain(
       [
@@ -312,10 +312,14 @@ describe('mkctl and kubectl on Services, EndpointSlices and Ingresses', () => {
       labels: { app: 'web', tier: 'front' },
       spec: expect.objectContaining({ ports: [{ port: 80, protocol: 'TCP', targetPort: 8080 }], selector: { app: 'web' }, type: 'ClusterIP' }),
     });
-    expect(made.find((s: { name: string }) => s.name === 'dns').spec.ports.map((p: { name: string }) => p.name)).toEqual(['port-1', 'port-2-udp', 'port-2-tcp']);
+    expect(made.find((s: { name: string }) => s.name === 'dns').spec.ports.map((p: { name: string }) => p.name)).toEqual([
+      'port-1',
+      'port-2-udp',
+      'port-2-tcp',
+    ]);
   });
 
-  it('expose --dry-run, -o name, and kubectl\'s errors', async () => {
+  it("expose --dry-run, -o name, and kubectl's errors", async () => {
     const dry = await same(['expose', 'deploy/web', '--port', '80', '--name', 'preview', '-n', 'ka', '--dry-run=client', '-o', 'yaml'], true);
     expect(dry.stdout).toBe(
       'apiVersion: v1\nkind: Service\nmetadata:\n  creationTimestamp: null\n  labels:\n    app: web\n    tier: front\n  name: preview\n  namespace: ka\nspec:\n  ports:\n  - port: 80\n    protocol: TCP\n    targetPort: 80\n  selector:\n    app: web\nstatus:\n  loadBalancer: {}\n',

@@ -135,7 +135,10 @@ describe('mkctl reads like kubectl', () => {
   it('config use-context switches the current context in the file', async () => {
     const path = join(h.server.dir, 'two.kubeconfig');
     const { readFileSync } = await import('node:fs');
-    const text = readFileSync(h.server.kubeconfigPath, 'utf8').replace(/contexts:\n/, 'contexts:\n  - name: other\n    context: {cluster: minik8s, user: minik8s-admin, namespace: kube-system}\n');
+    const text = readFileSync(h.server.kubeconfigPath, 'utf8').replace(
+      /contexts:\n/,
+      'contexts:\n  - name: other\n    context: {cluster: minik8s, user: minik8s-admin, namespace: kube-system}\n',
+    );
     writeFileSync(path, text);
     const env = { KUBECONFIG: path, HOME: h.server.dir };
     const { run } = await import('./index.ts');
@@ -156,7 +159,9 @@ describe('mkctl reads like kubectl', () => {
     await same(['describe', 'ns', 'default']);
     const lease = await h.mk(['describe', 'lease', 'l1']);
     expect(lease.stderr).toBe('');
-    expect(lease.stdout).toMatch(/^Name: +l1\nNamespace: +default\nCreationTimestamp: .*\nLabels: +<none>\nAnnotations: +<none>\nSpec:\n {2}holderIdentity: me\n/);
+    expect(lease.stdout).toMatch(
+      /^Name: +l1\nNamespace: +default\nCreationTimestamp: .*\nLabels: +<none>\nAnnotations: +<none>\nSpec:\n {2}holderIdentity: me\n/,
+    );
     expect(lease.stdout).toMatch(/Events: +<none>\n$/);
   });
 });

@@ -127,7 +127,11 @@ describe('mkctl workload verbs like kubectl', () => {
     expect((await same(['logs', 'deploy/logs'])).stderr).toBe('Found 2 pods, using pod/logs-2\n');
     // kubectl 1.32 reads the Pods of a selector concurrently and walks the containers of
     // --all-containers in Go map order: compare the lines as sets.
-    for (const args of [['logs', '-l', 'app=logs'], ['logs', 'annotated', '--all-containers'], ['logs', 'annotated', '--all-containers', '--prefix']]) {
+    for (const args of [
+      ['logs', '-l', 'app=logs'],
+      ['logs', 'annotated', '--all-containers'],
+      ['logs', 'annotated', '--all-containers', '--prefix'],
+    ]) {
       const [a, b] = await Promise.all([h.mk(args), h.kubectl(args)]);
       const lines = (t: string) => t.split('\n').sort();
       expect({ ...a, stdout: lines(a.stdout) }).toEqual({ ...b, stdout: lines(b.stdout) });
@@ -187,7 +191,7 @@ describe('mkctl workload verbs like kubectl', () => {
     expect(theirs.stderr).toContain('required flag(s) \\"replicas\\" not set');
   });
 
-  it('rollout status: kubectl\'s messages, --watch=false, watching to the end, --timeout', async () => {
+  it("rollout status: kubectl's messages, --watch=false, watching to the end, --timeout", async () => {
     await sameOnEach(['rollout', 'status', 'deploy/NAME', '--watch=false']);
     const steps: Array<Record<string, unknown>> = [
       { observedGeneration: 100, replicas: 3, updatedReplicas: 1, availableReplicas: 1 },
@@ -202,7 +206,10 @@ describe('mkctl workload verbs like kubectl', () => {
     const r = await sameOnEach(['rollout', 'status', 'deploy/NAME', '--timeout=1s']);
     expect(r).toMatchObject({ code: 1, stderr: 'error: timed out waiting for the condition\n' });
     // Watching: both print each change until the rollout is done.
-    const watching = Promise.all([h.mk(['rollout', 'status', 'deploy/web-a', '--timeout=15s']), h.kubectl(['rollout', 'status', 'deploy/web-b', '--timeout=15s'])]);
+    const watching = Promise.all([
+      h.mk(['rollout', 'status', 'deploy/web-a', '--timeout=15s']),
+      h.kubectl(['rollout', 'status', 'deploy/web-b', '--timeout=15s']),
+    ]);
     await new Promise((res) => setTimeout(res, 700));
     for (const s of [{ availableReplicas: 2 }, { availableReplicas: 3 }]) {
       await setStatus('web-a', s);
@@ -219,7 +226,7 @@ describe('mkctl workload verbs like kubectl', () => {
     await same(['rollout', 'status', 'deploy/nope']);
   });
 
-  it('rollout history and undo from the Deployment\'s ReplicaSets', async () => {
+  it("rollout history and undo from the Deployment's ReplicaSets", async () => {
     for (const name of ['web-a', 'web-b']) {
       const d = { name, uid: (await json('get', 'deploy', name)).metadata.uid };
       const rs = [REPLICA_SET(d, 1, 'nginx:1.24'), REPLICA_SET(d, 2, 'nginx:1.25', 'kubectl set image deploy web nginx=nginx:1.25')];

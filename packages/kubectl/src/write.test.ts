@@ -60,7 +60,9 @@ describe('mkctl writes like kubectl', () => {
     writeFileSync(join(dir, 'b.json'), JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dir-b' } }));
     writeFileSync(join(dir, 'notes.txt'), 'not a manifest');
     writeFileSync(join(dir, 'sub', 'c.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: dir-c}\n');
-    expect((await h.mk(['apply', '-f', dir, '--dry-run=server'])).stdout).toBe('configmap/dir-a created (server dry run)\nconfigmap/dir-b created (server dry run)\n');
+    expect((await h.mk(['apply', '-f', dir, '--dry-run=server'])).stdout).toBe(
+      'configmap/dir-a created (server dry run)\nconfigmap/dir-b created (server dry run)\n',
+    );
     expect((await h.kubectl(['get', 'cm', 'dir-a'])).code).toBe(1);
     expect((await h.mk(['apply', '-f', dir])).stdout).toBe('configmap/dir-a created\nconfigmap/dir-b created\n');
     expect((await h.mk(['apply', '-R', '-f', dir])).stdout).toBe('configmap/dir-a unchanged\nconfigmap/dir-b unchanged\nconfigmap/dir-c created\n');
@@ -82,7 +84,9 @@ spec:
 `;
     const [a, b] = await Promise.all([h.mk(['apply', '-f', '-'], bad), h.kubectl(['apply', '-f', '-'], bad)]);
     expect(a).toEqual({ code: 1, stdout: '', stderr: b.stderr });
-    expect(a.stderr).toMatch(/^The Deployment "bad" is invalid: \n\* spec\.replicas: .*\n\* spec\.template\.spec\.containers\[0\]\.ports\[0\]\.containerPort: .*\n$/);
+    expect(a.stderr).toMatch(
+      /^The Deployment "bad" is invalid: \n\* spec\.replicas: .*\n\* spec\.template\.spec\.containers\[0\]\.ports\[0\]\.containerPort: .*\n$/,
+    );
     const noKind = await h.mk(['apply', '-f', '-'], 'apiVersion: v1\nkind: Widget\nmetadata: {name: w}\n');
     expect(noKind).toMatchObject({ code: 1, stderr: 'error: no matches for kind "Widget" in version "v1"\n' });
   });

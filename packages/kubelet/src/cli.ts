@@ -100,7 +100,11 @@ async function main(): Promise<void> {
     podRoutes: (v['pod-route'] ?? []).flatMap((s) => s.split(',')).filter(Boolean),
   });
   logger.info({ node: running.nodeName, port: running.port }, 'kubelet running');
-  const stop = () => running.stop().then(() => process.exit(0), () => process.exit(1));
+  const stop = () =>
+    running.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -35,7 +35,9 @@ describe('container config', () => {
     await expect(buildEnv(pod, { name: 'c', env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'k' } } }] }, { lookup })).rejects.toThrow(
       "couldn't find key k in ConfigMap prod/cfg",
     );
-    await expect(buildEnv(pod, { name: 'c', env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'k', optional: true } } }] }, { lookup })).resolves.toEqual([]);
+    await expect(
+      buildEnv(pod, { name: 'c', env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'k', optional: true } } }] }, { lookup }),
+    ).resolves.toEqual([]);
   });
 
   it('maps command to Entrypoint and args to Cmd', () => {

@@ -102,9 +102,7 @@ export async function buildEnv(pod: Pod, c: Container, ctx: { podIP?: string; ho
       const value = data?.[ref.key];
       if (value === undefined) {
         if (ref.optional) continue;
-        throw new ConfigError(
-          data ? `couldn't find key ${ref.key} in ${kind} ${ns}/${ref.name}` : `${kind.toLowerCase()} "${ref.name ?? ''}" not found`,
-        );
+        throw new ConfigError(data ? `couldn't find key ${ref.key} in ${kind} ${ns}/${ref.name}` : `${kind.toLowerCase()} "${ref.name ?? ''}" not found`);
       }
       env.set(e.name, value);
     }

@@ -20,12 +20,18 @@ describe('podResolvConf', () => {
   });
 
   it('None: only dnsConfig', () => {
-    const r = podResolvConf(pod({ dnsPolicy: 'None', dnsConfig: { nameservers: ['1.2.3.4'], searches: ['a.example'], options: [{ name: 'single-request' }] } }), settings);
+    const r = podResolvConf(
+      pod({ dnsPolicy: 'None', dnsConfig: { nameservers: ['1.2.3.4'], searches: ['a.example'], options: [{ name: 'single-request' }] } }),
+      settings,
+    );
     expect(formatResolvConf(r!)).toBe('search a.example\nnameserver 1.2.3.4\noptions single-request\n');
   });
 
   it('dnsConfig adds to ClusterFirst; at most 3 nameservers', () => {
-    const r = podResolvConf(pod({ dnsConfig: { nameservers: ['1.1.1.1', '2.2.2.2', '3.3.3.3'], searches: ['x.example'], options: [{ name: 'ndots', value: '1' }] } }), settings);
+    const r = podResolvConf(
+      pod({ dnsConfig: { nameservers: ['1.1.1.1', '2.2.2.2', '3.3.3.3'], searches: ['x.example'], options: [{ name: 'ndots', value: '1' }] } }),
+      settings,
+    );
     expect(r).toEqual({
       nameservers: ['10.96.0.10', '1.1.1.1', '2.2.2.2'],
       searches: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local', 'corp.example', 'x.example'],

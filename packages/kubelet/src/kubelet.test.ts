@@ -30,7 +30,11 @@ afterAll(() => bed?.close(), 60_000);
 describe('kubelet', () => {
   it('registers a Ready node and renews its lease', async () => {
     const node = await waitFor('a Ready node', async () => {
-      const n = await client.get<{ metadata: { name: string; labels?: Record<string, string> }; spec?: { podCIDR?: string }; status?: Record<string, unknown> }>({
+      const n = await client.get<{
+        metadata: { name: string; labels?: Record<string, string> };
+        spec?: { podCIDR?: string };
+        status?: Record<string, unknown>;
+      }>({
         version: 'v1',
         plural: 'nodes',
         name: nodeName,
@@ -96,13 +100,17 @@ describe('kubelet', () => {
   });
 
   it('a crashing container goes into CrashLoopBackOff with a growing restartCount', async () => {
-    const pod = await createPod('crash', { containers: [{ name: 'c', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'echo boom; exit 3'] }] });
+    const pod = await createPod('crash', {
+      containers: [{ name: 'c', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'echo boom; exit 3'] }],
+    });
     const cs = await waitFor('CrashLoopBackOff', async () => {
       const p = await getPod('crash');
       const s = p.status?.containerStatuses?.[0];
       return s?.state?.waiting?.reason === 'CrashLoopBackOff' && (s.restartCount ?? 0) >= 1 && s;
     });
-    expect(cs.state?.waiting?.message).toMatch(new RegExp(`^back-off \\d+(\\.\\d+)?m?s restarting failed container=c pod=crash_default\\(${pod.metadata?.uid}\\)$`));
+    expect(cs.state?.waiting?.message).toMatch(
+      new RegExp(`^back-off \\d+(\\.\\d+)?m?s restarting failed container=c pod=crash_default\\(${pod.metadata?.uid}\\)$`),
+    );
     expect(cs.lastState?.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
     await waitFor('restartCount 2', async () => ((await getPod('crash')).status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2, 15_000);
     expect((await getPod('crash')).status?.phase).toBe('Running');

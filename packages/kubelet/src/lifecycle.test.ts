@@ -28,10 +28,7 @@ const statusOf = async (name: string, container: string): Promise<ContainerStatu
 const seconds = (t: string | undefined) => Date.parse(t ?? '');
 
 async function events(pod: string): Promise<CoreEvent[]> {
-  const list = await bed.client.list<CoreEvent>(
-    { version: 'v1', plural: 'events', namespace: 'default' },
-    { fieldSelector: `involvedObject.name=${pod}` },
-  );
+  const list = await bed.client.list<CoreEvent>({ version: 'v1', plural: 'events', namespace: 'default' }, { fieldSelector: `involvedObject.name=${pod}` });
   return list.items;
 }
 
@@ -123,7 +120,13 @@ describe('probes', () => {
     });
     await waitFor('a liveness restart', async () => ((await statusOf('liveness', 'c'))?.restartCount ?? 0) >= 1, 20_000);
     const evs = await events('liveness');
-    expect(evs).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'Unhealthy', message: expect.stringMatching(/^Liveness probe failed: cat: can't open '\/tmp\/healthy'/) }));
+    expect(evs).toContainEqual(
+      expect.objectContaining({
+        type: 'Warning',
+        reason: 'Unhealthy',
+        message: expect.stringMatching(/^Liveness probe failed: cat: can't open '\/tmp\/healthy'/),
+      }),
+    );
     expect(evs).toContainEqual(expect.objectContaining({ reason: 'Killing', message: 'Container c failed liveness probe, will be restarted' }));
   });
 
@@ -151,7 +154,9 @@ describe('probes', () => {
     });
     expect(later).toMatchObject({ started: true, restartCount: 0 });
     await waitFor('never-starts restarted', async () => ((await statusOf('never-starts', 'c'))?.restartCount ?? 0) >= 1, 20_000);
-    expect(await events('never-starts')).toContainEqual(expect.objectContaining({ reason: 'Killing', message: 'Container c failed startup probe, will be restarted' }));
+    expect(await events('never-starts')).toContainEqual(
+      expect.objectContaining({ reason: 'Killing', message: 'Container c failed startup probe, will be restarted' }),
+    );
   });
 });
 
@@ -236,14 +241,18 @@ describe('graceful termination', () => {
     await bed.client.delete({ version: 'v1', plural: 'pods', namespace: 'default', name });
     // The Pod stays, marked for deletion, until the kubelet has stopped its containers.
     expect((await bed.getPod(name)).metadata.deletionTimestamp).toBeTruthy();
-    await waitFor(`${name} gone`, async () => {
-      try {
-        await bed.getPod(name);
-        return false;
-      } catch (e) {
-        return isNotFound(e);
-      }
-    }, 30_000);
+    await waitFor(
+      `${name} gone`,
+      async () => {
+        try {
+          await bed.getPod(name);
+          return false;
+        } catch (e) {
+          return isNotFound(e);
+        }
+      },
+      30_000,
+    );
     return Date.now() - t0;
   };
   const running = async (name: string): Promise<Pod> =>

@@ -61,7 +61,13 @@ export function desiredNode(c: NodeConfig, info: RuntimeInfo): Node {
   };
 }
 
-export function nodeStatus(c: NodeConfig, info: RuntimeInfo | undefined, runtimeError: string | undefined, now: number, old?: Node['status']): NonNullable<Node['status']> {
+export function nodeStatus(
+  c: NodeConfig,
+  info: RuntimeInfo | undefined,
+  runtimeError: string | undefined,
+  now: number,
+  old?: Node['status'],
+): NonNullable<Node['status']> {
   const cpu = c.cpus ?? String(info?.cpus ?? 1);
   const memory = c.memory ?? `${Math.floor((info?.memoryBytes ?? 0) / 1024)}Ki`;
   const capacity = { cpu, memory, pods: String(c.maxPods) };
@@ -115,7 +121,13 @@ export async function registerNode(client: KubeClient, c: NodeConfig, info: Runt
 }
 
 /** Writes the node status (read-modify-write on the status subresource). */
-export async function postNodeStatus(client: KubeClient, c: NodeConfig, info: RuntimeInfo | undefined, runtimeError: string | undefined, now: number): Promise<void> {
+export async function postNodeStatus(
+  client: KubeClient,
+  c: NodeConfig,
+  info: RuntimeInfo | undefined,
+  runtimeError: string | undefined,
+  now: number,
+): Promise<void> {
   const cur = await client.get<Node & { metadata: { name: string } }>({ ...NODES, name: c.nodeName });
   const next = { ...structuredClone(cur), status: { ...cur.status, ...nodeStatus(c, info, runtimeError, now, cur.status) } };
   await client.updateStatus({ ...NODES, name: c.nodeName }, next);

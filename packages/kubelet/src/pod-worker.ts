@@ -74,7 +74,6 @@ interface PodMemory {
   resolvConf?: string;
 }
 
-
 function normal(status: PodStatus | undefined): unknown {
   return JSON.parse(JSON.stringify(status ?? {}));
 }
@@ -339,7 +338,13 @@ export class PodWorkers {
       const r = podRef(pod);
       const message = `back-off ${goDuration(b.get(key))} restarting failed container=${spec.name} pod=${r.name}_${r.namespace}(${r.uid})`;
       m.waiting.set(spec.name, { reason: 'CrashLoopBackOff', message });
-      this.d.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${spec.name} in pod ${r.name}_${r.namespace}(${r.uid})`, fieldPath(pod, spec));
+      this.d.event(
+        pod,
+        'Warning',
+        'BackOff',
+        `Back-off restarting failed container ${spec.name} in pod ${r.name}_${r.namespace}(${r.uid})`,
+        fieldPath(pod, spec),
+      );
       later(b.remaining(key, finishedAt));
       return true;
     }
@@ -360,7 +365,9 @@ export class PodWorkers {
     const r = podRef(pod);
     const fp = fieldPath(pod, spec);
     const image = spec.image ?? '';
-    const pulled = await this.d.images.ensure(image, pullPolicy(spec), `${r.uid}/${image}`, (type, reason, message) => this.d.event(pod, type, reason, message, fp));
+    const pulled = await this.d.images.ensure(image, pullPolicy(spec), `${r.uid}/${image}`, (type, reason, message) =>
+      this.d.event(pod, type, reason, message, fp),
+    );
     if (!pulled.ok) {
       m.waiting.set(spec.name, { reason: pulled.reason, message: pulled.message });
       later(pulled.reason === 'ErrImageNeverPull' ? this.d.resyncMs : 1000);
@@ -437,10 +444,13 @@ export class PodWorkers {
     if (containers.some((c) => c.state === 'running' || this.killing.has(c.id))) return { requeueAfter: 500 };
     await this.forget(pod.metadata?.uid ?? '', containers);
     try {
-      await this.d.client.delete({ version: 'v1', plural: 'pods', namespace: pod.metadata?.namespace, name: pod.metadata?.name }, {
-        gracePeriodSeconds: 0,
-        preconditions: { uid: pod.metadata?.uid },
-      });
+      await this.d.client.delete(
+        { version: 'v1', plural: 'pods', namespace: pod.metadata?.namespace, name: pod.metadata?.name },
+        {
+          gracePeriodSeconds: 0,
+          preconditions: { uid: pod.metadata?.uid },
+        },
+      );
     } catch (e) {
       if (!isNotFound(e) && !isConflict(e)) throw e;
     }

@@ -72,7 +72,10 @@ export async function runProbe(runtime: ContainerRuntime, probe: Probe, c: Conta
         return { ok: false, output: `HTTP probe failed with statuscode: ${res.status}` };
       } catch (e) {
         const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-        const why = (e as Error).name === 'TimeoutError' ? 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)' : (cause?.code ?? cause?.message ?? (e as Error).message);
+        const why =
+          (e as Error).name === 'TimeoutError'
+            ? 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)'
+            : (cause?.code ?? cause?.message ?? (e as Error).message);
         return { ok: false, output: `Get "${url}": ${why}` };
       }
     }
@@ -89,7 +92,9 @@ export async function runProbe(runtime: ContainerRuntime, probe: Probe, c: Conta
           s.destroy();
           resolve({ ok: false, output: `dial tcp ${host}:${port}: i/o timeout` });
         });
-        s.once('error', (e: NodeJS.ErrnoException) => resolve({ ok: false, output: `dial tcp ${host}:${port}: ${e.code === 'ECONNREFUSED' ? 'connect: connection refused' : e.message}` }));
+        s.once('error', (e: NodeJS.ErrnoException) =>
+          resolve({ ok: false, output: `dial tcp ${host}:${port}: ${e.code === 'ECONNREFUSED' ? 'connect: connection refused' : e.message}` }),
+        );
       });
     }
     return { ok: true, output: '' };

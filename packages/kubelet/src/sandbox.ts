@@ -7,7 +7,16 @@
 import type { Pod } from '@minik8s/api';
 import type { ImagePuller } from './images.ts';
 import { firstFree } from './internal/ip.ts';
-import { containerName, LABEL_CONTAINER_NAME, LABEL_RESTART_COUNT, LABEL_TYPE, podLabels, podRef, SANDBOX_CONTAINER_NAME, TYPE_SANDBOX } from './runtime/labels.ts';
+import {
+  containerName,
+  LABEL_CONTAINER_NAME,
+  LABEL_RESTART_COUNT,
+  LABEL_TYPE,
+  podLabels,
+  podRef,
+  SANDBOX_CONTAINER_NAME,
+  TYPE_SANDBOX,
+} from './runtime/labels.ts';
 import type { ContainerInfo, ContainerRuntime } from './runtime/runtime.ts';
 
 export interface SandboxDeps {

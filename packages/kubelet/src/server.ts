@@ -33,7 +33,9 @@ async function containerLogs(o: NodeServerOptions, req: IncomingMessage, res: Se
   // A restart removes the attempt before the previous one: if one vanished between the
   // list and its inspection, look again rather than miss `previous`.
   for (let tries = 0; tries < 3; tries++) {
-    const all = (await o.runtime.list({ 'io.kubernetes.pod.uid': uid })).filter((c) => c.labels[LABEL_TYPE] === TYPE_CONTAINER && c.labels[LABEL_CONTAINER_NAME] === container);
+    const all = (await o.runtime.list({ 'io.kubernetes.pod.uid': uid })).filter(
+      (c) => c.labels[LABEL_TYPE] === TYPE_CONTAINER && c.labels[LABEL_CONTAINER_NAME] === container,
+    );
     if (!all.length) return fail(res, 404, `container "${container}" in pod "${pod}" is not available`);
     infos = (await Promise.all(all.map((c) => o.runtime.inspect(c.id)))).filter((c) => !!c);
     if (infos.length === all.length) break;
@@ -43,7 +45,11 @@ async function containerLogs(o: NodeServerOptions, req: IncomingMessage, res: Se
   const previous = q.get('previous') === 'true';
   const target = previous ? attempts[1] : attempts[0];
   if (!target) {
-    return fail(res, 400, previous ? `previous terminated container "${container}" in pod "${pod}" not found` : `container "${container}" in pod "${pod}" is waiting to start`);
+    return fail(
+      res,
+      400,
+      previous ? `previous terminated container "${container}" in pod "${pod}" not found` : `container "${container}" in pod "${pod}" is waiting to start`,
+    );
   }
   const num = (k: string) => {
     const v = q.get(k);

@@ -110,7 +110,12 @@ describe('computePodStatus', () => {
   });
 
   it('init containers: Pending and PodInitializing until they all exit 0', () => {
-    const p = pod({ initContainers: [{ name: 'i1', image: 'img' }, { name: 'i2', image: 'img' }] });
+    const p = pod({
+      initContainers: [
+        { name: 'i1', image: 'img' },
+        { name: 'i2', image: 'img' },
+      ],
+    });
     const s = computePodStatus(input(p, [ctr('i1', 0, { state: 'exited', exitCode: 0 }), ctr('i2', 0)]));
     expect(s.phase).toBe('Pending');
     expect(s.conditions?.find((c) => c.type === 'Initialized')).toMatchObject({ status: 'False', message: 'containers with incomplete status: [i2]' });

@@ -109,7 +109,15 @@ function containerStatus(input: StatusInput, spec: Container, defaultWaiting: st
         started: false,
       };
     }
-    return { ...base, ...ids, state: { terminated: t }, lastState: prevTerminated ? { terminated: prevTerminated } : {}, ready: false, restartCount, started: false };
+    return {
+      ...base,
+      ...ids,
+      state: { terminated: t },
+      lastState: prevTerminated ? { terminated: prevTerminated } : {},
+      ready: false,
+      restartCount,
+      started: false,
+    };
   }
   // Created, not started yet.
   return {

@@ -46,16 +46,37 @@ it('takes the kube-scheduler Lease and binds Pods', async () => {
   await client.create({ version: 'v1', plural: 'pods', namespace: 'default' }, { ...pod, metadata: { name: 'cli-pod', namespace: 'default' } } as Pod);
 
   let stderr = '';
-  child = spawn(process.execPath, ['--import', 'tsx', join(here, 'cli.ts'), '--kubeconfig', server.kubeconfigPath, '--leader-elect-retry-period', '500ms', '--leader-elect-renew-deadline', '2s', '--leader-elect-lease-duration', '3s'], {
-    cwd: join(here, '..'),
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(here, 'cli.ts'),
+      '--kubeconfig',
+      server.kubeconfigPath,
+      '--leader-elect-retry-period',
+      '500ms',
+      '--leader-elect-renew-deadline',
+      '2s',
+      '--leader-elect-lease-duration',
+      '3s',
+    ],
+    {
+      cwd: join(here, '..'),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   child.stderr!.on('data', (d) => {
     stderr += d;
   });
-  const lease = await waitFor('the Lease', () => client.get<Lease>({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'kube-system', name: 'kube-scheduler' }));
+  const lease = await waitFor('the Lease', () =>
+    client.get<Lease>({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'kube-system', name: 'kube-scheduler' }),
+  );
   expect(lease.spec?.holderIdentity).toMatch(/_/);
-  const bound = await waitFor('cli-pod bound', async () => (await client.get<Pod>({ version: 'v1', plural: 'pods', namespace: 'default', name: 'cli-pod' })).spec?.nodeName);
+  const bound = await waitFor(
+    'cli-pod bound',
+    async () => (await client.get<Pod>({ version: 'v1', plural: 'pods', namespace: 'default', name: 'cli-pod' })).spec?.nodeName,
+  );
   expect(bound).toBe('node-1');
   expect(stderr).toBe('');
 });

@@ -4,7 +4,7 @@
  * has not confirmed yet), with their requests and host ports summed up.
  */
 import type { Node, Pod } from '@minik8s/api';
-import { podRequests, parseResourceList, type ResourceList } from './internal/resources.ts';
+import { parseResourceList, podRequests, type ResourceList } from './internal/resources.ts';
 
 export interface HostPort {
   /** '0.0.0.0' when the Pod does not name one. */

@@ -1,8 +1,9 @@
 /** A profile: the plugins built from a ProfileConfig, and how a cycle runs them. */
+
+import type { Pod } from '@minik8s/api';
 import { CycleState, isSuccess, MAX_NODE_SCORE, type Plugin, type Status, SUCCESS } from './framework.ts';
 import type { NodeInfo } from './node-info.ts';
 import { DEFAULT_PROFILE, defaultRegistry, type PluginFactory, type ProfileConfig } from './registry.ts';
-import type { Pod } from '@minik8s/api';
 
 export class Profile {
   readonly filters: Plugin[];

@@ -19,7 +19,7 @@ function fail(pod: ReturnType<typeof makePod>, nodes: ReturnType<typeof nodeInfo
 describe('schedulePod', () => {
   const small = (name: string) => nodeInfo(makeNode().name(name).cpu('1').obj());
 
-  it('fails with upstream\'s message, preemption part included', () => {
+  it("fails with upstream's message, preemption part included", () => {
     expect(fail(makePod().cpu('2'), [small('a'), small('b')])).toBe(
       '0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod..',
     );
@@ -72,7 +72,9 @@ describe('schedulePod', () => {
 
   it('honours preferred node affinity over spreading of unrelated pods', () => {
     const nodes = [nodeInfo(makeNode().name('a').labels({ disk: 'ssd' }).obj(), makePod().name('x').cpu('1').obj()), nodeInfo(makeNode().name('b').obj())];
-    const pod = makePod().affinity({ preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, preference: { matchExpressions: [{ key: 'disk', operator: 'Exists' }] } }] });
+    const pod = makePod().affinity({
+      preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, preference: { matchExpressions: [{ key: 'disk', operator: 'Exists' }] } }],
+    });
     expect(schedulePod(profile, pod.obj(), nodes).node).toBe('a');
   });
 });

@@ -44,7 +44,9 @@ const scheduledCondition = async (name: string) => (await getPod(name)).status?.
 
 async function eventsFor(name: string): Promise<Array<{ reason: string; message: string; type: string; source?: { component?: string } }>> {
   const list = await client.list<never>({ version: 'v1', plural: 'events', namespace: 'default' });
-  return (list.items as unknown as Array<{ involvedObject: { name: string }; reason: string; message: string; type: string }>).filter((e) => e.involvedObject.name === name);
+  return (list.items as unknown as Array<{ involvedObject: { name: string }; reason: string; message: string; type: string }>).filter(
+    (e) => e.involvedObject.name === name,
+  );
 }
 
 beforeAll(async () => {

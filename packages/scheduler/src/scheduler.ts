@@ -8,18 +8,8 @@
  * FailedScheduling event, and waits until the cluster changes.
  */
 import { isPodTerminal, type Node, type Pod, rfc3339, setCondition } from '@minik8s/api';
-import {
-  type Clock,
-  EventRecorder,
-  Informer,
-  isConflict,
-  isNotFound,
-  type KubeClient,
-  objectKey,
-  realClock,
-  resourcePath,
-} from '@minik8s/client/kube';
-import { pino, type Logger } from 'pino';
+import { type Clock, EventRecorder, Informer, isConflict, isNotFound, type KubeClient, objectKey, realClock, resourcePath } from '@minik8s/client/kube';
+import { type Logger, pino } from 'pino';
 import { FitError } from './fit-error.ts';
 import { nodeSchedulingInputsChanged, podSchedulingInputsChanged } from './internal/pod-changes.ts';
 import { Profile } from './profile.ts';

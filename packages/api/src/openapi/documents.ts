@@ -68,12 +68,7 @@ const FALLBACK_PARAMS: Record<string, { type: string; description: string }> = {
 
 const CONTENT = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
 const LIST_CONTENT = [...CONTENT, 'application/json;stream=watch', 'application/vnd.kubernetes.protobuf;stream=watch'];
-const PATCH_CONTENT = [
-  'application/apply-patch+yaml',
-  'application/json-patch+json',
-  'application/merge-patch+json',
-  'application/strategic-merge-patch+json',
-];
+const PATCH_CONTENT = ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
 
 interface SubresourceSpec {
   methods: Array<'get' | 'put' | 'patch' | 'post'>;
@@ -101,8 +96,20 @@ const SUBRESOURCES: Record<string, SubresourceSpec> = {
     text: true,
     params: ['container', 'follow', 'insecureSkipTLSVerifyBackend', 'limitBytes', 'previous', 'sinceSeconds', 'tailLines', 'timestamps'],
   },
-  exec: { methods: ['get', 'post'], kind: () => core('PodExecOptions'), action: 'connect', text: true, params: ['command', 'container', 'stderr', 'stdin', 'stdout', 'tty'] },
-  attach: { methods: ['get', 'post'], kind: () => core('PodAttachOptions'), action: 'connect', text: true, params: ['container', 'stderr', 'stdin', 'stdout', 'tty'] },
+  exec: {
+    methods: ['get', 'post'],
+    kind: () => core('PodExecOptions'),
+    action: 'connect',
+    text: true,
+    params: ['command', 'container', 'stderr', 'stdin', 'stdout', 'tty'],
+  },
+  attach: {
+    methods: ['get', 'post'],
+    kind: () => core('PodAttachOptions'),
+    action: 'connect',
+    text: true,
+    params: ['container', 'stderr', 'stdin', 'stdout', 'tty'],
+  },
   portforward: { methods: ['get', 'post'], kind: () => core('PodPortForwardOptions'), action: 'connect', text: true, params: ['ports'] },
 };
 
@@ -246,9 +253,16 @@ class Builder {
     const pathItem: Schema = {};
     for (const method of spec.methods) {
       if (spec.action === 'connect') {
-        pathItem[method] = this.op('connect', `connect ${method.toUpperCase()} requests to ${name} of ${r.kind}`, id('connect', suffix, upper(method)), subKind, spec.params ?? [], {
-          responses: this.ok(ref, content),
-        });
+        pathItem[method] = this.op(
+          'connect',
+          `connect ${method.toUpperCase()} requests to ${name} of ${r.kind}`,
+          id('connect', suffix, upper(method)),
+          subKind,
+          spec.params ?? [],
+          {
+            responses: this.ok(ref, content),
+          },
+        );
         continue;
       }
       switch (method) {

@@ -72,12 +72,7 @@ describe('construction', () => {
 describe('v3Index', () => {
   it('lists every served group/version with a hashed server-relative URL', () => {
     const index = api.v3Index();
-    expect(Object.keys(index.paths)).toEqual([
-      'api/v1',
-      'apis/apps/v1',
-      'apis/metrics.k8s.io/v1beta1',
-      'apis/rbac.authorization.k8s.io/v1',
-    ]);
+    expect(Object.keys(index.paths)).toEqual(['api/v1', 'apis/apps/v1', 'apis/metrics.k8s.io/v1beta1', 'apis/rbac.authorization.k8s.io/v1']);
     const hash = api.v3Document('apis/apps/v1')!.hash;
     expect(index.paths['apis/apps/v1']).toEqual({ serverRelativeURL: `/openapi/v3/apis/apps/v1?hash=${hash}` });
   });
@@ -87,9 +82,10 @@ describe('v3Document', () => {
   it('is hashed with an upper-case SHA-512 of its body, stable across instances', () => {
     const doc = api.v3Document('apis/apps/v1')!;
     expect(doc.hash).toBe(createHash('sha512').update(doc.body).digest('hex').toUpperCase());
-    const other = new OpenApi([
-      { group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', namespaced: true, subresources: ['status', 'scale'] },
-    ], { serverVersion: 'v1.32.0' });
+    const other = new OpenApi(
+      [{ group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', namespaced: true, subresources: ['status', 'scale'] }],
+      { serverVersion: 'v1.32.0' },
+    );
     expect(other.v3Document('apis/apps/v1')!.hash).toBe(doc.hash);
   });
 

@@ -11,15 +11,7 @@ import { Definitions } from './definitions.ts';
 import { buildGroupVersionDocument } from './documents.ts';
 import { SchemaCursor } from './patch-meta.ts';
 import { loadKubernetesSpec, SPEC_KUBERNETES_VERSION, type SpecParameter } from './spec-source.ts';
-import type {
-  GroupVersionKind,
-  KindDefinition,
-  OpenApiResource,
-  PatchMeta,
-  Schema,
-  ValidateOptions,
-  ValidationResult,
-} from './types.ts';
+import type { GroupVersionKind, KindDefinition, OpenApiResource, PatchMeta, Schema, ValidateOptions, ValidationResult } from './types.ts';
 import { gvkKey } from './types.ts';
 import { SchemaValidator } from './validator.ts';
 
@@ -184,8 +176,7 @@ export class OpenApi {
 }
 
 /** `api/v1` or `apis/apps/v1`: the key of a group/version in `/openapi/v3`. */
-export const groupVersionPath = (gv: { group: string; version: string }) =>
-  gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`;
+export const groupVersionPath = (gv: { group: string; version: string }) => (gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`);
 
 /**
  * The message of upstream's 400 BadRequest for a strict decoding failure:

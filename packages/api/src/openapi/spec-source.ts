@@ -80,10 +80,7 @@ function restorePatchStrategies(definitions: Record<string, Schema>): void {
   }
 }
 
-function collectQueryParameters(
-  paths: Record<string, Record<string, unknown>>,
-  shared: Record<string, SpecParameter>,
-): Record<string, SpecParameter> {
+function collectQueryParameters(paths: Record<string, Record<string, unknown>>, shared: Record<string, SpecParameter>): Record<string, SpecParameter> {
   const out: Record<string, SpecParameter> = {};
   const add = (p: unknown) => {
     let param = p as SpecParameter & { $ref?: string };

@@ -162,9 +162,7 @@ describe('validate: Pods', () => {
         message: 'Invalid value: "integer": metadata.labels.tier in body must be of type string: "integer"',
       },
     ]);
-    expect(api.validate(POD, pod({}, { lables: { a: 'b' } }), STRICT).strictError).toBe(
-      'strict decoding error: unknown field "metadata.lables"',
-    );
+    expect(api.validate(POD, pod({}, { lables: { a: 'b' } }), STRICT).strictError).toBe('strict decoding error: unknown field "metadata.lables"');
   });
 
   it('finds unknown fields deep in lists', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SelectorError } from './errors.ts';
-import { parseFieldSelector } from './fields.ts';
 import { DEFAULT_FIELD_LABELS, fieldLabelsFor, parseFieldSelectorFor, registerFieldLabels, stringField } from './field-labels.ts';
+import { parseFieldSelector } from './fields.ts';
 
 describe('supported field labels per kind', () => {
   it.each<[string, string, string[]]>([
@@ -169,18 +169,14 @@ describe('registering a kind', () => {
     const widgets = fieldLabelsFor('example.com', 'Widget');
     expect(widgets.fieldLabels).toEqual(['metadata.name', 'metadata.namespace', 'spec.color']);
     expect(widgets.matches(widgets.parseSelector('spec.color=red'), { spec: { color: 'red' } })).toBe(true);
-    expect(() => widgets.parseSelector('spec.size=1')).toThrow(
-      '"spec.size" is not a known field selector: only "metadata.name", "metadata.namespace"',
-    );
+    expect(() => widgets.parseSelector('spec.size=1')).toThrow('"spec.size" is not a known field selector: only "metadata.name", "metadata.namespace"');
   });
 
   it('converts an already parsed selector', () => {
     const pods = fieldLabelsFor('', 'Pod');
     expect(pods.convertFieldLabel('spec.host', 'n1')).toEqual(['spec.nodeName', 'n1']);
     expect(() => pods.convertFieldLabel('nope', '')).toThrow(SelectorError);
-    expect(pods.convertSelector(parseFieldSelector('spec.host=n1,metadata.name=a')).toString()).toBe(
-      'metadata.name=a,spec.nodeName=n1',
-    );
+    expect(pods.convertSelector(parseFieldSelector('spec.host=n1,metadata.name=a')).toString()).toBe('metadata.name=a,spec.nodeName=n1');
     expect(() => pods.convertSelector(parseFieldSelector('x=1'))).toThrow('field label not supported: x');
   });
 });

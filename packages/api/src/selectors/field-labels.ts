@@ -7,7 +7,7 @@
  */
 import { goQuote } from '../validation/internal/go-format.ts';
 import { SelectorError } from './errors.ts';
-import { type Fields, type FieldSelector, parseAndTransformFieldSelector } from './fields.ts';
+import { type FieldSelector, type Fields, parseAndTransformFieldSelector } from './fields.ts';
 
 /** Reads one field's value from an object (as the JSON the API serves). */
 export type FieldGetter = (obj: unknown) => string;
@@ -60,8 +60,7 @@ const NAMESPACE = { 'metadata.namespace': stringField('metadata', 'namespace') }
 export const fieldLabelNotSupported = (label: string): string => `field label not supported: ${label}`;
 
 /** runtime.DefaultMetaV1FieldSelectorConversion's text. */
-export const notAKnownFieldSelector = (label: string): string =>
-  `${goQuote(label)} is not a known field selector: only "metadata.name", "metadata.namespace"`;
+export const notAKnownFieldSelector = (label: string): string => `${goQuote(label)} is not a known field selector: only "metadata.name", "metadata.namespace"`;
 
 /** What a kind without its own field labels supports (every apps/v1 kind, ConfigMaps, ...). */
 export const DEFAULT_FIELD_LABELS: FieldLabelDefinition = {
@@ -78,8 +77,7 @@ const podIP: FieldGetter = (obj) => {
 };
 
 // Events: source is source.component, or reportingComponent when that is empty.
-const eventSource: FieldGetter = (obj) =>
-  stringField('source', 'component')(obj) || stringField('reportingComponent')(obj);
+const eventSource: FieldGetter = (obj) => stringField('source', 'component')(obj) || stringField('reportingComponent')(obj);
 
 const key = (group: string, kind: string) => `${group}/${kind}`;
 
@@ -108,10 +106,7 @@ const registry = new Map<string, FieldLabelDefinition>([
     key('', 'Node'),
     { fields: { ...NAME, 'spec.unschedulable': boolField('spec', 'unschedulable') }, unsupported: fieldLabelNotSupported },
   ],
-  [
-    key('', 'Namespace'),
-    { fields: { ...NAME, 'status.phase': stringField('status', 'phase') }, unsupported: fieldLabelNotSupported },
-  ],
+  [key('', 'Namespace'), { fields: { ...NAME, 'status.phase': stringField('status', 'phase') }, unsupported: fieldLabelNotSupported }],
   [
     key('', 'ReplicationController'),
     {
@@ -221,4 +216,3 @@ export function fieldLabelsFor(group: string, kind: string): KindFieldLabels {
 export function parseFieldSelectorFor(group: string, kind: string, selector: string): FieldSelector {
   return fieldLabelsFor(group, kind).parseSelector(selector);
 }
-

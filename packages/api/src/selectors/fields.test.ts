@@ -110,7 +110,11 @@ describe('FieldSelector', () => {
       return [f, v];
     });
     expect(s.toString()).toBe('spec.nodeName=n1,x=y');
-    expect(parseFieldSelector('drop=').transform(() => ['', '']).isEmpty()).toBe(true);
+    expect(
+      parseFieldSelector('drop=')
+        .transform(() => ['', ''])
+        .isEmpty(),
+    ).toBe(true);
   });
 
   it('parseAndTransform propagates the transform error', () => {

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SelectorError } from './errors.ts';
-import {
-  formatLabelSelector,
-  labelSelectorAsMap,
-  labelSelectorAsSelector,
-  labelSelectorMatches,
-  parseToLabelSelector,
-} from './label-selector-object.ts';
+import { formatLabelSelector, labelSelectorAsMap, labelSelectorAsSelector, labelSelectorMatches, parseToLabelSelector } from './label-selector-object.ts';
 import type { MetaLabelSelector } from './types.ts';
 
 const LABEL_VALUE_MSG =
@@ -119,7 +113,7 @@ describe('parseToLabelSelector', () => {
   it.each<[string, string]>([
     ['a!=b', '"!=" is not a valid label selector operator'],
     ['a>1', '"gt" isn\'t supported in label selectors'],
-    ['a b', 'couldn\'t parse the selector string "a b": unable to parse requirement: found \'b\', expected: in, notin, =, ==, !=, gt, lt'],
+    ['a b', "couldn't parse the selector string \"a b\": unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt"],
   ])('%j', (s, want) => {
     expect(() => parseToLabelSelector(s)).toThrow(new SelectorError(want));
   });

@@ -61,15 +61,15 @@ describe('parseLabelSelector: errors (upstream texts)', () => {
     ['a=b\u0000garbage', "found 'garbage', expected: ',' or 'end of string'"],
     ['x==a==b', "found '==', expected: ',' or 'end of string'"],
     ['!x=a', "found '=', expected: ',' or 'end of string'"],
-    ['x<a', 'unable to parse requirement: values[0]: Invalid value: "a": for \'Gt\', \'Lt\' operators, the value must be an integer'],
+    ['x<a', "unable to parse requirement: values[0]: Invalid value: \"a\": for 'Gt', 'Lt' operators, the value must be an integer"],
     ['x>-1', `unable to parse requirement: values[0][x]: Invalid value: "-1": ${LABEL_VALUE_MSG}`],
-    ['x>99999999999999999999', 'unable to parse requirement: values[0]: Invalid value: "99999999999999999999": for \'Gt\', \'Lt\' operators, the value must be an integer'],
+    [
+      'x>99999999999999999999',
+      "unable to parse requirement: values[0]: Invalid value: \"99999999999999999999\": for 'Gt', 'Lt' operators, the value must be an integer",
+    ],
     ['app:monolith', `unable to parse requirement: <nil>: Invalid value: "app:monolith": ${NAME_PART_MSG}`],
     ['*bar', `unable to parse requirement: <nil>: Invalid value: "*bar": ${NAME_PART_MSG}`],
-    [
-      'app.kubernetes_io/name=x',
-      `unable to parse requirement: <nil>: Invalid value: "app.kubernetes_io/name": prefix part ${SUBDOMAIN_MSG}`,
-    ],
+    ['app.kubernetes_io/name=x', `unable to parse requirement: <nil>: Invalid value: "app.kubernetes_io/name": prefix part ${SUBDOMAIN_MSG}`],
     [
       'a/b/c ?=? def',
       "unable to parse requirement: <nil>: Invalid value: \"a/b/c\": a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
@@ -199,12 +199,8 @@ describe('newRequirement', () => {
     ['exists', ['x', 'exists', []], undefined],
     ['key may start with a digit', ['1foo', 'in', ['bar']], undefined],
     ['gt', ['y', 'gt', ['1']], undefined],
-    ['gt needs an integer', ['foo', 'gt', ['bar']], 'values[0]: Invalid value: "bar": for \'Gt\', \'Lt\' operators, the value must be an integer'],
-    [
-      'gt needs one value',
-      ['foo', 'lt', ['1', '2']],
-      "values: Invalid value: []string{\"1\", \"2\"}: for 'Gt', 'Lt' operators, exactly one value is required",
-    ],
+    ['gt needs an integer', ['foo', 'gt', ['bar']], "values[0]: Invalid value: \"bar\": for 'Gt', 'Lt' operators, the value must be an integer"],
+    ['gt needs one value', ['foo', 'lt', ['1', '2']], 'values: Invalid value: []string{"1", "2"}: for \'Gt\', \'Lt\' operators, exactly one value is required'],
     ['equals needs one value', ['x', '=', ['a', 'b']], 'values: Invalid value: []string{"a", "b"}: exact-match compatibility requires one single value'],
     ['exists takes no values', ['x', 'exists', ['a']], 'values: Invalid value: []string{"a"}: values set must be empty for exists and does not exist'],
     [

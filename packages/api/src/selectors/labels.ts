@@ -2,13 +2,7 @@
  * Label selectors: requirements, matching and printing, as upstream's
  * k8s.io/apimachinery/pkg/labels (selector.go).
  */
-import {
-  aggregateFieldCauses,
-  type FieldCause,
-  fieldInvalid,
-  fieldNotSupported,
-  fieldPath,
-} from '../validation/field-cause.ts';
+import { aggregateFieldCauses, type FieldCause, fieldInvalid, fieldNotSupported, fieldPath } from '../validation/field-cause.ts';
 import { compareGoStrings, goStringSlice } from '../validation/internal/go-format.ts';
 import { isQualifiedName, isValidLabelValue } from '../validation/names.ts';
 import { SelectorError } from './errors.ts';
@@ -21,8 +15,7 @@ export const LABEL_OPERATORS: readonly LabelOperator[] = ['in', 'notin', '=', '=
 
 export type Labels = Readonly<Record<string, string>>;
 
-const has = (labels: Labels | null | undefined, key: string): labels is Labels =>
-  labels !== null && labels !== undefined && Object.hasOwn(labels, key);
+const has = (labels: Labels | null | undefined, key: string): labels is Labels => labels !== null && labels !== undefined && Object.hasOwn(labels, key);
 
 const INT64 = /^[+-]?[0-9]+$/;
 const INT64_MIN = -(2n ** 63n);
@@ -125,12 +118,7 @@ function labelValueError(key: string, value: string, path: string): FieldCause |
 }
 
 /** Requirement errors as upstream's NewRequirement reports them (field paths `key`, `values[0][key]`, ...). */
-export function requirementErrors(
-  key: string,
-  operator: string,
-  values: readonly string[] | null,
-  path = '',
-): FieldCause[] {
+export function requirementErrors(key: string, operator: string, values: readonly string[] | null, path = ''): FieldCause[] {
   const causes: FieldCause[] = [];
   const keyErr = labelKeyError(key, fieldPath.child(path, 'key'));
   if (keyErr) causes.push(keyErr);

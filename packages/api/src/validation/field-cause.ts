@@ -119,8 +119,7 @@ export function aggregateFieldCauses(causes: readonly FieldCause[]): string {
 
 /** Field path helpers, printing like upstream's field.Path. */
 export const fieldPath = {
-  child: (parent: string, ...names: string[]): string =>
-    [parent, ...names].filter((p) => p.length > 0).join('.'),
+  child: (parent: string, ...names: string[]): string => [parent, ...names].filter((p) => p.length > 0).join('.'),
   index: (parent: string, i: number): string => `${parent}[${i}]`,
   key: (parent: string, k: string): string => `${parent}[${k}]`,
 };

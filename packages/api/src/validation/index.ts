@@ -1,6 +1,6 @@
 export * from './field-cause.ts';
+export { goQuote } from './internal/go-format.ts';
 export * from './label-selector.ts';
 export * from './names.ts';
 export * from './object-meta.ts';
-export { goQuote } from './internal/go-format.ts';
 export * from './workloads.ts';

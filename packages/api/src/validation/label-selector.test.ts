@@ -37,7 +37,13 @@ describe('validateLabelSelector', () => {
     ],
     [
       'unknown operator, bad key, bad value',
-      { matchLabels: { ok: 'x y' }, matchExpressions: [{ key: 'a', operator: 'In', values: ['ok'] }, { key: '-k', operator: 'Equals', values: ['-v'] }] },
+      {
+        matchLabels: { ok: 'x y' },
+        matchExpressions: [
+          { key: 'a', operator: 'In', values: ['ok'] },
+          { key: '-k', operator: 'Equals', values: ['-v'] },
+        ],
+      },
       [
         { reason: 'FieldValueInvalid', field: 'spec.selector.matchLabels', message: `Invalid value: "x y": ${LABEL_VALUE_MSG}` },
         {

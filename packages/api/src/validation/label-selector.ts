@@ -12,11 +12,7 @@ export interface LabelSelectorValidationOptions {
   allowInvalidLabelValueInSelector?: boolean;
 }
 
-export function validateLabelSelectorRequirement(
-  sr: MetaLabelSelectorRequirement,
-  opts: LabelSelectorValidationOptions,
-  path: string,
-): FieldCause[] {
+export function validateLabelSelectorRequirement(sr: MetaLabelSelectorRequirement, opts: LabelSelectorValidationOptions, path: string): FieldCause[] {
   const causes: FieldCause[] = [];
   const values = sr.values ?? [];
   const valuesPath = fieldPath.child(path, 'values');
@@ -46,11 +42,7 @@ export function validateLabelSelectorRequirement(
 }
 
 /** ValidateLabelSelector: matchLabels as labels, each matchExpression by operator. A null selector is valid. */
-export function validateLabelSelector(
-  ps: MetaLabelSelector | null | undefined,
-  path: string,
-  opts: LabelSelectorValidationOptions = {},
-): FieldCause[] {
+export function validateLabelSelector(ps: MetaLabelSelector | null | undefined, path: string, opts: LabelSelectorValidationOptions = {}): FieldCause[] {
   if (ps === null || ps === undefined) return [];
   const causes = validateLabels(ps.matchLabels, fieldPath.child(path, 'matchLabels'));
   (ps.matchExpressions ?? []).forEach((expr, i) => {

@@ -40,20 +40,12 @@ describe('validateObjectMeta', () => {
       ],
     ],
     ['generateName stands in for a name not yet generated', { generateName: 'web-', namespace: 'default' }, pod, []],
-    [
-      'bad generateName',
-      { generateName: 'Web-', namespace: 'default' },
-      pod,
-      [invalid('metadata.generateName', `Invalid value: "Web-": ${SUBDOMAIN_MSG}`)],
-    ],
+    ['bad generateName', { generateName: 'Web-', namespace: 'default' }, pod, [invalid('metadata.generateName', `Invalid value: "Web-": ${SUBDOMAIN_MSG}`)]],
     [
       'bad generateName and the name generated from it',
       { generateName: 'Web-', name: 'Web-x7k2p', namespace: 'default' },
       pod,
-      [
-        invalid('metadata.generateName', `Invalid value: "Web-": ${SUBDOMAIN_MSG}`),
-        invalid('metadata.name', `Invalid value: "Web-x7k2p": ${SUBDOMAIN_MSG}`),
-      ],
+      [invalid('metadata.generateName', `Invalid value: "Web-": ${SUBDOMAIN_MSG}`), invalid('metadata.name', `Invalid value: "Web-x7k2p": ${SUBDOMAIN_MSG}`)],
     ],
     ['subdomain name', { name: 'Foo_bar', namespace: 'default' }, pod, [invalid('metadata.name', `Invalid value: "Foo_bar": ${SUBDOMAIN_MSG}`)]],
     ['namespace with dots', { name: 'a.b' }, namespace, [invalid('metadata.name', 'Invalid value: "a.b": must not contain dots')]],
@@ -65,12 +57,7 @@ describe('validateObjectMeta', () => {
       namespace,
       [{ reason: 'FieldValueForbidden', field: 'metadata.namespace', message: 'Forbidden: not allowed on this type' }],
     ],
-    [
-      'bad namespace',
-      { name: 'x', namespace: 'Default' },
-      pod,
-      [invalid('metadata.namespace', `Invalid value: "Default": ${LABEL_MSG}`)],
-    ],
+    ['bad namespace', { name: 'x', namespace: 'Default' }, pod, [invalid('metadata.namespace', `Invalid value: "Default": ${LABEL_MSG}`)]],
     [
       'negative generation',
       { name: 'x', namespace: 'd', generation: -1 },
@@ -81,10 +68,7 @@ describe('validateObjectMeta', () => {
       'labels: bad key and value, all at metadata.labels',
       { name: 'x', namespace: 'd', labels: { 'app:web': 'ok', good: '-bad' } },
       pod,
-      [
-        invalid('metadata.labels', `Invalid value: "app:web": ${NAME_PART_MSG}`),
-        invalid('metadata.labels', `Invalid value: "-bad": ${LABEL_VALUE_MSG}`),
-      ],
+      [invalid('metadata.labels', `Invalid value: "app:web": ${NAME_PART_MSG}`), invalid('metadata.labels', `Invalid value: "-bad": ${LABEL_VALUE_MSG}`)],
     ],
     [
       'annotations: keys are checked lower-cased but printed as given',
@@ -108,8 +92,8 @@ describe('validateObjectMeta', () => {
 
   it('accepts a custom name rule and path', () => {
     const noDots = (name: string) => (name.includes('.') ? ['may not contain dots'] : []);
-    expect(
-      validateObjectMeta({ name: 'a.b' }, { namespaced: false, nameRule: noDots, path: 'spec.template.metadata' }),
-    ).toEqual([invalid('spec.template.metadata.name', 'Invalid value: "a.b": may not contain dots')]);
+    expect(validateObjectMeta({ name: 'a.b' }, { namespaced: false, nameRule: noDots, path: 'spec.template.metadata' })).toEqual([
+      invalid('spec.template.metadata.name', 'Invalid value: "a.b": may not contain dots'),
+    ]);
   });
 });

@@ -3,14 +3,7 @@
  * (k8s.io/apimachinery/pkg/api/validation/objectmeta.go): generateName, name, namespace
  * by scope, generation, labels and annotations. Returns causes; never throws.
  */
-import {
-  type FieldCause,
-  fieldForbidden,
-  fieldInvalid,
-  fieldPath,
-  fieldRequired,
-  fieldTooLong,
-} from './field-cause.ts';
+import { type FieldCause, fieldForbidden, fieldInvalid, fieldPath, fieldRequired, fieldTooLong } from './field-cause.ts';
 import { byteLength } from './internal/go-format.ts';
 import {
   isQualifiedName,
@@ -85,10 +78,7 @@ export function validateAnnotationsSize(annotations: Readonly<Record<string, str
  * ValidateAnnotations: keys are qualified names compared case-insensitively (the key is
  * lower-cased before the check but printed as given); the total size is at most 256 KiB.
  */
-export function validateAnnotations(
-  annotations: Readonly<Record<string, string>> | null | undefined,
-  path: string,
-): FieldCause[] {
+export function validateAnnotations(annotations: Readonly<Record<string, string>> | null | undefined, path: string): FieldCause[] {
   const causes: FieldCause[] = [];
   for (const k of Object.keys(annotations ?? {})) {
     for (const msg of isQualifiedName(k.toLowerCase())) causes.push(fieldInvalid(path, k, msg));

@@ -4,7 +4,7 @@
  * match their template, and the restart policies each controller allows.
  */
 import { labelSelectorAsSelector } from '../selectors/index.ts';
-import { fieldDuplicate, fieldInvalid, fieldNotSupported, fieldRequired, type FieldCause } from './field-cause.ts';
+import { type FieldCause, fieldDuplicate, fieldInvalid, fieldNotSupported, fieldRequired } from './field-cause.ts';
 import { isDNS1123Label } from './names.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: objects are checked field by field

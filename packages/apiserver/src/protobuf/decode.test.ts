@@ -28,8 +28,7 @@ const meta = (name: string, more?: (m: Writer) => void) => (w: Writer) =>
     more?.(m);
   });
 
-const entry = (field: number, key: string, value: string) => (w: Writer) =>
-  w.message(field, (e) => e.string(1, key).string(2, value));
+const entry = (field: number, key: string, value: string) => (w: Writer) => w.message(field, (e) => e.string(1, key).string(2, value));
 
 function decodeError(buf: Uint8Array): ProtobufDecodeError {
   try {
@@ -43,14 +42,19 @@ function decodeError(buf: Uint8Array): ProtobufDecodeError {
 
 describe('decodeKubernetesProtobuf', () => {
   it('reads the envelope and leaves out empty plain fields', () => {
-    const b = body('v1', 'Namespace', (w) => {
-      meta('ns1', (m) => {
-        entry(11, 'team', 'a')(m);
-        entry(11, 'env', '')(m);
-        m.string(14, 'example.com/cleanup');
-      })(w);
-      w.message(2, () => {}).message(3, (s) => s.string(1, 'Active'));
-    }, (w) => w.string(3, '').string(4, ''));
+    const b = body(
+      'v1',
+      'Namespace',
+      (w) => {
+        meta('ns1', (m) => {
+          entry(11, 'team', 'a')(m);
+          entry(11, 'env', '')(m);
+          m.string(14, 'example.com/cleanup');
+        })(w);
+        w.message(2, () => {}).message(3, (s) => s.string(1, 'Active'));
+      },
+      (w) => w.string(3, '').string(4, ''),
+    );
     expect(decodeKubernetesProtobuf(b)).toEqual({
       kind: 'Namespace',
       apiVersion: 'v1',
@@ -79,12 +83,14 @@ describe('decodeKubernetesProtobuf', () => {
   });
 
   it('decodes repeated messages and IntOrString as a number or a string', () => {
-    const port = (name: string, p: number, target: number | string, nodePort = 0) => (w: Writer) =>
-      w.message(1, (m) => {
-        m.string(1, name).string(2, 'TCP').int(3, p);
-        m.message(4, (t) => (typeof target === 'number' ? t.int(1, 0).int(2, target).string(3, '') : t.int(1, 1).int(2, 0).string(3, target)));
-        m.int(5, nodePort);
-      });
+    const port =
+      (name: string, p: number, target: number | string, nodePort = 0) =>
+      (w: Writer) =>
+        w.message(1, (m) => {
+          m.string(1, name).string(2, 'TCP').int(3, p);
+          m.message(4, (t) => (typeof target === 'number' ? t.int(1, 0).int(2, target).string(3, '') : t.int(1, 1).int(2, 0).string(3, target)));
+          m.int(5, nodePort);
+        });
     const b = body('v1', 'Service', (w) => {
       meta('web')(w);
       w.message(2, (s) => {
@@ -117,12 +123,16 @@ describe('decodeKubernetesProtobuf', () => {
       w.message(2, (s) => {
         s.int(1, 0); // replicas *int32: 0 means zero replicas
         s.message(3, (t) =>
-          t.message(2, (p) =>
-            p.message(2, (c) => {
-              c.string(1, 'c').string(2, 'nginx').bool(16, false); // stdin bool: false is the default
-              c.message(8, () => {}); // resources: an empty plain struct
-              c.message(15, () => {}); // securityContext: an empty pointer struct
-            }).bool(21, false), // automountServiceAccountToken *bool
+          t.message(
+            2,
+            (p) =>
+              p
+                .message(2, (c) => {
+                  c.string(1, 'c').string(2, 'nginx').bool(16, false); // stdin bool: false is the default
+                  c.message(8, () => {}); // resources: an empty plain struct
+                  c.message(15, () => {}); // securityContext: an empty pointer struct
+                })
+                .bool(21, false), // automountServiceAccountToken *bool
           ),
         );
         s.message(4, (st) => st.string(1, 'Recreate'));
@@ -150,9 +160,7 @@ describe('decodeKubernetesProtobuf', () => {
         s.message(2, (c) => {
           c.string(1, 'app');
           c.message(7, (e) =>
-            e.string(1, 'TOKEN').message(3, (from) =>
-              from.message(4, (sel) => sel.message(1, (ref) => ref.string(1, 'creds')).string(2, 'token')),
-            ),
+            e.string(1, 'TOKEN').message(3, (from) => from.message(4, (sel) => sel.message(1, (ref) => ref.string(1, 'creds')).string(2, 'token'))),
           );
           c.message(10, (probe) => {
             probe.message(1, (h) => h.message(2, (get) => get.string(1, '/healthz').message(2, (port) => port.int(1, 1).string(3, 'http'))));
@@ -263,7 +271,14 @@ describe('decodeKubernetesProtobuf', () => {
     expect(decodeKubernetesProtobuf(managed)).toMatchObject({
       metadata: {
         managedFields: [
-          { manager: 'kubectl', operation: 'Apply', apiVersion: 'v1', time: '2023-11-14T22:13:20Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:a': {} } } },
+          {
+            manager: 'kubectl',
+            operation: 'Apply',
+            apiVersion: 'v1',
+            time: '2023-11-14T22:13:20Z',
+            fieldsType: 'FieldsV1',
+            fieldsV1: { 'f:data': { 'f:a': {} } },
+          },
         ],
       },
     });

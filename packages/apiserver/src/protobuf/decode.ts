@@ -34,21 +34,15 @@ export function hasProtobufMagic(body: Uint8Array): boolean {
 
 /** Decodes a `application/vnd.kubernetes.protobuf` request body into the object's JSON form. */
 export function decodeKubernetesProtobuf(body: Uint8Array): Json {
-  if (!hasProtobufMagic(body))
-    throw new ProtobufDecodeError('protobuf body does not start with the Kubernetes magic prefix "k8s\\x00"', 400);
+  if (!hasProtobufMagic(body)) throw new ProtobufDecodeError('protobuf body does not start with the Kubernetes magic prefix "k8s\\x00"', 400);
   try {
     const env = readEnvelope(body);
-    if (env.contentEncoding)
-      throw new ProtobufDecodeError(`protobuf body has contentEncoding "${env.contentEncoding}", which is not supported`, 415);
+    if (env.contentEncoding) throw new ProtobufDecodeError(`protobuf body has contentEncoding "${env.contentEncoding}", which is not supported`, 415);
     if (env.contentType && env.contentType !== PROTOBUF_CONTENT_TYPE)
       throw new ProtobufDecodeError(`protobuf envelope holds content type "${env.contentType}", which is not supported`, 415);
     if (!env.kind) throw new ProtobufDecodeError('protobuf envelope has no kind', 400);
     const name = messageForKind(env.apiVersion, env.kind);
-    if (!name)
-      throw new ProtobufDecodeError(
-        `protobuf bodies of ${env.apiVersion || '(no apiVersion)'}, Kind=${env.kind} are not supported; send JSON`,
-        415,
-      );
+    if (!name) throw new ProtobufDecodeError(`protobuf bodies of ${env.apiVersion || '(no apiVersion)'}, Kind=${env.kind} are not supported; send JSON`, 415);
     const obj = decodeObject(SCHEMA.message(name), env.raw, 0, env.raw.length, env.kind);
     return { kind: env.kind, apiVersion: env.apiVersion, ...obj };
   } catch (e) {
@@ -112,8 +106,7 @@ function readScalar(r: Reader, t: ScalarType): unknown {
   }
 }
 
-const wireOf = (t: ValueType) =>
-  'message' in t || t.scalar === 'string' || t.scalar === 'bytes' ? WireType.Bytes : WireType.Varint;
+const wireOf = (t: ValueType) => ('message' in t || t.scalar === 'string' || t.scalar === 'bytes' ? WireType.Bytes : WireType.Varint);
 
 /** A decoded value plus whether it is the type's zero value (dropped from non-pointer fields). */
 interface Decoded {
@@ -228,8 +221,7 @@ function readFields(buf: Uint8Array, start: number, end: number, types: Record<n
       continue;
     }
     const want = wireOf({ scalar: t });
-    if (wire !== want)
-      throw new ProtobufDecodeError(`malformed protobuf body: ${path} field ${field} arrived as ${WIRE_NAMES[wire] ?? wire}`, 400);
+    if (wire !== want) throw new ProtobufDecodeError(`malformed protobuf body: ${path} field ${field} arrived as ${WIRE_NAMES[wire] ?? wire}`, 400);
     out.set(field, readScalar(r, t));
   }
   return out;

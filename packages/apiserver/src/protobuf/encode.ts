@@ -124,7 +124,10 @@ function encodeSpecial(w: Writer, spec: MessageSpec, v: unknown, path: string): 
       return;
     case 'IntOrString':
       if (typeof v === 'string') w.int(1, 1).int(2, 0).string(3, v);
-      else if (isAbsent || Number.isInteger(v)) w.int(1, 0).int(2, (v as number | undefined) ?? 0).string(3, '');
+      else if (isAbsent || Number.isInteger(v))
+        w.int(1, 0)
+          .int(2, (v as number | undefined) ?? 0)
+          .string(3, '');
       else throw new Error(`${path}: expected an integer or a string`);
       return;
     case 'StringList':

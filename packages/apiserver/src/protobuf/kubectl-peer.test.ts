@@ -82,8 +82,7 @@ function prune(v: unknown): unknown {
   return out;
 }
 function withoutZeroStatus(obj: Json): Json {
-  const zeroOnly = (v: unknown): boolean =>
-    typeof v === 'object' && v !== null ? Object.values(v).every(zeroOnly) : v === 0 || v === '' || v === false;
+  const zeroOnly = (v: unknown): boolean => (typeof v === 'object' && v !== null ? Object.values(v).every(zeroOnly) : v === 0 || v === '' || v === false);
   const { status, ...rest } = obj;
   return status === undefined || zeroOnly(status) ? rest : obj;
 }
@@ -135,7 +134,17 @@ const CASES: Case[] = [
   { args: ['create', 'poddisruptionbudget', 'half', '--selector=app=web', '--max-unavailable=50%'], dryRun: true },
   { args: ['autoscale', 'deployment', 'web', '--min=2', '--max=5', '--cpu-percent=80'], dryRun: true },
   {
-    args: ['create', 'token', 'sa', '--duration=1h', '--audience=a', '--audience=b', '--bound-object-kind=Pod', '--bound-object-name=p', '--bound-object-uid=123'],
+    args: [
+      'create',
+      'token',
+      'sa',
+      '--duration=1h',
+      '--audience=a',
+      '--audience=b',
+      '--bound-object-kind=Pod',
+      '--bound-object-name=p',
+      '--bound-object-uid=123',
+    ],
     expected: {
       kind: 'TokenRequest',
       apiVersion: 'authentication.k8s.io/v1',
@@ -235,10 +244,27 @@ describe('protobuf bodies from the stock kubectl', () => {
   beforeAll(async () => {
     files = mkdtempSync(join(tmpdir(), 'protobuf-files-'));
     writeFileSync(join(files, 'BLOB'), Buffer.from([0, 1, 2, 0xfe, 0xff, 0x80]));
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=test', '-keyout', join(files, 'KEY'), '-out', join(files, 'CERT'),
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=test',
+        '-keyout',
+        join(files, 'KEY'),
+        '-out',
+        join(files, 'CERT'),
+      ],
+      { stdio: 'ignore' },
+    );
     server = await startRecordingServer({ reply, objects: OBJECTS });
   });
   afterAll(async () => {

@@ -54,7 +54,6 @@ describe('schema', () => {
   const kubectl = findOnPath('kubectl');
   const minor = kubectl ? clientMinor(kubectl) : undefined;
   it.skipIf(minor !== '32')('matches what the generator derives from the kubectl 1.32 on the PATH', () => {
-    for (const [file, content] of Object.entries(generate(kubectl!)))
-      expect(readFileSync(join(SCHEMA_DIR, file), 'utf8'), file).toBe(content);
+    for (const [file, content] of Object.entries(generate(kubectl!))) expect(readFileSync(join(SCHEMA_DIR, file), 'utf8'), file).toBe(content);
   });
 });

@@ -26,15 +26,7 @@ export type SchemaPackages = Record<string, Record<string, string>>;
 export type ScalarType = 'string' | 'bool' | 'int32' | 'int64' | 'bytes';
 
 /** Messages whose JSON form is not an object of their fields. */
-export type SpecialType =
-  | 'Time'
-  | 'MicroTime'
-  | 'Duration'
-  | 'Quantity'
-  | 'IntOrString'
-  | 'RawExtension'
-  | 'FieldsV1'
-  | 'StringList';
+export type SpecialType = 'Time' | 'MicroTime' | 'Duration' | 'Quantity' | 'IntOrString' | 'RawExtension' | 'FieldsV1' | 'StringList';
 
 export type ValueType = { scalar: ScalarType } | { message: string };
 
@@ -77,8 +69,7 @@ export class Schema {
 
   constructor(...groups: SchemaPackages[]) {
     for (const packages of groups)
-      for (const [pkg, messages] of Object.entries(packages))
-        for (const [name, fields] of Object.entries(messages)) this.sources.set(`${pkg}.${name}`, fields);
+      for (const [pkg, messages] of Object.entries(packages)) for (const [name, fields] of Object.entries(messages)) this.sources.set(`${pkg}.${name}`, fields);
   }
 
   has(name: string): boolean {

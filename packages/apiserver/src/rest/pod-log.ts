@@ -154,7 +154,12 @@ function kubeletError(code: number, body: string, pod: string): StatusError {
     case 404:
       return new StatusError(404, 'NotFound', `the server could not find the requested resource${suffix}`, details);
     default:
-      return new StatusError(code, '' as StatusReason, `the server responded with the status code ${code} but did not return more information${suffix}`, details);
+      return new StatusError(
+        code,
+        '' as StatusReason,
+        `the server responded with the status code ${code} but did not return more information${suffix}`,
+        details,
+      );
   }
 }
 

@@ -3,24 +3,24 @@
  * status apart), patch, delete with finalizers, and what metadata the server owns.
  */
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import {
   apiErrors,
   apiVersionOf,
   isObject,
+  isStatusError,
   type KubeList,
   type KubeObject,
   type ObjectMeta,
   type Registry,
   type ResourceInfo,
   rfc3339,
-  isStatusError,
   type Status,
   type StatusCause,
 } from '@minik8s/api';
-import { isDeepStrictEqual } from 'node:util';
-import { objectKey, type ObjectStore, resourcePrefix } from '../storage/object-store.ts';
-import type { WatchCache } from '../storage/watch-cache.ts';
 import { apply as applyConfiguration, recordUpdate } from '../ssa/index.ts';
+import { type ObjectStore, objectKey, resourcePrefix } from '../storage/object-store.ts';
+import type { WatchCache } from '../storage/watch-cache.ts';
 import { jsonPatchApply, knownPatchMeta, mergePatch, PATCH_TYPES, type PatchMetaLookup, strategicMergePatch } from './patch.ts';
 import type { ResourcePath } from './paths.ts';
 
@@ -36,7 +36,11 @@ export interface ResourceContext {
    * (Strict, Warn, Ignore): causes make a 422, strictError (the whole message) a 400, warnings go back as
    * Warning headers. Unknown fields are dropped unless Strict refused them.
    */
-  validate?(r: ResourceInfo, obj: KubeObject, fieldValidation: FieldValidation): {
+  validate?(
+    r: ResourceInfo,
+    obj: KubeObject,
+    fieldValidation: FieldValidation,
+  ): {
     causes: StatusCause[];
     warnings: string[];
     strictError?: string;
@@ -156,7 +160,10 @@ export class Resources {
   /** Runs writes whose admission reads other objects of the kind one at a time. */
   private serially<T>(name: string, f: () => Promise<T>): Promise<T> {
     const run = (this.locks.get(name) ?? Promise.resolve()).then(f, f);
-    this.locks.set(name, run.catch(() => {}));
+    this.locks.set(
+      name,
+      run.catch(() => {}),
+    );
     return run;
   }
 
@@ -204,18 +211,22 @@ export class Resources {
   }
 
   async patch(p: ResourcePath, contentType: string, body: unknown, w: WriteOptions = {}): Promise<KubeObject> {
-    return this.guaranteedUpdate(p, (cur) => {
-      const base = structuredClone(cur);
-      let next: unknown;
-      if (contentType === PATCH_TYPES.merge) next = mergePatch(base, body);
-      else if (contentType === PATCH_TYPES.json) next = jsonPatchApply(base, body);
-      else if (contentType === PATCH_TYPES.strategic) next = strategicMergePatch(base, body, this.listMeta(p.resource));
-      else throw apiErrors.unsupportedMediaType(contentType, Object.values(PATCH_TYPES));
-      const obj = this.checkBody(p, next);
-      const rv = obj.metadata.resourceVersion;
-      if (rv && rv !== cur.metadata.resourceVersion) throw apiErrors.modified(p.resource, p.name!);
-      return obj;
-    }, w);
+    return this.guaranteedUpdate(
+      p,
+      (cur) => {
+        const base = structuredClone(cur);
+        let next: unknown;
+        if (contentType === PATCH_TYPES.merge) next = mergePatch(base, body);
+        else if (contentType === PATCH_TYPES.json) next = jsonPatchApply(base, body);
+        else if (contentType === PATCH_TYPES.strategic) next = strategicMergePatch(base, body, this.listMeta(p.resource));
+        else throw apiErrors.unsupportedMediaType(contentType, Object.values(PATCH_TYPES));
+        const obj = this.checkBody(p, next);
+        const rv = obj.metadata.resourceVersion;
+        if (rv && rv !== cur.metadata.resourceVersion) throw apiErrors.modified(p.resource, p.name!);
+        return obj;
+      },
+      w,
+    );
   }
 
   /**
@@ -539,4 +550,3 @@ function decodeContinue(token: string, prefix: string): { start: string; revisio
     throw apiErrors.badRequest('continue key is not valid: the continue token is malformed');
   }
 }
-

@@ -20,7 +20,15 @@ function row(group: string, kind: string, o: Record<string, unknown>): Record<st
 describe('Table cells for network kinds', () => {
   it('Service: cluster IP, external IPs by type, ports with node ports, the wide Selector', () => {
     const svc = (spec: Record<string, unknown>, status?: unknown) => row('', 'Service', { spec, status });
-    expect(svc({ type: 'ClusterIP', clusterIP: '10.96.0.9', clusterIPs: ['10.96.0.9'], ports: [{ port: 80, protocol: 'TCP' }], selector: { tier: 'a', app: 'web' } })).toEqual({
+    expect(
+      svc({
+        type: 'ClusterIP',
+        clusterIP: '10.96.0.9',
+        clusterIPs: ['10.96.0.9'],
+        ports: [{ port: 80, protocol: 'TCP' }],
+        selector: { tier: 'a', app: 'web' },
+      }),
+    ).toEqual({
       Name: 'x',
       Type: 'ClusterIP',
       'Cluster-IP': '10.96.0.9',
@@ -29,10 +37,21 @@ describe('Table cells for network kinds', () => {
       Age: '10m',
       'Selector*': 'app=web,tier=a',
     });
-    const np = svc({ type: 'NodePort', clusterIPs: ['None'], externalIPs: ['1.2.3.4'], ports: [{ port: 80, nodePort: 30080, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }] });
+    const np = svc({
+      type: 'NodePort',
+      clusterIPs: ['None'],
+      externalIPs: ['1.2.3.4'],
+      ports: [
+        { port: 80, nodePort: 30080, protocol: 'TCP' },
+        { port: 53, protocol: 'UDP' },
+      ],
+    });
     expect(np).toMatchObject({ 'Cluster-IP': 'None', 'External-IP': '1.2.3.4', 'Port(s)': '80:30080/TCP,53/UDP', 'Selector*': '<none>' });
     expect(svc({ type: 'LoadBalancer' })).toMatchObject({ 'Cluster-IP': '<none>', 'External-IP': '<pending>', 'Port(s)': '<none>' });
-    const lb = svc({ type: 'LoadBalancer', externalIPs: ['9.9.9.9'] }, { loadBalancer: { ingress: [{ ip: '5.5.5.5' }, { hostname: 'lb.example.com' }, { ip: '1.1.1.1' }, { ip: '5.5.5.5' }] } });
+    const lb = svc(
+      { type: 'LoadBalancer', externalIPs: ['9.9.9.9'] },
+      { loadBalancer: { ingress: [{ ip: '5.5.5.5' }, { hostname: 'lb.example.com' }, { ip: '1.1.1.1' }, { ip: '5.5.5.5' }] } },
+    );
     expect(lb['External-IP']).toBe('1.1.1.1,5.5.5.5,lb.example.com,9.9.9.9');
     expect(svc({ type: 'ExternalName', externalName: 'db.example.com' })['External-IP']).toBe('db.example.com');
   });
@@ -40,7 +59,13 @@ describe('Table cells for network kinds', () => {
   it('Endpoints: ip:port pairs, the first three then "+ N more...", <none> without subsets', () => {
     expect(row('', 'Endpoints', {})).toEqual({ Name: 'x', Endpoints: '<none>', Age: '10m' });
     const subsets = [
-      { addresses: [{ ip: '10.0.0.1' }, { ip: 'fd00::1' }], ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443 }] },
+      {
+        addresses: [{ ip: '10.0.0.1' }, { ip: 'fd00::1' }],
+        ports: [
+          { name: 'http', port: 80 },
+          { name: 'https', port: 443 },
+        ],
+      },
       { addresses: [{ ip: '10.0.0.3' }], ports: [{ name: 'http', port: 80 }] },
     ];
     expect(row('', 'Endpoints', { subsets }).Endpoints).toBe('10.0.0.1:80,[fd00::1]:80,10.0.0.1:443 + 2 more...');
@@ -59,7 +84,10 @@ describe('Table cells for network kinds', () => {
       Age: '10m',
     });
     const ports = [1, 2, 3, 4].map((port) => ({ port }));
-    expect(row('discovery.k8s.io', 'EndpointSlice', { addressType: 'IPv6', ports, endpoints: [] })).toMatchObject({ Ports: '1,2,3 + 1 more...', Endpoints: '<unset>' });
+    expect(row('discovery.k8s.io', 'EndpointSlice', { addressType: 'IPv6', ports, endpoints: [] })).toMatchObject({
+      Ports: '1,2,3 + 1 more...',
+      Endpoints: '<unset>',
+    });
     expect(row('discovery.k8s.io', 'EndpointSlice', { addressType: 'FQDN' })).toMatchObject({ Ports: '<unset>', Endpoints: '<unset>' });
   });
 

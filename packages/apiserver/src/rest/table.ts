@@ -55,7 +55,11 @@ const join = (xs: unknown[] | undefined) => (xs && xs.length > 0 ? xs.join(',') 
 
 /** labels.FormatLabels: `k=v` sorted by key, `<none>` when empty. */
 export function formatLabels(m: Record<string, string> | undefined): string {
-  return join(Object.keys(m ?? {}).sort().map((k) => `${k}=${m![k]}`));
+  return join(
+    Object.keys(m ?? {})
+      .sort()
+      .map((k) => `${k}=${m![k]}`),
+  );
 }
 
 /** net.JoinHostPort: IPv6 addresses in brackets. */
@@ -170,8 +174,7 @@ const COLUMNS: Record<string, Column[]> = {
     { name: 'External-IP', cell: (o: Any) => serviceExternalIP(o) },
     {
       name: 'Port(s)',
-      cell: (o: Any) =>
-        join((o.spec?.ports ?? []).map((p: Any) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? ''}`)),
+      cell: (o: Any) => join((o.spec?.ports ?? []).map((p: Any) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? ''}`)),
     },
     age,
     { name: 'Selector', priority: 1, cell: (o: Any) => formatLabels(o.spec?.selector) },
@@ -237,7 +240,15 @@ const COLUMNS: Record<string, Column[]> = {
   ],
   'batch/Job': [
     name,
-    { name: 'Status', cell: (o: Any) => ((o.status?.conditions ?? []).some((c: Any) => c.type === 'Complete' && c.status === 'True') ? 'Complete' : (o.status?.conditions ?? []).some((c: Any) => c.type === 'Failed' && c.status === 'True') ? 'Failed' : 'Running') },
+    {
+      name: 'Status',
+      cell: (o: Any) =>
+        (o.status?.conditions ?? []).some((c: Any) => c.type === 'Complete' && c.status === 'True')
+          ? 'Complete'
+          : (o.status?.conditions ?? []).some((c: Any) => c.type === 'Failed' && c.status === 'True')
+            ? 'Failed'
+            : 'Running',
+    },
     { name: 'Completions', cell: (o: Any) => `${o.status?.succeeded ?? 0}/${o.spec?.completions ?? 1}` },
     age,
   ],
@@ -258,10 +269,7 @@ const COLUMNS: Record<string, Column[]> = {
   ],
 };
 
-const GENERIC: Column[] = [
-  name,
-  { name: 'Created At', type: 'date', cell: (o) => o.metadata.creationTimestamp ?? '' },
-];
+const GENERIC: Column[] = [name, { name: 'Created At', type: 'date', cell: (o) => o.metadata.creationTimestamp ?? '' }];
 
 function columnsFor(r: ResourceInfo): Column[] {
   return COLUMNS[`${r.group}/${r.kind}`] ?? GENERIC;

@@ -75,9 +75,7 @@ export function serveWatch(cache: WatchCache, res: ServerResponse, w: WatchReque
     end();
   };
   const timeout = w.timeoutSeconds ? setTimeout(end, w.timeoutSeconds * 1000) : undefined;
-  const bookmarks = w.allowBookmarks
-    ? setInterval(() => send('BOOKMARK', w.bookmark(String(cache.revision))), w.bookmarkIntervalMs ?? 60_000)
-    : undefined;
+  const bookmarks = w.allowBookmarks ? setInterval(() => send('BOOKMARK', w.bookmark(String(cache.revision))), w.bookmarkIntervalMs ?? 60_000) : undefined;
   res.on('close', end);
   try {
     sub = cache.subscribe(w.prefix, from, onEvent, fail);

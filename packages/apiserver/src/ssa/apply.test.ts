@@ -20,8 +20,7 @@ type Obj = Record<string, unknown>;
 type Any = any;
 
 const base = { apiVersion: 'apps/v1', listMeta, now: NOW };
-const applyAs = (manager: string, applied: Obj, current?: Obj, o: Partial<ApplyOptions> = {}) =>
-  apply({ ...base, manager, applied, current, ...o });
+const applyAs = (manager: string, applied: Obj, current?: Obj, o: Partial<ApplyOptions> = {}) => apply({ ...base, manager, applied, current, ...o });
 
 /** What the store adds on create: server-owned metadata and an unowned default. */
 function stored(obj: Obj): Obj {
@@ -102,9 +101,7 @@ describe('apply', () => {
     expect(o.spec.strategy).toEqual({ type: 'RollingUpdate' });
     expect(o.metadata.uid).toBe('uid-1');
     expect(second.managedFields).toHaveLength(1);
-    expect(toFieldsV1(fromFieldsV1(second.managedFields[0]!.fieldsV1))).toEqual(
-      toFieldsV1(fieldSet(deployment({ labels: { app: 'web' } }), listMeta)),
-    );
+    expect(toFieldsV1(fromFieldsV1(second.managedFields[0]!.fieldsV1))).toEqual(toFieldsV1(fieldSet(deployment({ labels: { app: 'web' } }), listMeta)));
     expect(second.managedFields[0]!.time).toBe(T1);
   });
 
@@ -138,15 +135,11 @@ describe('apply', () => {
       const err = conflictOf(() => applyAs('ssa-user', deployment({ replicas: 5 }), live));
       expect(err.code).toBe(409);
       expect(err.reason).toBe('Conflict');
-      expect(err.message).toBe(
-        'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas',
-      );
+      expect(err.message).toBe('Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas');
       expect(err.toStatus().details?.causes).toEqual([
         { reason: 'FieldManagerConflict', message: 'conflict with "kubectl-client-side-apply" using apps/v1', field: '.spec.replicas' },
       ]);
-      expect(err.conflicts).toEqual([
-        { manager: 'kubectl-client-side-apply', operation: 'Update', apiVersion: 'apps/v1', field: '.spec.replicas' },
-      ]);
+      expect(err.conflicts).toEqual([{ manager: 'kubectl-client-side-apply', operation: 'Update', apiVersion: 'apps/v1', field: '.spec.replicas' }]);
     });
 
     it('several fields: one block per manager, a line per field', () => {
@@ -157,10 +150,7 @@ describe('apply', () => {
           '- .spec.replicas\n' +
           '- .spec.template.spec.containers[name="nginx"].image',
       );
-      expect(err.toStatus().details?.causes?.map((c) => c.field)).toEqual([
-        '.spec.replicas',
-        '.spec.template.spec.containers[name="nginx"].image',
-      ]);
+      expect(err.toStatus().details?.causes?.map((c) => c.field)).toEqual(['.spec.replicas', '.spec.template.spec.containers[name="nginx"].image']);
     });
 
     it('the same value is no conflict: ownership is shared', () => {
@@ -261,9 +251,7 @@ describe('apply', () => {
   });
 
   it('replaces atomic lists and merges sets', () => {
-    const live = createdByUpdate(
-      deployment({ containers: [{ name: 'web', args: ['a', 'b'] }], meta: { finalizers: ['x.example.com/a'] } }),
-    );
+    const live = createdByUpdate(deployment({ containers: [{ name: 'web', args: ['a', 'b'] }], meta: { finalizers: ['x.example.com/a'] } }));
     const r = applyAs('me', deployment({ containers: [{ name: 'web', args: ['c'] }], meta: { finalizers: ['x.example.com/b'] } }), live, {
       force: true,
     });
@@ -294,9 +282,7 @@ describe('apply', () => {
     expect(bad({ ...deployment(), apiVersion: 'apps/v1beta1' })).toBe(
       '400 Incorrect version specified in apply patch. Specified patch version: apps/v1beta1, expected: apps/v1',
     );
-    expect(bad({ ...deployment(), kind: 'StatefulSet' }, { kind: 'Deployment' })).toBe(
-      '400 invalid object type: apps/v1, Kind=StatefulSet',
-    );
+    expect(bad({ ...deployment(), kind: 'StatefulSet' }, { kind: 'Deployment' })).toBe('400 invalid object type: apps/v1, Kind=StatefulSet');
     const dup = deployment({ containers: [{ name: 'nginx' }, { name: 'nginx' }] });
     expect(bad(dup)).toBe(
       '400 failed to create typed patch object (default/web; apps/v1, Kind=Deployment): ' +
@@ -305,9 +291,7 @@ describe('apply', () => {
   });
 
   it('conflictStatus gives the message and causes for the 409 body', () => {
-    expect(
-      conflictStatus([{ manager: 'x', operation: 'Update', apiVersion: 'apps/v1', subresource: 'status', field: '.status.replicas' }]),
-    ).toEqual({
+    expect(conflictStatus([{ manager: 'x', operation: 'Update', apiVersion: 'apps/v1', subresource: 'status', field: '.status.replicas' }])).toEqual({
       message: 'Apply failed with 1 conflict: conflict with "x" with subresource "status" using apps/v1: .status.replicas',
       causes: [{ reason: 'FieldManagerConflict', message: 'conflict with "x" with subresource "status" using apps/v1', field: '.status.replicas' }],
     });

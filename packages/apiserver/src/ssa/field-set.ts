@@ -223,7 +223,10 @@ function valueString(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v === 'string') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(valueString).join(',')}]`;
-  if (isMap(v)) return Object.keys(v).map((k) => `${k}=${valueString(v[k])}`).join('');
+  if (isMap(v))
+    return Object.keys(v)
+      .map((k) => `${k}=${valueString(v[k])}`)
+      .join('');
   return String(v);
 }
 

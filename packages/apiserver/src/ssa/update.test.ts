@@ -76,7 +76,12 @@ describe('recordUpdate', () => {
     const { object, managedFields } = updated(applied.object, 'kubectl-scale', (o) => {
       o.spec.replicas = 4;
     });
-    expect(owns(managedFields.find((e) => e.manager === 'kubectl'), REPLICAS)).toBe(false);
+    expect(
+      owns(
+        managedFields.find((e) => e.manager === 'kubectl'),
+        REPLICAS,
+      ),
+    ).toBe(false);
     expect(() => apply({ ...base, manager: 'kubectl', applied: deployment({ replicas: 2 }), current: object })).toThrow(
       'Apply failed with 1 conflict: conflict with "kubectl-scale" using apps/v1: .spec.replicas',
     );
@@ -106,9 +111,14 @@ describe('recordUpdate', () => {
     expect(tool).toHaveLength(1);
     expect(paths(tool[0]).paths()).toEqual([['f:spec', 'f:paused'], REPLICAS]);
 
-    const c = updated(b.object, 'tool', (o) => {
-      o.spec.minReadySeconds = 5;
-    }, { apiVersion: 'apps/v1beta2' });
+    const c = updated(
+      b.object,
+      'tool',
+      (o) => {
+        o.spec.minReadySeconds = 5;
+      },
+      { apiVersion: 'apps/v1beta2' },
+    );
     expect(c.managedFields.filter((e) => e.manager === 'tool').map((e) => e.apiVersion)).toEqual(['apps/v1', 'apps/v1beta2']);
   });
 
@@ -120,17 +130,27 @@ describe('recordUpdate', () => {
 
   it('does not start tracking on update of an object without managed fields', () => {
     const legacy = deployment({ replicas: 1 });
-    expect(updated(legacy, 'x', (o) => { o.spec.replicas = 2; }).managedFields).toEqual([]);
+    expect(
+      updated(legacy, 'x', (o) => {
+        o.spec.replicas = 2;
+      }).managedFields,
+    ).toEqual([]);
   });
 
   it('resets on managedFields: [], and uses managed fields the client sent', () => {
     const live = created(deployment({ replicas: 1 }));
-    expect(updated(live, 'x', (o) => { o.metadata.managedFields = []; }).managedFields).toEqual([]);
+    expect(
+      updated(live, 'x', (o) => {
+        o.metadata.managedFields = [];
+      }).managedFields,
+    ).toEqual([]);
 
     const sent: ManagedFieldsEntry[] = [
       { manager: 'hand-written', operation: 'Update', apiVersion: 'apps/v1', time: T0, fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } },
     ];
-    const r = updated(live, 'x', (o) => { o.metadata.managedFields = sent; });
+    const r = updated(live, 'x', (o) => {
+      o.metadata.managedFields = sent;
+    });
     expect(r.managedFields).toEqual(sent);
   });
 
@@ -154,15 +174,25 @@ describe('recordUpdate', () => {
         '.': {},
       },
     });
-    expect(owns(managedFields.find((e) => e.manager === 'kubectl-create'), REPLICAS)).toBe(true);
+    expect(
+      owns(
+        managedFields.find((e) => e.manager === 'kubectl-create'),
+        REPLICAS,
+      ),
+    ).toBe(true);
   });
 
   it('merges the oldest of more than ten Update entries into ancient-changes', () => {
     let obj = created(deployment({ replicas: 0 }));
     for (let i = 1; i <= 11; i++) {
-      obj = updated(obj, `writer-${String(i).padStart(2, '0')}`, (o) => {
-        o.spec.template.metadata.labels[`l${i}`] = 'x';
-      }, { now: new Date(Date.parse(T0) + i * 1000) }).object;
+      obj = updated(
+        obj,
+        `writer-${String(i).padStart(2, '0')}`,
+        (o) => {
+          o.spec.template.metadata.labels[`l${i}`] = 'x';
+        },
+        { now: new Date(Date.parse(T0) + i * 1000) },
+      ).object;
     }
     const mf = (obj as Any).metadata.managedFields as ManagedFieldsEntry[];
     expect(mf.filter((e) => e.operation === 'Update')).toHaveLength(10);

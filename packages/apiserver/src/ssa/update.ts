@@ -71,11 +71,7 @@ export function recordUpdate(opts: RecordUpdateOptions): ManagedFieldsEntry[] {
 
   const entries = encodeManagedFields(managers);
   const old = previous ? metadataOf(previous).managedFields : undefined;
-  if (
-    previous &&
-    sameIgnoringTimes(entries, old ?? []) &&
-    deepEqual(withoutManagedFields(previous), withoutManagedFields(next))
-  ) {
+  if (previous && sameIgnoringTimes(entries, old ?? []) && deepEqual(withoutManagedFields(previous), withoutManagedFields(next))) {
     return structuredClone(old as ManagedFieldsEntry[]);
   }
   return entries;

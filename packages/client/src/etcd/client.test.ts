@@ -78,9 +78,7 @@ describe('EtcdClient unary calls', () => {
       res.end(JSON.stringify({ header, kvs: [{ key: 'Zm9v', create_revision: '2', mod_revision: '4', version: '3', value: 'YmFy' }], count: '1' }));
     });
     const r = await client.range('foo', { prefix: true, limit: 1 });
-    expect(seen).toEqual([
-      { url: '/v3/kv/range', body: '{"key":"Zm9v","range_end":"Zm9w","limit":"1"}', type: 'application/json' },
-    ]);
+    expect(seen).toEqual([{ url: '/v3/kv/range', body: '{"key":"Zm9v","range_end":"Zm9w","limit":"1"}', type: 'application/json' }]);
     expect(r.header.revision).toBe(5);
     expect(r.kvs[0]?.key.toString()).toBe('foo');
     expect(r.kvs[0]?.value.toString()).toBe('bar');
@@ -91,7 +89,9 @@ describe('EtcdClient unary calls', () => {
   it('turns a gateway error into an EtcdError with grpc code and HTTP status', async () => {
     const client = await fake((_req, _body, res) => {
       res.statusCode = 400;
-      res.end('{"error":"etcdserver: mvcc: required revision is a future revision","message":"etcdserver: mvcc: required revision is a future revision","code":11}');
+      res.end(
+        '{"error":"etcdserver: mvcc: required revision is a future revision","message":"etcdserver: mvcc: required revision is a future revision","code":11}',
+      );
     });
     const e = await client.range('a', { revision: 100 }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(EtcdError);

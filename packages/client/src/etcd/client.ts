@@ -5,7 +5,6 @@
  */
 import { Pool } from 'undici';
 import {
-  type Json,
   decodeDelete,
   decodeHeader,
   decodeLeaseGrant,
@@ -21,18 +20,19 @@ import {
   encodeRange,
   encodeTxn,
   encodeWatchCreate,
+  type Json,
 } from './codec.ts';
 import { EtcdError, GrpcCode, unavailable } from './errors.ts';
 import { StreamParser } from './stream-parser.ts';
 import type {
   Bytes,
-  KvClient,
   CompactOptions,
   CompactResponse,
   DeleteOptions,
   DeleteResponse,
   HealthResponse,
   KeyValue,
+  KvClient,
   LeaseGrantResponse,
   LeaseId,
   LeaseKeepAliveResponse,
@@ -226,11 +226,11 @@ export class EtcdClient implements KvClient {
   watch(key: Bytes, opts: WatchOptions = {}): Watch {
     if (this.closed) throw new EtcdError('client is closed', { code: GrpcCode.CANCELLED, httpStatus: 0 });
     const body = JSON.stringify(encodeWatchCreate(key, opts));
-    const w = new Watch(
-      (signal) =>
-        this.streams.request({ method: 'POST', path: '/v3/watch', headers: JSON_HEADERS, body, signal }),
-      { highWaterMark: opts.highWaterMark, signal: opts.signal, onClose: (x) => this.watches.delete(x) },
-    );
+    const w = new Watch((signal) => this.streams.request({ method: 'POST', path: '/v3/watch', headers: JSON_HEADERS, body, signal }), {
+      highWaterMark: opts.highWaterMark,
+      signal: opts.signal,
+      onClose: (x) => this.watches.delete(x),
+    });
     if (!w.closed) this.watches.add(w);
     return w;
   }

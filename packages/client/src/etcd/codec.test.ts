@@ -92,10 +92,7 @@ describe('request encoding', () => {
       }),
     ).toEqual({
       compare: [{ key: b64('a'), target: 'MOD', result: 'EQUAL', mod_revision: '3' }],
-      success: [
-        { request_put: { key: b64('a'), value: b64('1') } },
-        { request_txn: { success: [{ request_range: { key: b64('b'), range_end: b64('c') } }] } },
-      ],
+      success: [{ request_put: { key: b64('a'), value: b64('1') } }, { request_txn: { success: [{ request_range: { key: b64('b'), range_end: b64('c') } }] } }],
       failure: [{ request_delete_range: { key: b64('a') } }],
     });
     expect(encodeTxn({})).toEqual({});

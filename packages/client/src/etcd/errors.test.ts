@@ -14,10 +14,7 @@ describe('EtcdError.fromHttp', () => {
   });
 
   it('classifies future revision and lease-not-found errors', () => {
-    expect(
-      EtcdError.fromHttp(400, '{"error":"x","message":"etcdserver: mvcc: required revision is a future revision","code":11}')
-        .isFutureRevision,
-    ).toBe(true);
+    expect(EtcdError.fromHttp(400, '{"error":"x","message":"etcdserver: mvcc: required revision is a future revision","code":11}').isFutureRevision).toBe(true);
     const nf = EtcdError.fromHttp(404, '{"error":"etcdserver: requested lease not found","code":5}');
     expect([nf.isLeaseNotFound, nf.code, nf.message]).toEqual([true, 5, 'etcdserver: requested lease not found']);
   });

@@ -169,12 +169,7 @@ function fromErrorObject(o: Record<string, unknown>, httpStatus: number): EtcdEr
     // Stream shape: {"error": {"grpc_code": N, "http_code": N, "message": "...", "http_status": "..."}}
     const inner = e as Record<string, unknown>;
     const message = typeof inner.message === 'string' ? inner.message : JSON.stringify(inner);
-    const code =
-      typeof inner.grpc_code === 'number'
-        ? inner.grpc_code
-        : typeof inner.code === 'number'
-          ? inner.code
-          : GrpcCode.UNKNOWN;
+    const code = typeof inner.grpc_code === 'number' ? inner.grpc_code : typeof inner.code === 'number' ? inner.code : GrpcCode.UNKNOWN;
     const status = typeof inner.http_code === 'number' ? inner.http_code : httpStatus;
     return new EtcdError(message, { code, httpStatus: status });
   }

@@ -129,9 +129,7 @@ export class Watch implements AsyncIterable<WatchResponse> {
     this.onClose(this);
     if (!this.createdSettled) {
       this.createdSettled = true;
-      this.rejectCreated(
-        error ?? new EtcdError('watch canceled before it was created', { code: GrpcCode.CANCELLED, httpStatus: 0 }),
-      );
+      this.rejectCreated(error ?? new EtcdError('watch canceled before it was created', { code: GrpcCode.CANCELLED, httpStatus: 0 }));
     }
     const w = this.waiter;
     if (error !== undefined) {

@@ -16,7 +16,22 @@ function fakeServer(kinds: string[]) {
     kind: 'APIGroupDiscoveryList',
     apiVersion: 'apidiscovery.k8s.io/v2',
     items: core
-      ? [{ metadata: {}, versions: [{ version: 'v1', resources: kinds.map((k) => ({ resource: `${k.toLowerCase()}s`, responseKind: { group: '', version: 'v1', kind: k }, scope: 'Namespaced', verbs: ['get'] })) }] }]
+      ? [
+          {
+            metadata: {},
+            versions: [
+              {
+                version: 'v1',
+                resources: kinds.map((k) => ({
+                  resource: `${k.toLowerCase()}s`,
+                  responseKind: { group: '', version: 'v1', kind: k },
+                  scope: 'Namespaced',
+                  verbs: ['get'],
+                })),
+              },
+            ],
+          },
+        ]
       : [],
   });
   return {

@@ -158,9 +158,7 @@ export class Discovery {
       (r, n) => r.kind.toLowerCase() === n,
     ];
     for (const c of candidates.reverse()) {
-      const inScope = all.filter(
-        (r) => (c.group === undefined || r.group === c.group) && (c.version === undefined ? r.preferred : r.version === c.version),
-      );
+      const inScope = all.filter((r) => (c.group === undefined || r.group === c.group) && (c.version === undefined ? r.preferred : r.version === c.version));
       for (const m of matchers) {
         const hits = inScope.filter((r) => m(r, c.name));
         // Core first, then the group that sorts first: deterministic, like kubectl's priority.
@@ -201,8 +199,7 @@ export class Discovery {
   }
 
   private async legacyGroups(doc: unknown): Promise<ApiResource[]> {
-    const groups =
-      (doc as { groups?: Array<{ name: string; versions: Array<{ version: string }>; preferredVersion?: { version: string } }> })?.groups ?? [];
+    const groups = (doc as { groups?: Array<{ name: string; versions: Array<{ version: string }>; preferredVersion?: { version: string } }> })?.groups ?? [];
     const jobs = groups.flatMap((g) =>
       g.versions.map(async (v) => {
         const l = await this.client.request<{ resources?: LegacyResource[] }>({ path: `/apis/${g.name}/${v.version}` });

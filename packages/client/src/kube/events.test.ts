@@ -34,7 +34,10 @@ describe('EventRecorder', () => {
     rec.event(pod, 'Warning', 'BackOff', 'Back-off restarting failed container c in pod ev_default(x)');
     rec.event(pod, 'Normal', 'Scheduled', 'Successfully assigned default/ev to node-1');
     await rec.flush();
-    const events = (await client.list<CoreEvent>({ version: 'v1', plural: 'events', namespace: 'default' }, { fieldSelector: 'involvedObject.name=ev' })) as KubeList<CoreEvent>;
+    const events = (await client.list<CoreEvent>(
+      { version: 'v1', plural: 'events', namespace: 'default' },
+      { fieldSelector: 'involvedObject.name=ev' },
+    )) as KubeList<CoreEvent>;
     const scheduled = events.items.find((e) => e.reason === 'Scheduled');
     expect(events.items).toHaveLength(2);
     expect(scheduled).toMatchObject({

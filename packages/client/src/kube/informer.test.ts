@@ -77,15 +77,19 @@ function setup() {
   const lw = new FakeListerWatcher();
   const delays: number[] = [];
   const errors: unknown[] = [];
-  const informer = new Informer(lw, { version: 'v1', plural: 'pods' }, {
-    clock,
-    backoff: (n) => {
-      const d = 100 * n;
-      delays.push(d);
-      return d;
+  const informer = new Informer(
+    lw,
+    { version: 'v1', plural: 'pods' },
+    {
+      clock,
+      backoff: (n) => {
+        const d = 100 * n;
+        delays.push(d);
+        return d;
+      },
+      onError: (e) => errors.push(e),
     },
-    onError: (e) => errors.push(e),
-  });
+  );
   const log: string[] = [];
   informer.addEventHandler({
     onAdd: (o, initial) => log.push(`add ${o.metadata.name}${initial ? ' (list)' : ''}`),
@@ -138,7 +142,10 @@ describe('Informer (fake lister/watcher, fake clock)', () => {
 
   it('on 410 Gone it backs off (injected delay), re-lists and reconciles the cache with the new list', async () => {
     const { lw, informer, log, clock, delays, errors } = setup();
-    lw.answers = [list('10', obj('a', 'keep', '1'), obj('a', 'change', '2'), obj('a', 'vanish', '3')), list('50', obj('a', 'keep', '1'), obj('a', 'change', '40'), obj('a', 'new', '45'))];
+    lw.answers = [
+      list('10', obj('a', 'keep', '1'), obj('a', 'change', '2'), obj('a', 'vanish', '3')),
+      list('50', obj('a', 'keep', '1'), obj('a', 'change', '40'), obj('a', 'new', '45')),
+    ];
     informer.start();
     await informer.waitForSync();
     await flushMicrotasks();
@@ -202,8 +209,18 @@ describe('Informer (fake lister/watcher, fake clock)', () => {
     informer.addIndex('app', (o) => (o.metadata.labels?.app ? [o.metadata.labels.app] : []));
     informer.start();
     await informer.waitForSync();
-    expect(informer.byIndex('app', 'web').map((o) => o.metadata.name).sort()).toEqual(['p1', 'p2']);
-    expect(informer.list('b').map((o) => o.metadata.name).sort()).toEqual(['p2', 'p3']);
+    expect(
+      informer
+        .byIndex('app', 'web')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['p1', 'p2']);
+    expect(
+      informer
+        .list('b')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['p2', 'p3']);
     await flushMicrotasks();
     lw.lastWatch.send('MODIFIED', obj('b', 'p2', '4', { app: 'db' }));
     await flushMicrotasks();

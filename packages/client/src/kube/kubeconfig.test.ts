@@ -2,15 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  inClusterConfig,
-  KubeconfigError,
-  loadConfig,
-  loadKubeconfig,
-  mergeKubeconfigs,
-  parseKubeconfig,
-  resolveKubeconfig,
-} from './kubeconfig.ts';
+import { inClusterConfig, KubeconfigError, loadConfig, loadKubeconfig, mergeKubeconfigs, parseKubeconfig, resolveKubeconfig } from './kubeconfig.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -176,7 +168,9 @@ contexts:
   context: { cluster: c, user: u }
 current-context: x
 `);
-    expect(() => resolveKubeconfig(kc)).toThrowError('invalid configuration: unable to read client-cert /nope/c.crt for u due to open /nope/c.crt: no such file or directory');
+    expect(() => resolveKubeconfig(kc)).toThrowError(
+      'invalid configuration: unable to read client-cert /nope/c.crt for u due to open /nope/c.crt: no such file or directory',
+    );
     const ok = parseKubeconfig(`
 clusters:
 - name: c
@@ -222,7 +216,11 @@ contexts:
 
   it('JSON kubeconfigs parse too', () => {
     const kc = parseKubeconfig(
-      JSON.stringify({ clusters: [{ name: 'c', cluster: { server: 'http://127.0.0.1:8080' } }], contexts: [{ name: 'x', context: { cluster: 'c' } }], 'current-context': 'x' }),
+      JSON.stringify({
+        clusters: [{ name: 'c', cluster: { server: 'http://127.0.0.1:8080' } }],
+        contexts: [{ name: 'x', context: { cluster: 'c' } }],
+        'current-context': 'x',
+      }),
     );
     expect(resolveKubeconfig(kc)).toMatchObject({ server: 'http://127.0.0.1:8080', namespace: 'default' });
   });

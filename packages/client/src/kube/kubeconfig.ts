@@ -211,9 +211,13 @@ export function loadKubeconfig(o: LoadKubeconfigOptions = {}): Kubeconfig {
     try {
       text = readFileSync(p, 'utf8');
     } catch (e) {
-      throw new KubeconfigError('ReadFailed', `stat ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`, {
-        cause: e,
-      });
+      throw new KubeconfigError(
+        'ReadFailed',
+        `stat ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`,
+        {
+          cause: e,
+        },
+      );
     }
     configs.push(parseKubeconfig(text, p));
   }
@@ -386,10 +390,7 @@ export function inClusterConfig(o: InClusterOptions = {}): RestConfig {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
   if (!host || !port) {
-    throw new KubeconfigError(
-      'NotInCluster',
-      'unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined',
-    );
+    throw new KubeconfigError('NotInCluster', 'unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined');
   }
   const dir = o.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
   const tokenFile = join(dir, 'token');

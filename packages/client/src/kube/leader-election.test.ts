@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApiServer, type TestApiServer } from '../../../apiserver/src/testing/cluster.ts';
 import { FakeClock, flushMicrotasks } from './clock.ts';
 import { KubeApiError } from './errors.ts';
-import { type Lease, type LeaseClient, LeaderElector, microTime } from './leader-election.ts';
+import { LeaderElector, type Lease, type LeaseClient, microTime } from './leader-election.ts';
 import { KubeClient } from './rest-client.ts';
 import type { ResourceRef } from './types.ts';
 
@@ -176,7 +176,16 @@ describe('LeaderElector against the API server', () => {
   it('releaseOnCancel hands the Lease back at once', async () => {
     const ref = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'kube-system', name: 'released' };
     const mk = (id: string) =>
-      new LeaderElector({ client, namespace: 'kube-system', name: 'released', identity: id, leaseDurationMs: 2000, renewDeadlineMs: 1000, retryPeriodMs: 300, releaseOnCancel: true });
+      new LeaderElector({
+        client,
+        namespace: 'kube-system',
+        name: 'released',
+        identity: id,
+        leaseDurationMs: 2000,
+        renewDeadlineMs: 1000,
+        retryPeriodMs: 300,
+        releaseOnCancel: true,
+      });
     const a = mk('a');
     void a.run();
     await until(() => a.isLeader());

@@ -196,12 +196,16 @@ export class LeaderElector {
         return false;
       }
       try {
-        const created = await this.o.client.create(this.ref, {
-          apiVersion: 'coordination.k8s.io/v1',
-          kind: 'Lease',
-          metadata: { name: this.o.name, namespace: this.o.namespace },
-          spec: mine,
-        }, { signal });
+        const created = await this.o.client.create(
+          this.ref,
+          {
+            apiVersion: 'coordination.k8s.io/v1',
+            kind: 'Lease',
+            metadata: { name: this.o.name, namespace: this.o.namespace },
+            spec: mine,
+          },
+          { signal },
+        );
         this.observe(created.spec ?? mine, this.clock.now());
         return true;
       } catch (err) {

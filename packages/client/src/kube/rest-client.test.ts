@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApiServer, type TestApiServer } from '../../../apiserver/src/testing/cluster.ts';
 import { Discovery } from './discovery.ts';
-import {
-  GoneError,
-  isAlreadyExists,
-  isConflict,
-  isInvalid,
-  isNotFound,
-  KubeApiError,
-  KubeConnectionError,
-} from './errors.ts';
+import { GoneError, isAlreadyExists, isConflict, isInvalid, isNotFound, KubeApiError, KubeConnectionError } from './errors.ts';
 import { KubeClient, resourcePath, WatchStream } from './rest-client.ts';
 import type { KubeObject, Status, WatchEvent } from './types.ts';
 
@@ -53,9 +45,7 @@ async function caught(p: Promise<unknown>): Promise<KubeApiError> {
 describe('resourcePath', () => {
   it('builds core, group, namespaced, cluster-scoped and subresource paths', () => {
     expect(resourcePath({ version: 'v1', plural: 'pods' })).toBe('/api/v1/pods');
-    expect(resourcePath({ version: 'v1', plural: 'pods', namespace: 'ns', name: 'p', subresource: 'status' })).toBe(
-      '/api/v1/namespaces/ns/pods/p/status',
-    );
+    expect(resourcePath({ version: 'v1', plural: 'pods', namespace: 'ns', name: 'p', subresource: 'status' })).toBe('/api/v1/namespaces/ns/pods/p/status');
     expect(resourcePath({ group: 'apps', version: 'v1', plural: 'deployments', namespace: 'ns' })).toBe('/apis/apps/v1/namespaces/ns/deployments');
     expect(resourcePath({ version: 'v1', plural: 'nodes', name: 'n1' })).toBe('/api/v1/nodes/n1');
   });
@@ -89,11 +79,7 @@ describe('KubeClient against the API server', () => {
 
     const merged = await client.patch<ConfigMap>({ ...CM, namespace: 'default', name: 'crud' }, { data: { b: '3' } }, { type: 'merge' });
     expect(merged.data).toEqual({ a: '2', b: '3' });
-    const jsonPatched = await client.patch<ConfigMap>(
-      { ...CM, namespace: 'default', name: 'crud' },
-      [{ op: 'remove', path: '/data/a' }],
-      { type: 'json' },
-    );
+    const jsonPatched = await client.patch<ConfigMap>({ ...CM, namespace: 'default', name: 'crud' }, [{ op: 'remove', path: '/data/a' }], { type: 'json' });
     expect(jsonPatched.data).toEqual({ b: '3' });
     const strategic = await client.patch<ConfigMap>(
       { ...CM, namespace: 'default', name: 'crud' },
@@ -101,11 +87,11 @@ describe('KubeClient against the API server', () => {
       { type: 'strategic' },
     );
     expect(strategic.metadata.labels).toEqual({ app: 'crud', tier: 'x' });
-    const applied = await client.patch<ConfigMap>(
-      { ...CM, namespace: 'default', name: 'applied' },
-      cm('applied', { k: 'v' }),
-      { type: 'apply', fieldManager: 'test', force: true },
-    );
+    const applied = await client.patch<ConfigMap>({ ...CM, namespace: 'default', name: 'applied' }, cm('applied', { k: 'v' }), {
+      type: 'apply',
+      fieldManager: 'test',
+      force: true,
+    });
     expect(applied.data).toEqual({ k: 'v' });
 
     // Gone at once, the server answers a Status naming the object (as upstream for ConfigMaps).
@@ -121,7 +107,9 @@ describe('KubeClient against the API server', () => {
     expect(e.code).toBe(409);
     expect(isConflict(e)).toBe(true);
     expect(isAlreadyExists(e)).toBe(false);
-    expect(e.message).toBe('Operation cannot be fulfilled on configmaps "race": the object has been modified; please apply your changes to the latest version and try again');
+    expect(e.message).toBe(
+      'Operation cannot be fulfilled on configmaps "race": the object has been modified; please apply your changes to the latest version and try again',
+    );
     expect(e.request).toEqual({ method: 'PUT', path: '/api/v1/namespaces/default/configmaps/race' });
 
     const dup = await caught(client.create({ ...CM, namespace: 'default' }, cm('race')));

@@ -198,7 +198,10 @@ export class KubeClient {
    * Every page of a list, `pageSize` at a time; if a continue token expires half way,
    * falls back to one unpaged list (as client-go's pager does).
    */
-  async listAll<T extends KubeObject = KubeObject>(ref: ResourceRef, o: Omit<ListOptions, 'limit' | 'continue'> & { pageSize?: number } = {}): Promise<KubeList<T>> {
+  async listAll<T extends KubeObject = KubeObject>(
+    ref: ResourceRef,
+    o: Omit<ListOptions, 'limit' | 'continue'> & { pageSize?: number } = {},
+  ): Promise<KubeList<T>> {
     const { pageSize = 500, ...rest } = o;
     const first = await this.list<T>(ref, { ...rest, limit: pageSize });
     const items = [...first.items];
@@ -341,7 +344,11 @@ export class KubeClient {
     return resourcePath({ ...ref, name, namespace: ref.namespace ?? body?.metadata?.namespace });
   }
 
-  private async json<T>(method: NonNullable<RequestOptions['method']>, path: string, o: { body?: unknown; contentType?: string; signal?: AbortSignal }): Promise<T> {
+  private async json<T>(
+    method: NonNullable<RequestOptions['method']>,
+    path: string,
+    o: { body?: unknown; contentType?: string; signal?: AbortSignal },
+  ): Promise<T> {
     const res = await this.send({ method, path, body: o.body, contentType: o.contentType }, { signal: o.signal });
     const text = res.body.toString('utf8');
     if (res.statusCode < 200 || res.statusCode >= 300) throw errorFrom(res.statusCode, text, { method, path });

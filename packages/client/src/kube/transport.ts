@@ -7,7 +7,7 @@
  * Unary requests share one agent (`maxSockets` connections, reused last-in first-out);
  * watches get their own agent with no limit, so long watches never starve requests.
  */
-import { Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage, request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
 export interface TransportTls {

@@ -12,6 +12,7 @@ export type {
   StatusCause,
   StatusDetails,
 } from '@minik8s/api';
+
 import type { KubeObject, StatusDetails } from '@minik8s/api';
 
 /** metav1.Status as it arrives from a server: looser than the one @minik8s/api builds. */

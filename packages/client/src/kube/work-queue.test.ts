@@ -97,7 +97,7 @@ describe('WorkQueue', () => {
     expect(clock.nextAt()! - clock.now()).toBe(5);
   });
 
-  it('the default per-key back-off is client-go\'s: 5 ms doubling up to 1000 s', () => {
+  it("the default per-key back-off is client-go's: 5 ms doubling up to 1000 s", () => {
     const l = new ExponentialRateLimiter();
     const d = Array.from({ length: 30 }, () => l.when('k'));
     expect(d.slice(0, 4)).toEqual([5, 10, 20, 40]);

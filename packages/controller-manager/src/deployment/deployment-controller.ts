@@ -7,9 +7,9 @@ import { controllerRef, type Deployment, isBeingDeleted, type KubeObject, type P
 import { type LabelSelector, labelSelectorAsSelector } from '@minik8s/api/selectors';
 import { type EventRecorder, objectKey } from '@minik8s/client/kube';
 import type { Logger } from 'pino';
-import { claimChildren, resolveControllerRef } from '../internal/controller-ref.ts';
-import { type Controller, QueueLoop } from '../internal/controller.ts';
 import { type ControllerContext, eventRecorder } from '../internal/context.ts';
+import { type Controller, QueueLoop } from '../internal/controller.ts';
+import { claimChildren, resolveControllerRef } from '../internal/controller-ref.ts';
 import { DEPLOYMENTS, PODS, REPLICA_SETS } from '../internal/resources.ts';
 import { checkPausedConditions, rolloutRecreate, rolloutRolling } from './rollout.ts';
 import { DEPLOYMENT_KIND, DeploymentSync } from './sync.ts';
@@ -111,7 +111,12 @@ export class DeploymentController implements Controller {
     if (!cached) return undefined;
     const sel = cached.spec?.selector;
     if (!sel || (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0)) {
-      this.recorder.event({ ...cached, apiVersion: 'apps/v1', kind: 'Deployment' }, 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.');
+      this.recorder.event(
+        { ...cached, apiVersion: 'apps/v1', kind: 'Deployment' },
+        'Warning',
+        'SelectingAll',
+        'This deployment is selecting all pods. A non-empty selector is required.',
+      );
       if ((cached.status?.observedGeneration ?? 0) < (cached.metadata.generation ?? 0)) {
         const s = new DeploymentSync(this.ctx, this.recorder, cached, [], new Map());
         await s.writeStatus({ ...cached.status, observedGeneration: cached.metadata.generation ?? 0 });

@@ -41,7 +41,11 @@ describe('Deployment controller', () => {
 
   const getD = (name: string) => h.client.get<D>(refTo(DEPLOYMENTS, NS, name));
   const rsOf = async (name: string) =>
-    (await h.client.list<RS>({ ...REPLICA_SETS, namespace: NS })).items.filter((rs) => rs.metadata.ownerReferences?.[0]?.name === name).sort((a, b) => Number(a.metadata.annotations?.['deployment.kubernetes.io/revision']) - Number(b.metadata.annotations?.['deployment.kubernetes.io/revision']));
+    (await h.client.list<RS>({ ...REPLICA_SETS, namespace: NS })).items
+      .filter((rs) => rs.metadata.ownerReferences?.[0]?.name === name)
+      .sort(
+        (a, b) => Number(a.metadata.annotations?.['deployment.kubernetes.io/revision']) - Number(b.metadata.annotations?.['deployment.kubernetes.io/revision']),
+      );
   const change = async (name: string, f: (d: D) => void) => {
     for (;;) {
       const d = await getD(name);
@@ -60,11 +64,21 @@ describe('Deployment controller', () => {
       const n = d.spec!.replicas!;
       const progressing = s?.conditions?.find((c) => c.type === 'Progressing');
       return (
-        s?.observedGeneration === d.metadata.generation && s?.updatedReplicas === n && s?.replicas === n && s?.availableReplicas === n && progressing?.reason === 'NewReplicaSetAvailable' && d
+        s?.observedGeneration === d.metadata.generation &&
+        s?.updatedReplicas === n &&
+        s?.replicas === n &&
+        s?.availableReplicas === n &&
+        progressing?.reason === 'NewReplicaSetAvailable' &&
+        d
       );
     }, `${name} to complete its rollout`);
   const events = async (name: string) =>
-    ((await h.client.list<CoreEvent>({ version: 'v1', plural: 'events', namespace: NS }, { fieldSelector: `involvedObject.name=${name}` })) as KubeList<CoreEvent>).items;
+    (
+      (await h.client.list<CoreEvent>(
+        { version: 'v1', plural: 'events', namespace: NS },
+        { fieldSelector: `involvedObject.name=${name}` },
+      )) as KubeList<CoreEvent>
+    ).items;
 
   it('creates a ReplicaSet named by the template hash and reports a complete rollout', async () => {
     await h.client.create(DEPLOYMENTS, deployment('web', 3));
@@ -80,14 +94,24 @@ describe('Deployment controller', () => {
       'deployment.kubernetes.io/desired-replicas': '3',
       'deployment.kubernetes.io/max-replicas': '4',
     });
-    expect(rs!.metadata.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: d.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    expect(rs!.metadata.ownerReferences).toEqual([
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: d.metadata.uid, controller: true, blockOwnerDeletion: true },
+    ]);
     expect(d.metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('1');
     expect(d.status).toMatchObject({ replicas: 3, updatedReplicas: 3, readyReplicas: 3, availableReplicas: 3, observedGeneration: 1 });
     expect(d.status!.unavailableReplicas).toBeUndefined();
     const conds = Object.fromEntries(d.status!.conditions!.map((c) => [c.type, c]));
     expect(conds.Available).toMatchObject({ status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' });
-    expect(conds.Progressing).toMatchObject({ status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "web-${hash}" has successfully progressed.` });
-    expect((await events('web')).map((e) => [e.reason, e.message, e.source.component])).toContainEqual(['ScalingReplicaSet', `Scaled up replica set web-${hash} from 0 to 3`, 'deployment-controller']);
+    expect(conds.Progressing).toMatchObject({
+      status: 'True',
+      reason: 'NewReplicaSetAvailable',
+      message: `ReplicaSet "web-${hash}" has successfully progressed.`,
+    });
+    expect((await events('web')).map((e) => [e.reason, e.message, e.source.component])).toContainEqual([
+      'ScalingReplicaSet',
+      `Scaled up replica set web-${hash} from 0 to 3`,
+      'deployment-controller',
+    ]);
   });
 
   it('rolls a template change out without dropping below replicas - maxUnavailable ready Pods or above replicas + maxSurge', async () => {
@@ -115,7 +139,10 @@ describe('Deployment controller', () => {
       onDelete: (rs) => sizes.delete(rs.metadata.name!),
     });
     rsInformer.onUpdate(() => {
-      maxTotal = Math.max(maxTotal, [...sizes.entries()].filter(([n]) => n.startsWith('web-')).reduce((a, [, v]) => a + v, 0));
+      maxTotal = Math.max(
+        maxTotal,
+        [...sizes.entries()].filter(([n]) => n.startsWith('web-')).reduce((a, [, v]) => a + v, 0),
+      );
     });
     rsInformer.start();
     try {
@@ -192,7 +219,10 @@ describe('Deployment controller', () => {
     await change('paused', (d) => {
       d.spec!.paused = true;
     });
-    await eventually(async () => (await getD('paused')).status?.conditions?.find((c) => c.type === 'Progressing')?.reason === 'DeploymentPaused', 'DeploymentPaused');
+    await eventually(
+      async () => (await getD('paused')).status?.conditions?.find((c) => c.type === 'Progressing')?.reason === 'DeploymentPaused',
+      'DeploymentPaused',
+    );
     const cond = (await getD('paused')).status!.conditions!.find((c) => c.type === 'Progressing')!;
     expect(cond).toMatchObject({ status: 'Unknown', message: 'Deployment is paused' });
     await change('paused', (d) => {
@@ -229,10 +259,14 @@ describe('Deployment controller', () => {
 
   it('reports ProgressDeadlineExceeded when Pods never become ready', async () => {
     await h.client.create(DEPLOYMENTS, deployment('stuck', 1, { progressDeadlineSeconds: 1 }, { stuck: 'true' }));
-    const d = await eventually(async () => {
-      const d = await getD('stuck');
-      return d.status?.conditions?.find((c) => c.type === 'Progressing')?.reason === 'ProgressDeadlineExceeded' && d;
-    }, 'ProgressDeadlineExceeded', 10_000);
+    const d = await eventually(
+      async () => {
+        const d = await getD('stuck');
+        return d.status?.conditions?.find((c) => c.type === 'Progressing')?.reason === 'ProgressDeadlineExceeded' && d;
+      },
+      'ProgressDeadlineExceeded',
+      10_000,
+    );
     const [rs] = await rsOf('stuck');
     const conds = Object.fromEntries(d.status!.conditions!.map((c) => [c.type, c]));
     expect(conds.Progressing).toMatchObject({ status: 'False', message: `ReplicaSet "${rs!.metadata.name}" has timed out progressing.` });

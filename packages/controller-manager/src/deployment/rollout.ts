@@ -74,7 +74,9 @@ async function cleanupUnhealthyReplicas(s: DeploymentSync, oldRSs: ReplicaSet[],
     const newReplicas = rsReplicas(rs) - n;
     if (newReplicas > rsReplicas(rs)) {
       // The status still counts Pods the spec no longer asks for: wait for it to catch up.
-      throw new Error(`when cleaning up unhealthy replicas, got invalid request to scale down ${rs.metadata!.namespace}/${rs.metadata!.name} ${rsReplicas(rs)} -> ${newReplicas}`);
+      throw new Error(
+        `when cleaning up unhealthy replicas, got invalid request to scale down ${rs.metadata!.namespace}/${rs.metadata!.name} ${rsReplicas(rs)} -> ${newReplicas}`,
+      );
     }
     const [, updated] = await s.scaleReplicaSetAndRecordEvent(rs, newReplicas);
     total += n;
@@ -151,7 +153,14 @@ export async function syncRolloutStatus(s: DeploymentSync, all: Array<ReplicaSet
   }
   const failure = all.map((rs) => rs?.status?.conditions?.find((c) => c.type === 'ReplicaFailure' && c.status === 'True')).find(Boolean);
   if (failure) {
-    setCondition(status, { type: 'ReplicaFailure', status: failure.status, reason: failure.reason, message: failure.message, lastUpdateTime: failure.lastTransitionTime, lastTransitionTime: failure.lastTransitionTime });
+    setCondition(status, {
+      type: 'ReplicaFailure',
+      status: failure.status,
+      reason: failure.reason,
+      message: failure.message,
+      lastUpdateTime: failure.lastTransitionTime,
+      lastTransitionTime: failure.lastTransitionTime,
+    });
   } else removeCondition(status, 'ReplicaFailure');
   if (s.sameStatus(status)) return requeueStuckDeployment(s, status);
   await s.writeStatus(status);

@@ -6,15 +6,15 @@
 import type { Deployment, KubeObject, Pod, ReplicaSet } from '@minik8s/api';
 import { controllerRef } from '@minik8s/api';
 import { type EventRecorder, isAlreadyExists, isNotFound } from '@minik8s/client/kube';
-import { newControllerRef } from '../internal/controller-ref.ts';
 import { type ControllerContext, timestamp } from '../internal/context.ts';
+import { newControllerRef } from '../internal/controller-ref.ts';
 import { DEPLOYMENTS, REPLICA_SETS, refTo } from '../internal/resources.ts';
 import {
-  availableReplicas,
   actualReplicas,
+  availableReplicas,
+  byRevision,
   bySizeNewer,
   bySizeOlder,
-  byRevision,
   computeHash,
   type DeploymentStatus,
   equalIgnoreHash,

@@ -93,7 +93,12 @@ describe('Endpoints controller', () => {
     await createService(h.client, NS, 'manual');
     const mine = await h.client.create<Endpoints>(
       { ...ENDPOINTS, namespace: NS },
-      { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'manual', namespace: NS }, subsets: [{ addresses: [{ ip: '192.168.0.10' }], ports: [{ port: 7000 }] }] },
+      {
+        apiVersion: 'v1',
+        kind: 'Endpoints',
+        metadata: { name: 'manual', namespace: NS },
+        subsets: [{ addresses: [{ ip: '192.168.0.10' }], ports: [{ port: 7000 }] }],
+      },
     );
     await createService(h.client, NS, 'marker', { selector: { app: 'nothing' } });
     const marker = await until('the marker Endpoints', () => getEndpoints('marker').catch(() => undefined));
@@ -101,6 +106,11 @@ describe('Endpoints controller', () => {
     expect((await getEndpoints('manual')).metadata.resourceVersion).toBe(mine.metadata.resourceVersion);
 
     await h.client.delete(refTo(SERVICES, NS, 'named'));
-    await until('named Endpoints deleted', () => getEndpoints('named').then(() => false, () => true));
+    await until('named Endpoints deleted', () =>
+      getEndpoints('named').then(
+        () => false,
+        () => true,
+      ),
+    );
   });
 });

@@ -9,9 +9,9 @@
 import type { KubeObject, Pod, Service } from '@minik8s/api';
 import { type EventRecorder, isNotFound, NAMESPACE_INDEX, namespaceIndexFunc, objectKey } from '@minik8s/client/kube';
 import type { Logger } from 'pino';
+import { type ControllerContext, eventRecorder } from '../internal/context.ts';
 import type { Controller } from '../internal/controller.ts';
 import { QueueLoop } from '../internal/controller.ts';
-import { type ControllerContext, eventRecorder } from '../internal/context.ts';
 import { PODS, refTo } from '../internal/resources.ts';
 import { enqueueServicesOnChanges, isNamespaceTerminating, isServiceIPSet, managesEndpointsOf, selectedPods } from './service-pods.ts';
 import { MAX_ENDPOINTS_CAPACITY, sameSubsets, serviceSubsets, truncateSubsets } from './subsets.ts';
@@ -91,7 +91,12 @@ export class EndpointsController implements Controller {
       return { requeueAfter: STALE_CACHE_RETRY_MS };
     }
     const svcLabels = svc.metadata.labels ?? {};
-    if (current && sameSubsets(current.subsets, subsets) && sameLabels(withoutHeadless(current.metadata.labels), svcLabels) && capacityAnnotationRight(current)) {
+    if (
+      current &&
+      sameSubsets(current.subsets, subsets) &&
+      sameLabels(withoutHeadless(current.metadata.labels), svcLabels) &&
+      capacityAnnotationRight(current)
+    ) {
       return undefined;
     }
 

@@ -27,8 +27,8 @@ describe('EndpointSlice controller', () => {
   });
 
   const slices = async (svc: string) =>
-    (await h.client.list<EndpointSlice>({ ...ENDPOINT_SLICES, namespace: NS }, { labelSelector: `kubernetes.io/service-name=${svc}` })).items.sort((a, b) =>
-      (a.ports?.[0]?.port ?? 0) - (b.ports?.[0]?.port ?? 0),
+    (await h.client.list<EndpointSlice>({ ...ENDPOINT_SLICES, namespace: NS }, { labelSelector: `kubernetes.io/service-name=${svc}` })).items.sort(
+      (a, b) => (a.ports?.[0]?.port ?? 0) - (b.ports?.[0]?.port ?? 0),
     );
   /** Every endpoint of the Service's slices, by Pod name. */
   const endpoints = async (svc: string) => {
@@ -52,7 +52,9 @@ describe('EndpointSlice controller', () => {
     expect(s!.metadata.name).toMatch(/^web-[a-z0-9]{5}$/);
     expect(s!.metadata.generateName).toBe('web-');
     expect(s!.metadata.labels).toEqual({ team: 'blue', 'kubernetes.io/service-name': 'web', 'endpointslice.kubernetes.io/managed-by': MANAGED_BY });
-    expect(s!.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Service', name: 'web', uid: svc.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    expect(s!.metadata.ownerReferences).toEqual([
+      { apiVersion: 'v1', kind: 'Service', name: 'web', uid: svc.metadata.uid, controller: true, blockOwnerDeletion: true },
+    ]);
     expect(s!.addressType).toBe('IPv4');
     expect(s!.ports).toEqual([{ name: 'http', port: 8080, protocol: 'TCP' }]);
     expect(s!.endpoints).toEqual([
@@ -83,7 +85,13 @@ describe('EndpointSlice controller', () => {
     await createPod(h.client, NS, 'web-2', { labels: { app: 'web' }, node: 'node-b', finalizers: ['example.com/hold'], hostname: 'two', subdomain: 'web' });
     await setPodStatus(h.client, NS, 'web-2', '10.244.2.7', true);
     const ready = await until('web-2 listed', async () => (await endpoints('web'))['web-2']);
-    expect(ready).toMatchObject({ addresses: ['10.244.2.7'], hostname: 'two', nodeName: 'node-b', zone: 'zone-b', conditions: { ready: true, serving: true, terminating: false } });
+    expect(ready).toMatchObject({
+      addresses: ['10.244.2.7'],
+      hostname: 'two',
+      nodeName: 'node-b',
+      zone: 'zone-b',
+      conditions: { ready: true, serving: true, terminating: false },
+    });
 
     await h.client.delete(refTo(PODS, NS, 'web-2'), { gracePeriodSeconds: 0 });
     const terminating = await until('web-2 terminating', async () => {
@@ -184,11 +192,16 @@ describe('EndpointSlice controller', () => {
     await createPod(h.client, NS, 'lost-1', { labels: { app: 'lost' }, node: 'no-such-node' });
     await setPodStatus(h.client, NS, 'lost-1', '10.244.9.9', true);
     const ev = await until('a FailedToUpdateEndpointSlices event', async () => {
-      const l = (await h.client.list<CoreEvent & KubeObject>({ version: 'v1', plural: 'events', namespace: NS }, { fieldSelector: 'involvedObject.name=lost' })) as KubeList<CoreEvent>;
+      const l = (await h.client.list<CoreEvent & KubeObject>(
+        { version: 'v1', plural: 'events', namespace: NS },
+        { fieldSelector: 'involvedObject.name=lost' },
+      )) as KubeList<CoreEvent>;
       return l.items.find((e) => e.reason === 'FailedToUpdateEndpointSlices');
     });
     expect(ev.type).toBe('Warning');
-    expect(ev.message).toBe('Error updating Endpoint Slices for Service eps-test/lost: skipping Pod lost-1 for Service eps-test/lost: Node no-such-node Not Found');
+    expect(ev.message).toBe(
+      'Error updating Endpoint Slices for Service eps-test/lost: skipping Pod lost-1 for Service eps-test/lost: Node no-such-node Not Found',
+    );
     expect(ev.source.component).toBe('endpointslice-controller');
     expect((await slices('lost')).map((s) => s.endpoints)).toEqual([[]]);
   });

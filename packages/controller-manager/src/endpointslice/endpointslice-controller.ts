@@ -10,9 +10,9 @@
 import type { Node, Pod, Service } from '@minik8s/api';
 import { type EventRecorder, isNotFound, NAMESPACE_INDEX, namespaceIndexFunc } from '@minik8s/client/kube';
 import type { Logger } from 'pino';
+import { type ControllerContext, eventRecorder } from '../internal/context.ts';
 import type { Controller } from '../internal/controller.ts';
 import { QueueLoop } from '../internal/controller.ts';
-import { type ControllerContext, eventRecorder } from '../internal/context.ts';
 import { PODS, refTo } from '../internal/resources.ts';
 import { planEndpointSlices } from './reconciler.ts';
 import { enqueueServicesOnChanges, isNamespaceTerminating, managesEndpointsOf, selectedPods, serviceObject } from './service-pods.ts';

@@ -23,7 +23,13 @@ function service(o: { targetPort?: number | string; publishNotReady?: boolean; c
 
 function pod(i: number, o: { ready?: boolean; deleting?: boolean; port?: number; phase?: string; nodeName?: string } = {}): Pod {
   return {
-    metadata: { name: `p${String(i).padStart(3, '0')}`, namespace: NS, uid: `uid-${i}`, labels: { app: 'web' }, ...(o.deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) },
+    metadata: {
+      name: `p${String(i).padStart(3, '0')}`,
+      namespace: NS,
+      uid: `uid-${i}`,
+      labels: { app: 'web' },
+      ...(o.deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}),
+    },
     spec: { nodeName: o.nodeName ?? 'n1', containers: [{ name: 'c', image: 'x', ports: [{ name: 'web', containerPort: o.port ?? 8080, protocol: 'TCP' }] }] },
     status: {
       phase: o.phase ?? 'Running',
@@ -78,7 +84,12 @@ describe('planEndpointSlices', () => {
   it('leaves out terminal Pods and Pods without an IP; publishNotReadyAddresses makes every endpoint ready', () => {
     const noIP = pod(4);
     delete noIP.status!.podIP;
-    const p = plan(service({ publishNotReady: true }), [pod(1, { ready: false }), pod(2, { phase: 'Succeeded' }), pod(3, { deleting: true, ready: false }), noIP]);
+    const p = plan(service({ publishNotReady: true }), [
+      pod(1, { ready: false }),
+      pod(2, { phase: 'Succeeded' }),
+      pod(3, { deleting: true, ready: false }),
+      noIP,
+    ]);
     expect(p.create[0]!.endpoints.map((e) => [e.targetRef?.name, e.conditions?.ready])).toEqual([
       ['p001', true],
       ['p003', true],

@@ -121,7 +121,10 @@ function planForAddressType(input: PlanInput, existing: EndpointSlice[], address
     if (old.addressType === next.addressType && ownedBy(old, svc)) {
       toCreate = toCreate.slice(0, -1);
       const { name, generateName, resourceVersion, annotations } = old.metadata;
-      toUpdate.push({ ...next, metadata: { ...next.metadata, name, generateName, resourceVersion, ...(annotations ? { annotations: { ...annotations } } : {}) } });
+      toUpdate.push({
+        ...next,
+        metadata: { ...next.metadata, name, generateName, resourceVersion, ...(annotations ? { annotations: { ...annotations } } : {}) },
+      });
       toDelete.splice(i, 1);
     } else {
       i++;
@@ -299,7 +302,9 @@ function endpointsEqualBeyondKey(a: Endpoint, b: Endpoint): boolean {
 /** Object references, the resourceVersion aside. */
 function sameRef(a: ObjectReference | undefined, b: ObjectReference | undefined): boolean {
   if (!a || !b) return a === b;
-  return a.kind === b.kind && a.namespace === b.namespace && a.name === b.name && a.uid === b.uid && a.apiVersion === b.apiVersion && a.fieldPath === b.fieldPath;
+  return (
+    a.kind === b.kind && a.namespace === b.namespace && a.name === b.name && a.uid === b.uid && a.apiVersion === b.apiVersion && a.fieldPath === b.fieldPath
+  );
 }
 
 // ------------------------------------------------------------------ slices
@@ -311,7 +316,10 @@ const RESERVED = new Set([LABEL_SERVICE_NAME, LABEL_MANAGED_BY, LABEL_HEADLESS])
  * no cluster IP, the service-name and managed-by labels. `changed` when the Service's own
  * labels differ from what the slice carries.
  */
-export function sliceLabels(current: Record<string, string> | undefined, input: Pick<PlanInput, 'service' | 'managedBy'>): { labels: Record<string, string>; changed: boolean } {
+export function sliceLabels(
+  current: Record<string, string> | undefined,
+  input: Pick<PlanInput, 'service' | 'managedBy'>,
+): { labels: Record<string, string>; changed: boolean } {
   const svc = input.service;
   const mine = Object.entries(current ?? {}).filter(([k]) => !RESERVED.has(k));
   const wanted = Object.entries(svc.metadata.labels ?? {}).filter(([k]) => !RESERVED.has(k));

@@ -33,7 +33,8 @@ describe('garbage collector', () => {
     await h?.close();
   });
 
-  const rsNames = async (app: string) => (await h.client.list({ ...REPLICA_SETS, namespace: NS })).items.filter((r) => r.metadata.labels?.app === app).map((r) => r.metadata.name);
+  const rsNames = async (app: string) =>
+    (await h.client.list({ ...REPLICA_SETS, namespace: NS })).items.filter((r) => r.metadata.labels?.app === app).map((r) => r.metadata.name);
   const gone = (ref: Parameters<typeof h.client.get>[0]) =>
     eventually(async () => {
       try {
@@ -63,7 +64,11 @@ describe('garbage collector', () => {
     await h.client.create(CONFIGMAPS, {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'never-had-owner', namespace: NS, ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'nobody', uid: '00000000-0000-0000-0000-00000000000a' }] },
+      metadata: {
+        name: 'never-had-owner',
+        namespace: NS,
+        ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'nobody', uid: '00000000-0000-0000-0000-00000000000a' }],
+      },
     });
     await h.client.delete(refTo(CONFIGMAPS, NS, 'owner'));
     await gone(refTo(CONFIGMAPS, NS, 'dependent'));
@@ -98,7 +103,11 @@ describe('garbage collector', () => {
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
       metadata: { name: 'orph', namespace: NS },
-      spec: { replicas: 2, selector: { matchLabels: { app: 'orph' } }, template: { metadata: { labels: { app: 'orph' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'orph' } },
+        template: { metadata: { labels: { app: 'orph' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+      },
     });
     await running('orph', 2);
     const marked = await h.client.delete(refTo(REPLICA_SETS, NS, 'orph'), { propagationPolicy: 'Orphan' });

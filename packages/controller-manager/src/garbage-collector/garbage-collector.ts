@@ -14,8 +14,8 @@
 import { type KubeObject, type OwnerReference, Registry } from '@minik8s/api';
 import { isConflict, isNotFound, type KubeClient, type ResourceRef } from '@minik8s/client/kube';
 import type { Logger } from 'pino';
-import { type Controller, QueueLoop } from '../internal/controller.ts';
 import type { ControllerContext } from '../internal/context.ts';
+import { type Controller, QueueLoop } from '../internal/controller.ts';
 import { DependencyGraph, FOREGROUND_FINALIZER, type GraphNode, nodeFor, ORPHAN_FINALIZER } from './graph.ts';
 
 export const GARBAGE_COLLECTOR = 'garbage-collector-controller';
@@ -45,8 +45,20 @@ export class GarbageCollector implements Controller {
   constructor(ctx: ControllerContext, o: GarbageCollectorOptions = {}) {
     this.log = ctx.log.child({ component: 'garbage-collector' });
     this.client = ctx.client;
-    this.toDelete = new QueueLoop({ name: 'garbage_collector_attempt_to_delete', workers: ctx.workers, clock: ctx.clock, log: this.log, reconcile: (uid) => this.attemptToDelete(uid) });
-    this.toOrphan = new QueueLoop({ name: 'garbage_collector_attempt_to_orphan', workers: 1, clock: ctx.clock, log: this.log, reconcile: (uid) => this.attemptToOrphan(uid) });
+    this.toDelete = new QueueLoop({
+      name: 'garbage_collector_attempt_to_delete',
+      workers: ctx.workers,
+      clock: ctx.clock,
+      log: this.log,
+      reconcile: (uid) => this.attemptToDelete(uid),
+    });
+    this.toOrphan = new QueueLoop({
+      name: 'garbage_collector_attempt_to_orphan',
+      workers: 1,
+      clock: ctx.clock,
+      log: this.log,
+      reconcile: (uid) => this.attemptToOrphan(uid),
+    });
     this.informers = (o.resources ?? defaultGcResources()).map((ref) => {
       const inf = ctx.informers.for<KubeObject>(ref);
       inf.addEventHandler({

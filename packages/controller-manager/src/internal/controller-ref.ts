@@ -99,7 +99,11 @@ async function writeChild<T extends KubeObject>(o: ClaimOptions<T>, child: T, ch
 }
 
 /** The controller reference's owner in `candidates`, if it is that kind and still the same object (uid). */
-export function resolveControllerRef<O extends KubeObject>(ref: OwnerReference | undefined, kind: string, lookup: (name: string) => O | undefined): O | undefined {
+export function resolveControllerRef<O extends KubeObject>(
+  ref: OwnerReference | undefined,
+  kind: string,
+  lookup: (name: string) => O | undefined,
+): O | undefined {
   if (!ref || ref.kind !== kind) return undefined;
   const owner = lookup(ref.name);
   return owner && owner.metadata.uid === ref.uid ? owner : undefined;

@@ -11,7 +11,7 @@
  * 7. more container restarts < fewer
  * 8. newer < older (in powers of two of the age, then by uid)
  */
-import { isPodReady, type Pod, getPodCondition } from '@minik8s/api';
+import { getPodCondition, isPodReady, type Pod } from '@minik8s/api';
 
 export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
 

@@ -7,10 +7,10 @@ import { controllerRef, isBeingDeleted, type KubeObject, type Pod, type ReplicaS
 import { type LabelSelector, labelSelectorAsSelector } from '@minik8s/api/selectors';
 import { type EventRecorder, isConflict, isNotFound, objectKey } from '@minik8s/client/kube';
 import type { Logger } from 'pino';
-import { claimChildren, newControllerRef, resolveControllerRef } from '../internal/controller-ref.ts';
+import { type ControllerContext, eventRecorder } from '../internal/context.ts';
 import type { Controller } from '../internal/controller.ts';
 import { QueueLoop } from '../internal/controller.ts';
-import { type ControllerContext, eventRecorder } from '../internal/context.ts';
+import { claimChildren, newControllerRef, resolveControllerRef } from '../internal/controller-ref.ts';
 import { Expectations } from '../internal/expectations.ts';
 import { PODS, REPLICA_SETS, refTo } from '../internal/resources.ts';
 import { isPodActive, podsToDelete } from './pod-ranking.ts';
@@ -183,7 +183,10 @@ export class ReplicaSetController implements Controller {
     } else if (diff > 0) {
       const n = Math.min(diff, BURST_REPLICAS);
       const victims = podsToDelete(pods, this.relatedPods(rs, pods), n, this.ctx.clock.now());
-      this.expectations.expectDeletions(key, victims.map((p) => objectKey(p as KubeObject)));
+      this.expectations.expectDeletions(
+        key,
+        victims.map((p) => objectKey(p as KubeObject)),
+      );
       const results = await Promise.allSettled(victims.map((p) => this.deleteChild(key, rs, p)));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
@@ -244,7 +247,10 @@ export class ReplicaSetController implements Controller {
     for (let attempt = 0; ; attempt++) {
       const next = { ...structuredClone(cur), status: normalizeStatus({ ...status, observedGeneration: cur.metadata?.generation ?? 0 }) };
       try {
-        return await this.ctx.client.updateStatus<ReplicaSet & KubeObject>(refTo(REPLICA_SETS, rs.metadata!.namespace, rs.metadata!.name!), next as ReplicaSet & KubeObject);
+        return await this.ctx.client.updateStatus<ReplicaSet & KubeObject>(
+          refTo(REPLICA_SETS, rs.metadata!.namespace, rs.metadata!.name!),
+          next as ReplicaSet & KubeObject,
+        );
       } catch (e) {
         if (!isConflict(e) || attempt >= 1) throw e;
         cur = await this.ctx.client.get<ReplicaSet & KubeObject>(refTo(REPLICA_SETS, rs.metadata!.namespace, rs.metadata!.name!));
@@ -289,4 +295,3 @@ export async function slowStartBatch(count: number, initial: number, fn: () => P
   }
   return { successes };
 }
-

@@ -46,10 +46,15 @@ describe('ReplicaSet controller', () => {
     for (const p of ps) {
       expect(p.metadata!.name).toMatch(/^web-[a-z0-9]{5}$/);
       expect(p.metadata!.labels).toEqual({ app: 'web', tier: 'web' });
-      expect(p.metadata!.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+      expect(p.metadata!.ownerReferences).toEqual([
+        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true },
+      ]);
     }
     const events = await eventually(async () => {
-      const l = (await h.client.list<CoreEvent>({ version: 'v1', plural: 'events', namespace: NS }, { fieldSelector: 'involvedObject.name=web' })) as KubeList<CoreEvent>;
+      const l = (await h.client.list<CoreEvent>(
+        { version: 'v1', plural: 'events', namespace: NS },
+        { fieldSelector: 'involvedObject.name=web' },
+      )) as KubeList<CoreEvent>;
       return l.items.filter((e) => e.reason === 'SuccessfulCreate').length === 3 && l.items;
     }, 'three SuccessfulCreate events');
     expect(events.map((e) => e.message).sort()).toEqual(ps.map((p) => `Created pod: ${p.metadata!.name}`).sort());
@@ -80,7 +85,10 @@ describe('ReplicaSet controller', () => {
       const s = (await getRS('web')).status;
       return s?.replicas === 1 && s.observedGeneration === 3;
     }, 'status after scale down');
-    const l = (await h.client.list<CoreEvent>({ version: 'v1', plural: 'events', namespace: NS }, { fieldSelector: 'involvedObject.name=web' })) as KubeList<CoreEvent>;
+    const l = (await h.client.list<CoreEvent>(
+      { version: 'v1', plural: 'events', namespace: NS },
+      { fieldSelector: 'involvedObject.name=web' },
+    )) as KubeList<CoreEvent>;
     expect(l.items.some((e) => e.reason === 'SuccessfulDelete' && /^Deleted pod: web-/.test(e.message))).toBe(true);
   });
 
@@ -107,7 +115,9 @@ describe('ReplicaSet controller', () => {
       const o = await h.client.get<Pod & KubeObject>(refTo(PODS, NS, 'orphan'));
       return o.metadata.ownerReferences?.[0]?.uid === rs.metadata.uid && o;
     }, 'orphan adopted');
-    expect(orphan.metadata.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'adopt', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    expect(orphan.metadata.ownerReferences).toEqual([
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'adopt', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true },
+    ]);
     expect(ps.map((p) => p.metadata!.name)).toContain('orphan');
     // fullyLabeledReplicas: the orphan lacks the template's tier label.
     await eventually(async () => (await getRS('adopt')).status?.fullyLabeledReplicas === 1, 'fullyLabeledReplicas 1');

@@ -11,8 +11,8 @@
 import type { Node, Service } from '@minik8s/api';
 import { type EventRecorder, objectKey } from '@minik8s/client/kube';
 import type { Logger } from 'pino';
-import { type Controller, QueueLoop } from '../internal/controller.ts';
 import { type ControllerContext, eventRecorder } from '../internal/context.ts';
+import { type Controller, QueueLoop } from '../internal/controller.ts';
 import { refTo } from '../internal/resources.ts';
 
 export const SERVICE_LB_CONTROLLER = 'service-lb-controller';
@@ -36,7 +36,9 @@ export function nodeAddresses(nodes: Node[]): string[] {
 export function portHolders(svc: Service, all: Service[]): Service[] {
   const mine = new Set(portKeys(svc));
   const age = (s: Service) => `${s.metadata?.creationTimestamp ?? ''} ${s.metadata?.namespace}/${s.metadata?.name}`;
-  return all.filter((o) => o !== svc && o.metadata?.uid !== svc.metadata?.uid && isLoadBalancer(o) && age(o) < age(svc) && portKeys(o).some((k) => mine.has(k)));
+  return all.filter(
+    (o) => o !== svc && o.metadata?.uid !== svc.metadata?.uid && isLoadBalancer(o) && age(o) < age(svc) && portKeys(o).some((k) => mine.has(k)),
+  );
 }
 
 export class ServiceLBController implements Controller {
@@ -99,7 +101,11 @@ export class ServiceLBController implements Controller {
     if (JSON.stringify(current) === JSON.stringify(wanted)) return undefined;
     const ref = { ...svc, apiVersion: 'v1', kind: 'Service' };
     if (wanted.length) this.recorder.event(ref, 'Normal', 'EnsuringLoadBalancer', 'Ensuring load balancer');
-    await this.ctx.client.patch(refTo(SERVICES, svc.metadata.namespace, svc.metadata.name, 'status'), { status: { loadBalancer: { ingress: wanted.length ? wanted : null } } }, { type: 'merge' });
+    await this.ctx.client.patch(
+      refTo(SERVICES, svc.metadata.namespace, svc.metadata.name, 'status'),
+      { status: { loadBalancer: { ingress: wanted.length ? wanted : null } } },
+      { type: 'merge' },
+    );
     if (wanted.length) this.recorder.event(ref, 'Normal', 'EnsuredLoadBalancer', 'Ensured load balancer');
     else if (!isLoadBalancer(svc)) this.recorder.event(ref, 'Normal', 'DeletedLoadBalancer', 'Deleted load balancer');
     return undefined;

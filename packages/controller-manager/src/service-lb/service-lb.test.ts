@@ -38,7 +38,10 @@ describe('service-lb controller', () => {
     const ingress = await eventually(() => ingressOf('web'), 'ingress');
     expect(ingress).toEqual([{ ip: '10.244.0.11' }, { ip: '10.244.0.12' }]);
     const events = await eventually(async () => {
-      const list = await h.client.list<{ metadata: { name: string }; reason?: string }>({ version: 'v1', plural: 'events', namespace: 'default' }, { fieldSelector: 'involvedObject.name=web' });
+      const list = await h.client.list<{ metadata: { name: string }; reason?: string }>(
+        { version: 'v1', plural: 'events', namespace: 'default' },
+        { fieldSelector: 'involvedObject.name=web' },
+      );
       const reasons = list.items.map((e) => e.reason);
       return reasons.includes('EnsuredLoadBalancer') && reasons;
     }, 'events');
@@ -46,14 +49,21 @@ describe('service-lb controller', () => {
   });
 
   it('follows node readiness', async () => {
-    await h.client.patch({ ...NODES, name: 'node-c', subresource: 'status' }, { status: { conditions: [{ type: 'Ready', status: 'True' }] } }, { type: 'merge' });
+    await h.client.patch(
+      { ...NODES, name: 'node-c', subresource: 'status' },
+      { status: { conditions: [{ type: 'Ready', status: 'True' }] } },
+      { type: 'merge' },
+    );
     await eventually(async () => (await ingressOf('web'))?.length === 3, 'three addresses');
   });
 
   it('keeps a second Service on the same port pending until the port is free', async () => {
     await lb('web2', 80);
     await eventually(async () => {
-      const list = await h.client.list<{ metadata: { name: string }; reason?: string; message?: string }>({ version: 'v1', plural: 'events', namespace: 'default' }, { fieldSelector: 'involvedObject.name=web2' });
+      const list = await h.client.list<{ metadata: { name: string }; reason?: string; message?: string }>(
+        { version: 'v1', plural: 'events', namespace: 'default' },
+        { fieldSelector: 'involvedObject.name=web2' },
+      );
       return list.items.find((e) => e.reason === 'SyncLoadBalancerFailed');
     }, 'a warning');
     expect(await ingressOf('web2')).toBeUndefined();

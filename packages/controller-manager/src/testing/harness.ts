@@ -80,7 +80,12 @@ export async function createNamespace(client: KubeClient, name: string): Promise
  * A stand-in kubelet: every new Pod in `namespace` (except those labelled stuck=true)
  * turns Running and Ready after `delayMs`. `onPod` sees every change, for invariants.
  */
-export function fakeKubelet(client: KubeClient, namespace: string, delayMs = 50, onPod?: (type: 'add' | 'update' | 'delete', p: Pod) => void): { stop(): Promise<void> } {
+export function fakeKubelet(
+  client: KubeClient,
+  namespace: string,
+  delayMs = 50,
+  onPod?: (type: 'add' | 'update' | 'delete', p: Pod) => void,
+): { stop(): Promise<void> } {
   const informer = new Informer<Pod & KubeObject>(client, { ...PODS, namespace });
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const ready = (p: Pod) => {

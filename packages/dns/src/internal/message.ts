@@ -45,7 +45,8 @@ export function reply(query: DecodedPacket, parts: ReplyParts): Packet {
     (query.flag_cd ? dnsPacket.CHECKING_DISABLED : 0) |
     RCODE[parts.rcode];
   const additionals = [...(parts.additionals ?? [])];
-  if (optOf(query)) additionals.push({ name: '.', type: 'OPT', udpPayloadSize: EDNS_UDP_PAYLOAD, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] });
+  if (optOf(query))
+    additionals.push({ name: '.', type: 'OPT', udpPayloadSize: EDNS_UDP_PAYLOAD, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] });
   return {
     type: 'response',
     id: query.id ?? 0,

@@ -28,7 +28,8 @@ export function buildQuery(name: string, type: string, o: QueryOptions = {}): Bu
     flags: dnsPacket.RECURSION_DESIRED,
     questions: [{ name, type: type as 'A', class: (o.class ?? 'IN') as 'IN' }],
   };
-  if (o.edns) packet.additionals = [{ name: '.', type: 'OPT', udpPayloadSize: o.edns, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }];
+  if (o.edns)
+    packet.additionals = [{ name: '.', type: 'OPT', udpPayloadSize: o.edns, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }];
   return dnsPacket.encode(packet);
 }
 

@@ -8,17 +8,7 @@
  */
 import type { Compare, EtcdClient, SortOrder, SortTarget } from '@minik8s/client/etcd';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  WatchReader,
-  currentRevision,
-  eventLine,
-  eventually,
-  expectEtcdError,
-  keysOf,
-  plain,
-  plainEvent,
-  useStore,
-} from './helpers.ts';
+import { currentRevision, eventLine, eventually, expectEtcdError, keysOf, plain, plainEvent, useStore, WatchReader } from './helpers.ts';
 import { targets } from './targets.ts';
 
 const COMPACTED = { code: 11, httpStatus: 400, message: 'etcdserver: mvcc: required revision has been compacted' };
@@ -163,7 +153,12 @@ describe.each(targets.map((t) => [t.name, t] as const))('store contract: %s', (_
       };
       await put('q');
       for (const k of ['r/c', 'r/a', 'r/e', 'r/b', 'r/d']) await put(k);
-      for (const [k, n] of [['r/c', 4], ['r/a', 2], ['r/e', 3], ['r/d', 1]] as const) {
+      for (const [k, n] of [
+        ['r/c', 4],
+        ['r/a', 2],
+        ['r/e', 3],
+        ['r/d', 1],
+      ] as const) {
         for (let i = 0; i < n; i++) await put(k);
       }
       await put('s');
@@ -185,9 +180,7 @@ describe.each(targets.map((t) => [t.name, t] as const))('store contract: %s', (_
     it('reads a single key, and nothing for a missing key', async () => {
       const c = s.client;
       const r = await c.range('r/b');
-      expect(r.kvs.map(plain)).toEqual([
-        { key: 'r/b', value: '4', createRevision: created['r/b'], modRevision: modified['r/b'], version: 1, lease: '0' },
-      ]);
+      expect(r.kvs.map(plain)).toEqual([{ key: 'r/b', value: '4', createRevision: created['r/b'], modRevision: modified['r/b'], version: 1, lease: '0' }]);
       expect([r.count, r.more, r.header.revision]).toEqual([1, false, modified.s]);
       const none = await c.range('r/zz');
       expect([none.kvs, none.count, none.more, none.header.revision]).toEqual([[], 0, false, modified.s]);
@@ -249,7 +242,11 @@ describe.each(targets.map((t) => [t.name, t] as const))('store contract: %s', (_
     ];
     it.each(sorts)('sorts by %s %s', async (sortTarget, sortOrder, order) => {
       const r = await s.client.range('r/', { prefix: true, sortTarget, sortOrder });
-      expect(keysOf(r.kvs).map((k) => k.slice(2)).join('')).toBe(order);
+      expect(
+        keysOf(r.kvs)
+          .map((k) => k.slice(2))
+          .join(''),
+      ).toBe(order);
       expect(r.count).toBe(5);
     });
 
@@ -521,7 +518,12 @@ describe.each(targets.map((t) => [t.name, t] as const))('store contract: %s', (_
       const c = s.client;
       await c.put('t/ro', 'x');
       const r0 = await currentRevision(c);
-      const ro = await c.txn({ success: [{ type: 'range', key: 't/ro' }, { type: 'range', key: 't/', prefix: true, countOnly: true }] });
+      const ro = await c.txn({
+        success: [
+          { type: 'range', key: 't/ro' },
+          { type: 'range', key: 't/', prefix: true, countOnly: true },
+        ],
+      });
       expect([ro.succeeded, ro.header.revision]).toEqual([true, r0]);
       const [one, count] = ro.responses;
       expect(one?.type === 'range' && one.count).toBe(1);

@@ -77,10 +77,7 @@ export async function currentRevision(client: EtcdClient): Promise<number> {
 }
 
 /** Asserts that `p` rejects with an EtcdError of exactly this code, HTTP status and message. */
-export async function expectEtcdError(
-  p: Promise<unknown>,
-  want: { code: number; httpStatus: number; message: string },
-): Promise<EtcdError> {
+export async function expectEtcdError(p: Promise<unknown>, want: { code: number; httpStatus: number; message: string }): Promise<EtcdError> {
   const e = await p.then(
     (v) => {
       throw new Error(`expected ${want.message}, got success: ${JSON.stringify(v)}`);

@@ -14,17 +14,7 @@
  *   <seq:16 hex>.wal, each record: len:4 | crc32:4 | seq:8 | payload (len bytes)
  * A zero length marks the end of the written part; a bad checksum marks a torn write.
  */
-import {
-  closeSync,
-  fdatasyncSync,
-  fsyncSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, fdatasyncSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open as openAsync, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';

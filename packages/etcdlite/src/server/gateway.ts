@@ -5,16 +5,16 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import type { Logger } from 'pino';
 import { JsonValueSplitter } from '@minik8s/client/etcd';
-import { type EtcdError, GrpcCode, errors, etcdError, isEtcdError } from '../errors.ts';
+import type { Logger } from 'pino';
+import { type EtcdError, errors, etcdError, GrpcCode, isEtcdError } from '../errors.ts';
 import type { Store, WatchHandle } from '../store.ts';
 import { validators } from './schemas.ts';
 import {
-  Header,
   deleteRangeIn,
   deleteRangeOut,
   errorOut,
+  Header,
   idIn,
   invalid,
   numIn,
@@ -183,12 +183,15 @@ export function createGateway(o: GatewayOptions): http.Server {
       for (const w of watches.values()) w.handle.cancel();
       watches.clear();
     };
-    const progressTimer = setInterval(() => {
-      for (const [id, w] of watches) {
-        if (w.progressNotify && w.handle.synced && !w.sentSince) write(watchOut(now(), { watchId: id }));
-        w.sentSince = false;
-      }
-    }, o.progressNotifyIntervalMs ?? 10 * 60 * 1000);
+    const progressTimer = setInterval(
+      () => {
+        for (const [id, w] of watches) {
+          if (w.progressNotify && w.handle.synced && !w.sentSince) write(watchOut(now(), { watchId: id }));
+          w.sentSince = false;
+        }
+      },
+      o.progressNotifyIntervalMs ?? 10 * 60 * 1000,
+    );
     progressTimer.unref();
 
     const create = (j: ReturnType<typeof watchCreateIn>) => {
@@ -364,4 +367,3 @@ function toEtcdError(e: unknown, logger: Logger): EtcdError {
   logger.error({ err: e }, 'request failed');
   return etcdError(GrpcCode.UNKNOWN, (e as Error)?.message ?? String(e), e);
 }
-

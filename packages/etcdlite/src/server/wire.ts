@@ -4,8 +4,8 @@
  * gateway writes them.
  */
 import type { ValidateFunction } from 'ajv';
-import { GrpcCode, errors, etcdError } from '../errors.ts';
 import type { EtcdError } from '../errors.ts';
+import { errors, etcdError, GrpcCode } from '../errors.ts';
 import type {
   Compare,
   CompareResult,
@@ -25,14 +25,7 @@ import type {
   TxnRequest,
   TxnResponse,
 } from '../types.ts';
-import {
-  COMPARE_RESULTS,
-  COMPARE_TARGETS,
-  SORT_ORDERS,
-  SORT_TARGETS,
-  WATCH_FILTERS,
-  describeSchemaError,
-} from './schemas.ts';
+import { COMPARE_RESULTS, COMPARE_TARGETS, describeSchemaError, SORT_ORDERS, SORT_TARGETS, WATCH_FILTERS } from './schemas.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: decoded JSON is checked by the schemas first
 type Json = any;

@@ -1,2 +1,2 @@
-export { ETCD_BIN, type RunningStore, freePorts, startEtcdProcess, startEtcdliteProcess } from './processes.ts';
 export { makeTestPki, type Pem } from './certs.ts';
+export { ETCD_BIN, freePorts, type RunningStore, startEtcdliteProcess, startEtcdProcess } from './processes.ts';

@@ -94,10 +94,7 @@ export async function startEtcdliteProcess(extraArgs: string[] = []): Promise<Ru
 }
 
 /** A port picked as free can be taken before the server binds it: retry with new ports. */
-async function withPortRetry(
-  nPorts: number,
-  start: (ports: number[], dir: string) => Promise<RunningStore>,
-): Promise<RunningStore> {
+async function withPortRetry(nPorts: number, start: (ports: number[], dir: string) => Promise<RunningStore>): Promise<RunningStore> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const dir = await mkdtemp(join(tmpdir(), 'store-process-'));

@@ -224,7 +224,12 @@ export class ClientConn {
   }
 
   private reject(status: number): void {
-    const p = status === 505 ? { ...PAGES.badRequest, status: 505, reason: 'HTTP Version Not Supported' } : status === 501 ? { ...PAGES.badRequest, status: 501, reason: 'Not Implemented' } : PAGES.badRequest;
+    const p =
+      status === 505
+        ? { ...PAGES.badRequest, status: 505, reason: 'HTTP Version Not Supported' }
+        : status === 501
+          ? { ...PAGES.badRequest, status: 501, reason: 'Not Implemented' }
+          : PAGES.badRequest;
     this.keepAlive = false;
     this.buf = null;
     this.writePage(p, false);

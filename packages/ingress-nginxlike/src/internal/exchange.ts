@@ -16,7 +16,17 @@ export const MAX_HEAD = 64 * 1024;
 /** Client bytes held while the upstream is not ready; past this the client is paused. */
 export const MAX_PENDING = 1024 * 1024;
 const NON_IDEMPOTENT = new Set(['POST', 'LOCK', 'PATCH']);
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN']);
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
 enum S {
@@ -422,4 +432,3 @@ export class Exchange implements UpstreamOwner {
 }
 
 const EMPTY = Buffer.alloc(0);
-

@@ -72,7 +72,19 @@ export function parseRequestHead(head: string): RequestHead {
   else throw new HttpError(400, 'malformed request line');
   if (target.length === 0 || !/^[A-Z]+$/.test(method)) throw new HttpError(400, 'malformed request line');
 
-  const r: RequestHead = { method, target, minor, host: '', lines: [], contentLength: -1, chunked: false, keepAlive: minor === 1, upgrade: '', expectContinue: false, xff: '' };
+  const r: RequestHead = {
+    method,
+    target,
+    minor,
+    host: '',
+    lines: [],
+    contentLength: -1,
+    chunked: false,
+    keepAlive: minor === 1,
+    upgrade: '',
+    expectContinue: false,
+    xff: '',
+  };
   let upgradeHeader = '';
   let connectionUpgrade = false;
   let extraHop: string[] | undefined;
@@ -167,8 +179,11 @@ export function parseRequestHead(head: string): RequestHead {
         const n = lower(line.slice(0, 17));
         if (n === 'x-forwarded-proto') continue;
         if (n === 'transfer-encoding') {
-          const codings = lower(line.slice(18)).split(',').map((s) => s.trim());
-          if (hasTe || codings.length !== 1 || codings[0] !== 'chunked') throw new HttpError(codings.at(-1) === 'chunked' ? 400 : 501, 'unsupported Transfer-Encoding');
+          const codings = lower(line.slice(18))
+            .split(',')
+            .map((s) => s.trim());
+          if (hasTe || codings.length !== 1 || codings[0] !== 'chunked')
+            throw new HttpError(codings.at(-1) === 'chunked' ? 400 : 501, 'unsupported Transfer-Encoding');
           hasTe = true;
           r.chunked = true;
         }

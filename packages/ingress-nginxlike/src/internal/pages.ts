@@ -11,7 +11,9 @@ const nginxPage = (status: number, reason: string): Page => ({
   status,
   reason,
   contentType: 'text/html',
-  body: Buffer.from(`<html>\r\n<head><title>${status} ${reason}</title></head>\r\n<body>\r\n<center><h1>${status} ${reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`),
+  body: Buffer.from(
+    `<html>\r\n<head><title>${status} ${reason}</title></head>\r\n<body>\r\n<center><h1>${status} ${reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
+  ),
 });
 
 export const PAGES = {

@@ -97,7 +97,8 @@ export function resolveBackend(b: Sources, namespace: string, ref: IngressBacken
     let target = ports.find((p) => (p.name ?? '') === (sp.name ?? '') && (p.protocol ?? 'TCP') === (sp.protocol ?? 'TCP'))?.port;
     if (target === undefined && !sp.name && ports.length === 1) target = ports[0]!.port;
     // A slice without ports (hand-made): the Service's numeric target port.
-    if (target === undefined && ports.length === 0) target = typeof sp.targetPort === 'number' ? sp.targetPort : sp.targetPort === undefined ? sp.port : undefined;
+    if (target === undefined && ports.length === 0)
+      target = typeof sp.targetPort === 'number' ? sp.targetPort : sp.targetPort === undefined ? sp.port : undefined;
     if (!target) continue;
     for (const ep of slice.endpoints ?? []) {
       if (ep.conditions?.ready === false) continue;
@@ -165,4 +166,3 @@ function secretData(s: Secret, k: string): string | undefined {
   if (d) return Buffer.from(d, 'base64').toString('utf8');
   return s.stringData?.[k] || undefined;
 }
-

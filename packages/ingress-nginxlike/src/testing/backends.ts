@@ -4,7 +4,7 @@
  * request as curl would.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, request as httpRequest, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer as createNetServer, type Socket } from 'node:net';
 
@@ -29,7 +29,10 @@ export interface TestBackend {
 }
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-export const wsAccept = (key: string) => createHash('sha1').update(key + WS_GUID).digest('base64');
+export const wsAccept = (key: string) =>
+  createHash('sha1')
+    .update(key + WS_GUID)
+    .digest('base64');
 
 /**
  * A backend named `name`: answers JSON describing the request (`/big/N`: N bytes of 'x');
@@ -68,7 +71,9 @@ export async function startBackend(name: string, o: { host?: string; hang?: bool
   });
   server.on('upgrade', (req, socket: Socket, head: Buffer) => {
     const key = String(req.headers['sec-websocket-key'] ?? '');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${wsAccept(key)}\r\nX-Backend: ${name}\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${wsAccept(key)}\r\nX-Backend: ${name}\r\n\r\n`,
+    );
     if (head.length) socket.write(`${name}:${head.toString()}`);
     socket.on('data', (d: Buffer) => socket.write(`${name}:${d.toString()}`));
     socket.on('error', () => {});

@@ -111,8 +111,33 @@ export function useContext(ctx: Ctx, name: string): number {
 const ORDER: Record<string, string[]> = {
   config: ['kind', 'apiVersion', 'preferences', 'clusters', 'users', 'contexts', 'current-context', 'extensions'],
   named: ['name', 'cluster', 'user', 'context'],
-  cluster: ['server', 'tls-server-name', 'insecure-skip-tls-verify', 'certificate-authority', 'certificate-authority-data', 'proxy-url', 'disable-compression', 'extensions'],
-  user: ['client-certificate', 'client-certificate-data', 'client-key', 'client-key-data', 'token', 'tokenFile', 'as', 'as-uid', 'as-groups', 'as-user-extra', 'username', 'password', 'auth-provider', 'exec', 'extensions'],
+  cluster: [
+    'server',
+    'tls-server-name',
+    'insecure-skip-tls-verify',
+    'certificate-authority',
+    'certificate-authority-data',
+    'proxy-url',
+    'disable-compression',
+    'extensions',
+  ],
+  user: [
+    'client-certificate',
+    'client-certificate-data',
+    'client-key',
+    'client-key-data',
+    'token',
+    'tokenFile',
+    'as',
+    'as-uid',
+    'as-groups',
+    'as-user-extra',
+    'username',
+    'password',
+    'auth-provider',
+    'exec',
+    'extensions',
+  ],
   context: ['cluster', 'user', 'namespace', 'extensions'],
 };
 
@@ -125,6 +150,8 @@ function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknow
 
 function ordered(doc: Record<string, unknown>): Record<string, unknown> {
   const named = (list: unknown, inner: 'cluster' | 'user' | 'context') =>
-    ((list as Array<Record<string, unknown>>) ?? []).map((e) => pick({ ...e, [inner]: pick((e[inner] as Record<string, unknown>) ?? {}, ORDER[inner]!) }, ORDER.named!));
+    ((list as Array<Record<string, unknown>>) ?? []).map((e) =>
+      pick({ ...e, [inner]: pick((e[inner] as Record<string, unknown>) ?? {}, ORDER[inner]!) }, ORDER.named!),
+    );
   return pick({ ...doc, clusters: named(doc.clusters, 'cluster'), users: named(doc.users, 'user'), contexts: named(doc.contexts, 'context') }, ORDER.config!);
 }

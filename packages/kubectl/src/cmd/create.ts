@@ -3,7 +3,7 @@
  * generic`, building the objects kubectl builds (compare `kubectl create ...
  * --dry-run=client -o json`).
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { KubeApiError, type KubeObject } from '@minik8s/client/kube';
 import { CliError, type Ctx } from '../context.ts';
@@ -148,7 +148,8 @@ function collect(f: CreateDataFlags): Array<[string, Buffer]> {
   const out = new Map<string, Buffer>();
   const add = (k: string, v: Buffer) => {
     if (out.has(k)) throw new CliError(`error: cannot add key ${k}, another key by that name already exists in Data for ConfigMap`);
-    if (!/^[-._a-zA-Z0-9]+$/.test(k)) throw new CliError(`error: "${k}" is not a valid key name: a valid config key must consist of alphanumeric characters, '-', '_' or '.'`);
+    if (!/^[-._a-zA-Z0-9]+$/.test(k))
+      throw new CliError(`error: "${k}" is not a valid key name: a valid config key must consist of alphanumeric characters, '-', '_' or '.'`);
     out.set(k, v);
   };
   for (const lit of f.fromLiteral ?? []) {

@@ -42,7 +42,8 @@ export async function del(ctx: Ctx, args: string[], f: DeleteFlags): Promise<num
     ctx.io.err(formatError(e, ctx.verbosity));
   };
   if (f.filename?.length) {
-    if (args.length) throw new CliError('error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form');
+    if (args.length)
+      throw new CliError('error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form');
     for (const { object } of await readManifests(ctx.io, f.filename, f.recursive)) {
       try {
         const r = await ctx.discovery.forKind(object.apiVersion ?? '', object.kind ?? '');
@@ -58,15 +59,21 @@ export async function del(ctx: Ctx, args: string[], f: DeleteFlags): Promise<num
     for (const t of targets) {
       const namespace = f.allNamespaces ? undefined : ctx.namespace;
       if (t.names) {
-        if (bySelector) throw new CliError("error: name cannot be provided when a selector is specified");
+        if (bySelector) throw new CliError('error: name cannot be provided when a selector is specified');
         for (const name of t.names) victims.push({ resource: t.resource, namespace: t.resource.namespaced ? ctx.namespace : undefined, name });
       } else {
         if (!bySelector) {
           throw new CliError(`error: resource(s) were provided, but no name was specified`);
         }
-        const list = await listAll<KubeList>(ctx, pathOf(t.resource, namespace), { labelSelector: f.selector, fieldSelector: f.fieldSelector }, undefined, (acc, p) => {
-          acc.items = [...acc.items, ...p.items];
-        });
+        const list = await listAll<KubeList>(
+          ctx,
+          pathOf(t.resource, namespace),
+          { labelSelector: f.selector, fieldSelector: f.fieldSelector },
+          undefined,
+          (acc, p) => {
+            acc.items = [...acc.items, ...p.items];
+          },
+        );
         for (const o of itemsOf(list)) victims.push({ resource: t.resource, namespace: o.metadata?.namespace, name: o.metadata?.name ?? '' });
       }
     }

@@ -69,7 +69,14 @@ export async function service(ctx: Ctx, w: Out, s: Any): Promise<void> {
     // kubectl describes the Service without its endpoints then
   }
   const sel = spec.selector ?? {};
-  w.kv(0, 'Selector', Object.keys(sel).sort().map((k) => `${k}=${sel[k]}`).join(',') || '<none>');
+  w.kv(
+    0,
+    'Selector',
+    Object.keys(sel)
+      .sort()
+      .map((k) => `${k}=${sel[k]}`)
+      .join(',') || '<none>',
+  );
   w.kv(0, 'Type', spec.type ?? '');
   if (spec.ipFamilyPolicy) w.kv(0, 'IP Family Policy', spec.ipFamilyPolicy);
   w.kv(0, 'IP Families', spec.ipFamilies?.length ? spec.ipFamilies.join(',') : '<none>');

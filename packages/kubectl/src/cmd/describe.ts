@@ -9,9 +9,9 @@ import type { ApiResource, KubeList, KubeObject } from '@minik8s/client/kube';
 import type { Ctx } from '../context.ts';
 import { formatError } from '../errors.ts';
 import { itemsOf, listAll, pathOf, resolveTargets } from '../internal/resources.ts';
+import { humanDuration } from '../printers/age.ts';
 import { toYamlText } from '../printers/output.ts';
 import { alignColumns } from '../printers/tabwriter.ts';
-import { humanDuration } from '../printers/age.ts';
 import { endpointSlice, endpoints, ingress, service } from './describe-network.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: objects of every kind
@@ -68,9 +68,15 @@ export async function describe(ctx: Ctx, args: string[], f: { selector?: string;
           }
         }
       } else {
-        const list = await listAll<KubeList>(ctx, pathOf(t.resource, f.allNamespaces ? undefined : ctx.namespace), { labelSelector: f.selector }, undefined, (a, p) => {
-          a.items = [...a.items, ...p.items];
-        });
+        const list = await listAll<KubeList>(
+          ctx,
+          pathOf(t.resource, f.allNamespaces ? undefined : ctx.namespace),
+          { labelSelector: f.selector },
+          undefined,
+          (a, p) => {
+            a.items = [...a.items, ...p.items];
+          },
+        );
         objects.push(...itemsOf(list));
       }
     } catch (e) {
@@ -122,7 +128,16 @@ async function describeOne(ctx: Ctx, r: ApiResource, o: Any): Promise<string> {
 }
 
 /** Kinds with their own layout (`group/Kind`); the others print their top-level fields. */
-const SPECIAL = new Set(['/Pod', '/Service', '/ConfigMap', '/Namespace', '/Endpoints', 'apps/Deployment', 'discovery.k8s.io/EndpointSlice', 'networking.k8s.io/Ingress']);
+const SPECIAL = new Set([
+  '/Pod',
+  '/Service',
+  '/ConfigMap',
+  '/Namespace',
+  '/Endpoints',
+  'apps/Deployment',
+  'discovery.k8s.io/EndpointSlice',
+  'networking.k8s.io/Ingress',
+]);
 
 function generic(w: Out, o: Any): void {
   for (const [k, v] of Object.entries(o)) {
@@ -289,7 +304,13 @@ async function deployment(ctx: Ctx, w: Out, d: Any): Promise<void> {
   const spec = d.spec ?? {};
   const st = d.status ?? {};
   const sel = spec.selector?.matchLabels ?? {};
-  w.kv(0, 'Selector', Object.keys(sel).map((k) => `${k}=${sel[k]}`).join(',') || '<none>');
+  w.kv(
+    0,
+    'Selector',
+    Object.keys(sel)
+      .map((k) => `${k}=${sel[k]}`)
+      .join(',') || '<none>',
+  );
   w.kv(
     0,
     'Replicas',
@@ -312,7 +333,11 @@ async function deployment(ctx: Ctx, w: Out, d: Any): Promise<void> {
   try {
     const list = await ctx.request<KubeList>({
       path: `/apis/apps/v1/namespaces/${d.metadata.namespace}/replicasets`,
-      query: { labelSelector: Object.keys(sel).map((k) => `${k}=${sel[k]}`).join(',') },
+      query: {
+        labelSelector: Object.keys(sel)
+          .map((k) => `${k}=${sel[k]}`)
+          .join(','),
+      },
     });
     const owned = list.items.filter((rs: Any) => (rs.metadata?.ownerReferences ?? []).some((x: Any) => x.controller && x.uid === d.metadata.uid));
     const rev = (x: Any) => Number(x.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
@@ -355,7 +380,10 @@ async function events(ctx: Ctx, w: Out, r: ApiResource, o: Any): Promise<void> {
   let items: Any[] = [];
   try {
     const ns = meta.namespace ?? 'default';
-    const list = await ctx.request<KubeList>({ path: `/api/v1/namespaces/${encodeURIComponent(ns)}/events`, query: { fieldSelector: fields.join(','), limit: 500 } });
+    const list = await ctx.request<KubeList>({
+      path: `/api/v1/namespaces/${encodeURIComponent(ns)}/events`,
+      query: { fieldSelector: fields.join(','), limit: 500 },
+    });
     items = list.items ?? [];
   } catch {
     items = [];

@@ -32,7 +32,15 @@ export interface ExposeFlags {
   output?: string;
 }
 
-const EXPOSABLE = new Set(['/ReplicationController', '/Service', '/Pod', 'apps/Deployment', 'apps/ReplicaSet', 'extensions/Deployment', 'extensions/ReplicaSet']);
+const EXPOSABLE = new Set([
+  '/ReplicationController',
+  '/Service',
+  '/Pod',
+  'apps/Deployment',
+  'apps/ReplicaSet',
+  'extensions/Deployment',
+  'extensions/ReplicaSet',
+]);
 
 /** DNS-1035 labels (Service names) are at most 63 characters. */
 const MAX_NAME = 63;
@@ -73,8 +81,45 @@ function inOrder(o: Any, order: string[], nested: Record<string, (v: Any) => Any
   return Object.fromEntries(keys.map((k) => [k, nested[k] ? nested[k]!(o[k]) : o[k]]));
 }
 
-const META = ['name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields'];
-const SPEC = ['ports', 'selector', 'clusterIP', 'clusterIPs', 'type', 'externalIPs', 'sessionAffinity', 'loadBalancerIP', 'loadBalancerSourceRanges', 'externalName', 'externalTrafficPolicy', 'healthCheckNodePort', 'publishNotReadyAddresses', 'sessionAffinityConfig', 'ipFamilies', 'ipFamilyPolicy', 'allocateLoadBalancerNodePorts', 'loadBalancerClass', 'internalTrafficPolicy', 'trafficDistribution'];
+const META = [
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
+];
+const SPEC = [
+  'ports',
+  'selector',
+  'clusterIP',
+  'clusterIPs',
+  'type',
+  'externalIPs',
+  'sessionAffinity',
+  'loadBalancerIP',
+  'loadBalancerSourceRanges',
+  'externalName',
+  'externalTrafficPolicy',
+  'healthCheckNodePort',
+  'publishNotReadyAddresses',
+  'sessionAffinityConfig',
+  'ipFamilies',
+  'ipFamilyPolicy',
+  'allocateLoadBalancerNodePorts',
+  'loadBalancerClass',
+  'internalTrafficPolicy',
+  'trafficDistribution',
+];
 const PORT = ['name', 'protocol', 'appProtocol', 'port', 'targetPort', 'nodePort'];
 const MANAGED = ['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'fieldsV1', 'subresource'];
 
@@ -187,13 +232,17 @@ function selectorOf(o: Any): string {
 }
 
 /** Go's `%+v` of []metav1.LabelSelectorRequirement. */
-const goRequirements = (xs: Any[]) => `[${xs.map((r) => `{Key:${r.key ?? ''} Operator:${r.operator ?? ''} Values:[${(r.values ?? []).join(' ')}]}`).join(' ')}]`;
+const goRequirements = (xs: Any[]) =>
+  `[${xs.map((r) => `{Key:${r.key ?? ''} Operator:${r.operator ?? ''} Values:[${(r.values ?? []).join(' ')}]}`).join(' ')}]`;
 
 const podSpecOf = (o: Any): Any => (o.kind === 'Pod' ? o.spec : o.spec?.template?.spec) ?? {};
 
 /** The ports to serve on: the containers' ports (or a Service's ports), without repeats. */
 function portsOf(o: Any): string[] {
-  const ports = o.kind === 'Service' ? (o.spec?.ports ?? []).map((p: Any) => p.port) : (podSpecOf(o).containers ?? []).flatMap((c: Any) => (c.ports ?? []).map((p: Any) => p.containerPort));
+  const ports =
+    o.kind === 'Service'
+      ? (o.spec?.ports ?? []).map((p: Any) => p.port)
+      : (podSpecOf(o).containers ?? []).flatMap((c: Any) => (c.ports ?? []).map((p: Any) => p.containerPort));
   return [...new Set<string>(ports.map(String))];
 }
 

@@ -3,8 +3,7 @@
  * object, from "0" skipping the synthetic first event), printing each change as a
  * table row aligned with the rows already printed, or as an object.
  */
-import { isStatus, type KubeObject } from '@minik8s/client/kube';
-import { apiError } from '@minik8s/client/kube';
+import { apiError, isStatus, type KubeObject } from '@minik8s/client/kube';
 import type { Ctx } from '../context.ts';
 import { type ListQuery, pathOf, type Target } from '../internal/resources.ts';
 import { streamLines } from '../internal/stream.ts';
@@ -54,7 +53,8 @@ export async function watchTargets(ctx: Ctx, target: Target, o: WatchOptions): P
   };
   for await (const raw of streamLines(ctx, path, table ? TABLE_ACCEPT : 'application/json', ctx.io.signal)) {
     const ev = raw as { type?: string; object?: unknown };
-    if (ev.type === 'ERROR') throw apiError(isStatus(ev.object) ? ev.object : { kind: 'Status', apiVersion: 'v1', code: 500, message: JSON.stringify(ev.object) });
+    if (ev.type === 'ERROR')
+      throw apiError(isStatus(ev.object) ? ev.object : { kind: 'Status', apiVersion: 'v1', code: 500, message: JSON.stringify(ev.object) });
     if (ev.type === 'BOOKMARK') continue;
     if (skipFirst) {
       skipFirst = false;

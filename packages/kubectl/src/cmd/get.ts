@@ -47,7 +47,10 @@ export async function get(ctx: Ctx, args: string[], f: GetFlags): Promise<number
         if (target.names) {
           for (const name of target.names) {
             try {
-              const v = await ctx.request<Table | KubeObject>({ path: pathOf(resource, namespace ?? ctx.namespace, name), accept: table ? TABLE_ACCEPT : undefined });
+              const v = await ctx.request<Table | KubeObject>({
+                path: pathOf(resource, namespace ?? ctx.namespace, name),
+                accept: table ? TABLE_ACCEPT : undefined,
+              });
               fetched.push({ target, value: table ? (v as Table) : [v as KubeObject] });
             } catch (e) {
               if (!(f.ignoreNotFound && (e as { code?: number }).code === 404)) errors.push(e);

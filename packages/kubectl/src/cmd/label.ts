@@ -37,9 +37,15 @@ export async function labelOrAnnotate(ctx: Ctx, which: Which, args: string[], f:
   for (const t of targets) {
     if (t.names) for (const name of t.names) objects.push({ target: t, namespace: t.resource.namespaced ? ctx.namespace : undefined, name });
     else if (f.selector || f.all) {
-      const list = await listAll<KubeList>(ctx, pathOf(t.resource, f.allNamespaces ? undefined : ctx.namespace), { labelSelector: f.selector }, undefined, (a, p) => {
-        a.items = [...a.items, ...p.items];
-      });
+      const list = await listAll<KubeList>(
+        ctx,
+        pathOf(t.resource, f.allNamespaces ? undefined : ctx.namespace),
+        { labelSelector: f.selector },
+        undefined,
+        (a, p) => {
+          a.items = [...a.items, ...p.items];
+        },
+      );
       for (const o of itemsOf(list)) objects.push({ target: t, namespace: o.metadata?.namespace, name: o.metadata?.name ?? '' });
     } else throw new CliError('error: resource(s) were provided, but no name was specified');
   }

@@ -33,7 +33,7 @@ export interface LogsFlags {
 }
 
 const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
-const USAGE = 'error: expected POD_NAME or TYPE/NAME along with -c flag\nSee \'mkctl logs -h\' for help and examples';
+const USAGE = "error: expected POD_NAME or TYPE/NAME along with -c flag\nSee 'mkctl logs -h' for help and examples";
 
 export async function logs(ctx: Ctx, args: string[], f: LogsFlags): Promise<number> {
   let container = f.container;
@@ -70,7 +70,8 @@ export async function logs(ctx: Ctx, args: string[], f: LogsFlags): Promise<numb
   for (const pod of pods) {
     if (f.allContainers) {
       const spec = pod.spec ?? {};
-      for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])]) requests.push({ pod, container: c.name });
+      for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])])
+        requests.push({ pod, container: c.name });
     } else {
       requests.push({ pod, container: containerFor(ctx, pod, container) });
     }
@@ -172,7 +173,8 @@ function selectorOf(o: Any, kind: string): string {
   const sel = o.spec?.selector;
   if (kind === 'Service' || kind === 'ReplicationController') {
     const entries = Object.entries(sel ?? {});
-    if (!entries.length) throw new CliError(`error: cannot get the logs from ${kind}: invalid service '${o.metadata.name}': Service is defined without a selector`);
+    if (!entries.length)
+      throw new CliError(`error: cannot get the logs from ${kind}: invalid service '${o.metadata.name}': Service is defined without a selector`);
     return entries.map(([k, v]) => `${k}=${v}`).join(',');
   }
   if (!sel) throw new CliError(`error: cannot get the logs from ${kind}: selector for ${kind} not implemented`);

@@ -35,7 +35,7 @@ export async function apiResources(ctx: Ctx, f: ApiResourcesFlags): Promise<numb
       r.group ? `${r.group}/${r.version}` : r.version,
       String(r.namespaced),
       r.kind,
-      ...(wide ? [r.verbs.join(","), r.categories.join(",")] : []),
+      ...(wide ? [r.verbs.join(','), r.categories.join(',')] : []),
     ]);
   }
   ctx.io.out(alignColumns(lines));

@@ -36,7 +36,8 @@ async function objectsOf(ctx: Ctx, args: string[]): Promise<Found[]> {
   const out: Found[] = [];
   for (const t of await resolveTargets(ctx, args)) {
     if (!t.names) throw new CliError('error: resource(s) were provided, but no name was specified');
-    for (const name of t.names) out.push({ resource: t.resource, name, object: await ctx.request<KubeObject>({ path: pathOf(t.resource, ctx.namespace, name) }) });
+    for (const name of t.names)
+      out.push({ resource: t.resource, name, object: await ctx.request<KubeObject>({ path: pathOf(t.resource, ctx.namespace, name) }) });
   }
   return out;
 }
@@ -80,14 +81,21 @@ export function rolloutStatus(r: ApiResource, o: Any, revision = 0): { text: str
     return { text: `deployment "${name}" successfully rolled out\n`, done: true };
   }
   if (is(r, 'DaemonSet')) {
-    if ((spec.updateStrategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') throw new CliError('error: rollout status is only available for RollingUpdate strategy type');
+    if ((spec.updateStrategy?.type ?? 'RollingUpdate') !== 'RollingUpdate')
+      throw new CliError('error: rollout status is only available for RollingUpdate strategy type');
     if (gen > observed) return { text: 'Waiting for daemon set spec update to be observed...\n', done: false };
     const desired = st.desiredNumberScheduled ?? 0;
     if ((st.updatedNumberScheduled ?? 0) < desired) {
-      return { text: `Waiting for daemon set "${name}" rollout to finish: ${st.updatedNumberScheduled ?? 0} out of ${desired} new pods have been updated...\n`, done: false };
+      return {
+        text: `Waiting for daemon set "${name}" rollout to finish: ${st.updatedNumberScheduled ?? 0} out of ${desired} new pods have been updated...\n`,
+        done: false,
+      };
     }
     if ((st.numberAvailable ?? 0) < desired) {
-      return { text: `Waiting for daemon set "${name}" rollout to finish: ${st.numberAvailable ?? 0} of ${desired} updated pods are available...\n`, done: false };
+      return {
+        text: `Waiting for daemon set "${name}" rollout to finish: ${st.numberAvailable ?? 0} of ${desired} updated pods are available...\n`,
+        done: false,
+      };
     }
     return { text: `daemon set "${name}" successfully rolled out\n`, done: true };
   }
@@ -100,7 +108,10 @@ export function rolloutStatus(r: ApiResource, o: Any, revision = 0): { text: str
     if (strategy.rollingUpdate) {
       const partition = strategy.rollingUpdate.partition ?? 0;
       if ((st.updatedReplicas ?? 0) < want - partition) {
-        return { text: `Waiting for partitioned roll out to finish: ${st.updatedReplicas ?? 0} out of ${want - partition} new pods have been updated...\n`, done: false };
+        return {
+          text: `Waiting for partitioned roll out to finish: ${st.updatedReplicas ?? 0} out of ${want - partition} new pods have been updated...\n`,
+          done: false,
+        };
       }
       return { text: `partitioned roll out complete: ${st.updatedReplicas ?? 0} new pods have been updated...\n`, done: true };
     }
@@ -114,7 +125,8 @@ export function rolloutStatus(r: ApiResource, o: Any, revision = 0): { text: str
 
 export async function status(ctx: Ctx, args: string[], f: StatusFlags): Promise<number> {
   const found = await objectsOf(ctx, args);
-  if (found.length !== 1) throw new CliError(`error: rollout status is only supported on individual resources and resource collections, but ${found.length} resources were found`);
+  if (found.length !== 1)
+    throw new CliError(`error: rollout status is only supported on individual resources and resource collections, but ${found.length} resources were found`);
   const { resource, name, object } = found[0]!;
   const revision = Number(f.revision ?? 0);
   let s = rolloutStatus(resource, object, revision);
@@ -135,7 +147,8 @@ export async function status(ctx: Ctx, args: string[], f: StatusFlags): Promise<
     const q = new URLSearchParams({ watch: 'true', fieldSelector: `metadata.name=${name}`, resourceVersion: object.metadata.resourceVersion });
     for await (const raw of streamLines(ctx, `${pathOf(resource, ctx.namespace)}?${q}`, 'application/json', abort.signal)) {
       const ev = raw as { type?: string; object?: Any };
-      if (ev.type === 'ERROR') throw apiError(isStatus(ev.object) ? ev.object : { kind: 'Status', apiVersion: 'v1', code: 500, message: JSON.stringify(ev.object) });
+      if (ev.type === 'ERROR')
+        throw apiError(isStatus(ev.object) ? ev.object : { kind: 'Status', apiVersion: 'v1', code: 500, message: JSON.stringify(ev.object) });
       if (ev.type === 'DELETED') throw new CliError('error: object has been deleted');
       if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED') continue;
       s = rolloutStatus(resource, ev.object, revision);
@@ -157,7 +170,11 @@ async function replicaSetsOf(ctx: Ctx, d: Any): Promise<Map<number, Any>> {
   const sel = d.spec?.selector?.matchLabels ?? {};
   const list = await ctx.request<KubeList>({
     path: `/apis/apps/v1/namespaces/${encodeURIComponent(d.metadata.namespace)}/replicasets`,
-    query: { labelSelector: Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',') },
+    query: {
+      labelSelector: Object.entries(sel)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+    },
   });
   const byRevision = new Map<number, Any>();
   for (const rs of list.items as Any[]) {
@@ -214,14 +231,19 @@ function withoutHash(template: Any): Any {
 }
 
 const canonical = (v: unknown): string =>
-  JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
+  JSON.stringify(v, (_k, x) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x,
+  );
 
 export async function undo(ctx: Ctx, args: string[], f: { toRevision?: string }): Promise<number> {
   const toRevision = Number(f.toRevision ?? 0);
   let failed = false;
   for (const found of await objectsOf(ctx, args)) {
     try {
-      if (!is(found.resource, 'Deployment')) throw new CliError(`error: no rollbacker has been implemented for ${found.resource.group ? `${found.resource.kind}.${found.resource.group}` : found.resource.kind}`);
+      if (!is(found.resource, 'Deployment'))
+        throw new CliError(
+          `error: no rollbacker has been implemented for ${found.resource.group ? `${found.resource.kind}.${found.resource.group}` : found.resource.kind}`,
+        );
       if (toRevision < 0) throw new CliError(`error: unable to find specified revision ${toRevision} in history`);
       const d = found.object;
       const rss = await replicaSetsOf(ctx, d);

@@ -72,7 +72,9 @@ export function parseManifests(text: string, source: string): Manifest[] {
 function check(obj: KubeObject, source: string): Manifest {
   if (!obj.apiVersion || !obj.kind) {
     const missing = !obj.apiVersion ? 'apiVersion' : 'kind';
-    throw new CliError(`error: error validating "${source}": error validating data: ${missing} not set; if you choose to ignore these errors, turn validation off with --validate=false`);
+    throw new CliError(
+      `error: error validating "${source}": error validating data: ${missing} not set; if you choose to ignore these errors, turn validation off with --validate=false`,
+    );
   }
   return { object: obj, source };
 }

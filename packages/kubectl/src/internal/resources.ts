@@ -18,7 +18,10 @@ export async function resolveTargets(ctx: Ctx, args: string[]): Promise<Target[]
     const out: Target[] = [];
     for (const a of args) {
       const i = a.indexOf('/');
-      if (i < 0) throw new CliError(`error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'mkctl get resource/<resource_name>' instead of 'mkctl get resource resource/<resource_name>'`);
+      if (i < 0)
+        throw new CliError(
+          `error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'mkctl get resource/<resource_name>' instead of 'mkctl get resource resource/<resource_name>'`,
+        );
       const resource = await ctx.resolve(a.slice(0, i));
       const last = out[out.length - 1];
       if (last && last.resource === resource) last.names!.push(a.slice(i + 1));

@@ -17,7 +17,8 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 /** The merge key of the list at `path` (field names from the root), if it merges by key. */
 export function mergeKeyOf(path: string[]): string | undefined {
   const field = path[path.length - 1];
-  if (field === 'ports') return path.includes('containers') || path.includes('initContainers') || path.includes('ephemeralContainers') ? 'containerPort' : 'port';
+  if (field === 'ports')
+    return path.includes('containers') || path.includes('initContainers') || path.includes('ephemeralContainers') ? 'containerPort' : 'port';
   return field ? MERGE_KEYS[field] : undefined;
 }
 

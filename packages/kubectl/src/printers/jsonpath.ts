@@ -6,10 +6,7 @@
  * print nothing (kubectl's --allow-missing-template-keys=true).
  */
 
-type Node =
-  | { t: 'text'; text: string }
-  | { t: 'expr'; steps: Step[] }
-  | { t: 'range'; steps: Step[]; body: Node[] };
+type Node = { t: 'text'; text: string } | { t: 'expr'; steps: Step[] } | { t: 'range'; steps: Step[]; body: Node[] };
 
 type Step =
   | { k: 'field'; name: string }

@@ -16,9 +16,7 @@ export function parseOutput(o: string | undefined): OutputFormat {
   if (o === 'yaml' || o === 'json' || o === 'name') return { kind: o };
   const m = /^jsonpath(?:-as-json)?=(.*)$/s.exec(o);
   if (m) return { kind: 'jsonpath', template: m[1]! };
-  throw new CliError(
-    `error: unable to match a printer suitable for the output format "${o}", allowed formats are: json,jsonpath,name,wide,yaml`,
-  );
+  throw new CliError(`error: unable to match a printer suitable for the output format "${o}", allowed formats are: json,jsonpath,name,wide,yaml`);
 }
 
 /** `deployment.apps` / `configmap`: how kubectl names a kind in messages. */

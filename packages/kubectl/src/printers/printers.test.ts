@@ -29,7 +29,12 @@ describe('jsonpath templates', () => {
 
 describe('column alignment', () => {
   it('pads every cell but the last by three, to at least six', () => {
-    expect(alignColumns([['NAME', 'AGE'], ['a', '5s']])).toBe('NAME   AGE\na      5s\n');
+    expect(
+      alignColumns([
+        ['NAME', 'AGE'],
+        ['a', '5s'],
+      ]),
+    ).toBe('NAME   AGE\na      5s\n');
     expect(alignColumns([['A', 'B', 'C'], [], ['LONGER', 'x', 'y']])).toBe('A     B     C\n\nLONGER   x     y\n');
   });
   it('formats ages as kubectl', () => {
@@ -48,7 +53,14 @@ describe('three-way strategic merge patch', () => {
       template: {
         spec: {
           containers: [
-            { name: 'web', image: 'nginx:1', env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] },
+            {
+              name: 'web',
+              image: 'nginx:1',
+              env: [
+                { name: 'A', value: '1' },
+                { name: 'B', value: '2' },
+              ],
+            },
             { name: 'side', image: 'busybox' },
           ],
         },

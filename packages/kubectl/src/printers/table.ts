@@ -78,7 +78,11 @@ function cellText(v: unknown): string {
     return i >= 0 ? `${v.slice(0, i)}...` : v;
   }
   if (Array.isArray(v)) return `[${v.map(cellText).join(' ')}]`;
-  if (typeof v === 'object') return `map[${Object.keys(v as object).sort().map((k) => `${k}:${cellText((v as Record<string, unknown>)[k])}`).join(' ')}]`;
+  if (typeof v === 'object')
+    return `map[${Object.keys(v as object)
+      .sort()
+      .map((k) => `${k}:${cellText((v as Record<string, unknown>)[k])}`)
+      .join(' ')}]`;
   return String(v);
 }
 

@@ -21,7 +21,7 @@ export function parseCidr(cidr: string): { base: number; bits: number } {
 export function cidrContains(cidr: string, ip: string): boolean {
   const { base, bits } = parseCidr(cidr);
   const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((ipToInt(ip) & mask) >>> 0) === base;
+  return (ipToInt(ip) & mask) >>> 0 === base;
 }
 
 /** The first free address of `cidr` from .2 upwards (the network address, .1 and the broadcast address are never handed out). */

@@ -58,8 +58,18 @@ export async function dockerTestEnv(prefix: string): Promise<DockerTestEnv> {
     labels,
     async cleanup() {
       const cs = await docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${runId}`] } });
-      await Promise.all(cs.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
-      await docker.getNetwork(network).remove().catch(() => undefined);
+      await Promise.all(
+        cs.map((c) =>
+          docker
+            .getContainer(c.Id)
+            .remove({ force: true })
+            .catch(() => undefined),
+        ),
+      );
+      await docker
+        .getNetwork(network)
+        .remove()
+        .catch(() => undefined);
     },
   };
 }

@@ -12,7 +12,10 @@ const ZERO_TIME = '0001-01-01T00:00:00Z';
 function time(t: string | undefined): string | undefined {
   if (!t || t.startsWith('0001-01-01')) return undefined;
   // Docker's nanoseconds → RFC 3339 seconds, as the API server stores times.
-  return `${t.replace(/\.\d+/, '').replace(/Z?$/, '').replace(/[+-]\d\d:\d\d$/, '')}Z`;
+  return `${t
+    .replace(/\.\d+/, '')
+    .replace(/Z?$/, '')
+    .replace(/[+-]\d\d:\d\d$/, '')}Z`;
 }
 
 function statusCode(e: unknown): number | undefined {
@@ -223,4 +226,3 @@ export class DockerRuntime implements ContainerRuntime {
     return ((n.IPAM?.Config ?? []) as Array<{ Subnet?: string }>).map((c) => c.Subnet).filter((s): s is string => !!s);
   }
 }
-

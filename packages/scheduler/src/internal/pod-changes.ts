@@ -9,7 +9,10 @@ export function podSchedulingInputsChanged(a: Pod, b: Pod): boolean {
 }
 
 function conditionStates(n: Node): string {
-  return (n.status?.conditions ?? []).map((c) => `${c.type}=${c.status}`).sort().join(',');
+  return (n.status?.conditions ?? [])
+    .map((c) => `${c.type}=${c.status}`)
+    .sort()
+    .join(',');
 }
 
 /** Allocatable, labels, taints, cordon or condition statuses changed (not heartbeat times). */

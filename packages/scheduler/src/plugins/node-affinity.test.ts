@@ -38,7 +38,10 @@ describe('NodeAffinity filter', () => {
       name: 'terms are ORed',
       pod: makePod().affinity({
         requiredDuringSchedulingIgnoredDuringExecution: {
-          nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['z'] }] }, { matchExpressions: [{ key: 'disk', operator: 'Exists' }] }],
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: 'zone', operator: 'In', values: ['z'] }] },
+            { matchExpressions: [{ key: 'disk', operator: 'Exists' }] },
+          ],
         },
       }),
       want: true,
@@ -84,7 +87,11 @@ describe('NodeAffinity score', () => {
       .obj();
     const other = makeNode().name('n2').labels({ zone: 'a' }).obj();
     const state = new CycleState();
-    const scores = [plugin.score!(state, pod, nodeInfo(node)), plugin.score!(state, pod, nodeInfo(other)), plugin.score!(state, pod, nodeInfo(makeNode().name('n3').obj()))];
+    const scores = [
+      plugin.score!(state, pod, nodeInfo(node)),
+      plugin.score!(state, pod, nodeInfo(other)),
+      plugin.score!(state, pod, nodeInfo(makeNode().name('n3').obj())),
+    ];
     expect(scores).toEqual([40, 10, 0]);
     plugin.normalizeScore!(state, pod, scores);
     expect(scores).toEqual([100, 25, 0]);

@@ -2,9 +2,10 @@
  * NodeAffinity: `spec.nodeSelector` and the required node affinity terms filter nodes;
  * the preferred terms add their weights to a node's score.
  */
+
+import type { Node, Pod } from '@minik8s/api';
 import { defaultNormalizeScore, type Plugin, SUCCESS, unresolvable } from '../framework.ts';
 import { matchesAnyTerm, matchesTerm, type NodeSelectorTerm } from '../internal/node-selector.ts';
-import type { Node, Pod } from '@minik8s/api';
 
 export const NODE_AFFINITY = 'NodeAffinity';
 export const ERR_REASON_AFFINITY = "node(s) didn't match Pod's node affinity/selector";

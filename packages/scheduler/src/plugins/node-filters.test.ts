@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CycleState, type Plugin } from '../framework.ts';
-import { makeNode, makePod, nodeInfo, type NodeBuilder, type PodBuilder } from '../testing/fixtures.ts';
+import { makeNode, makePod, type NodeBuilder, nodeInfo, type PodBuilder } from '../testing/fixtures.ts';
 import { nodeName } from './node-name.ts';
 import { nodePorts } from './node-ports.ts';
 import { nodeReady } from './node-ready.ts';

@@ -5,8 +5,9 @@
  * kubelet reports it unready, before any taint arrives. Upstream leaves this to the taints
  * alone; the reason is the one upstream's old CheckNodeCondition predicate gave.
  */
-import { getNodeCondition } from '../internal/node-util.ts';
+
 import { type Plugin, SUCCESS, unresolvable } from '../framework.ts';
+import { getNodeCondition } from '../internal/node-util.ts';
 import { tolerated } from '../internal/taints.ts';
 
 export const NODE_READY = 'NodeReady';

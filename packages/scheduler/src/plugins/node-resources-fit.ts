@@ -4,10 +4,11 @@
  * one more Pod. Scores with upstream's LeastAllocated strategy: the more cpu and memory a
  * node would have left, the higher.
  */
-import { MAX_NODE_SCORE, type Plugin, SUCCESS, type Status, unschedulable } from '../framework.ts';
+
+import type { Pod } from '@minik8s/api';
+import { MAX_NODE_SCORE, type Plugin, type Status, SUCCESS, unschedulable } from '../framework.ts';
 import { podRequests, type ResourceList } from '../internal/resources.ts';
 import type { NodeInfo } from '../node-info.ts';
-import type { Pod } from '@minik8s/api';
 
 export const NODE_RESOURCES_FIT = 'NodeResourcesFit';
 export const ERR_REASON_TOO_MANY_PODS = 'Too many pods';

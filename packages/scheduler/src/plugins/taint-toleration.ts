@@ -2,9 +2,10 @@
  * TaintToleration: filters out nodes with a NoSchedule or NoExecute taint the Pod does not
  * tolerate, and scores nodes lower for each PreferNoSchedule taint it does not tolerate.
  */
+
+import type { Toleration } from '@minik8s/api';
 import { type CycleState, defaultNormalizeScore, type Plugin, SUCCESS, unresolvable } from '../framework.ts';
 import { firstUntolerated, tolerated } from '../internal/taints.ts';
-import type { Toleration } from '@minik8s/api';
 
 export const TAINT_TOLERATION = 'TaintToleration';
 

@@ -51,7 +51,12 @@ export class PodBuilder {
   }
   initContainer(requests: Record<string, string>, restartPolicy?: 'Always'): this {
     this.p.spec.initContainers ??= [];
-    this.p.spec.initContainers.push({ name: `i${this.p.spec.initContainers.length}`, image: 'busybox', resources: { requests }, ...(restartPolicy ? { restartPolicy } : {}) });
+    this.p.spec.initContainers.push({
+      name: `i${this.p.spec.initContainers.length}`,
+      image: 'busybox',
+      resources: { requests },
+      ...(restartPolicy ? { restartPolicy } : {}),
+    });
     return this;
   }
   hostPort(port: number, protocol = 'TCP', hostIP?: string): this {

@@ -18,17 +18,7 @@ export const ajvId = (definition: string) => `urn:k8s:${definition}`;
 const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 
-const COPIED = [
-  'minimum',
-  'maximum',
-  'minLength',
-  'maxLength',
-  'minItems',
-  'maxItems',
-  'minProperties',
-  'maxProperties',
-  'multipleOf',
-] as const;
+const COPIED = ['minimum', 'maximum', 'minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties', 'multipleOf'] as const;
 
 /**
  * A definition as an Ajv schema (with its `$id`), and the definitions it refers to, which

@@ -16,7 +16,9 @@ export function fieldDescription(definition: string, property: string): string |
   const dot = definition.lastIndexOf('.');
   const file = declarationFile(definition.slice(0, dot));
   if (!file) return undefined;
-  return parse(file)?.get(definition.slice(dot + 1))?.get(property);
+  return parse(file)
+    ?.get(definition.slice(dot + 1))
+    ?.get(property);
 }
 
 /** `io.k8s.api.apps.v1` → `apps/v1`, `io.k8s.apimachinery.pkg.apis.meta.v1` → `meta/v1`. */

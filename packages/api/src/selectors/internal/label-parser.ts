@@ -53,8 +53,7 @@ interface Item {
 }
 
 const isWhitespace = (ch: string) => ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n';
-const isSpecialSymbol = (ch: string) =>
-  ch === '=' || ch === '!' || ch === '(' || ch === ')' || ch === ',' || ch === '>' || ch === '<';
+const isSpecialSymbol = (ch: string) => ch === '=' || ch === '!' || ch === '(' || ch === ')' || ch === ',' || ch === '>' || ch === '<';
 
 // Upstream reads bytes and uses 0 as "no more input", so a NUL character also ends it.
 const NUL = '\0';

@@ -121,13 +121,11 @@ function parseMessage(buf: Uint8Array, prefix: string, out: Map<string, MessageD
         else if (r.field === 4) f.repeated = r.value === 3;
         else if (r.field === 5) f.type = num(r.value);
         else if (r.field === 6) f.typeName = text(r.value).replace(/^\./, '');
-        else if (r.field === 8 && typeof r.value !== 'number')
-          for (const o of records(r.value)) if (o.field === GOGO_NULLABLE) f.nullable = o.value !== 0;
+        else if (r.field === 8 && typeof r.value !== 'number') for (const o of records(r.value)) if (o.field === GOGO_NULLABLE) f.nullable = o.value !== 0;
       }
       msg.fields.push(f);
     } else if (field === 3 && typeof value !== 'number') parseMessage(value, name, out);
-    else if (field === 7 && typeof value !== 'number')
-      for (const o of records(value)) if (o.field === 7) msg.mapEntry = o.value !== 0;
+    else if (field === 7 && typeof value !== 'number') for (const o of records(value)) if (o.field === 7) msg.mapEntry = o.value !== 0;
   }
   out.set(name, msg);
 }

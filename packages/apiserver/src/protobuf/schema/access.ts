@@ -23,14 +23,16 @@ export const ACCESS: SchemaPackages = {
     LocalSubjectAccessReview: '1 metadata meta.v1.ObjectMeta; 2 spec SubjectAccessReviewSpec; 3 status SubjectAccessReviewStatus',
     NonResourceAttributes: '1 path string; 2 verb string',
     NonResourceRule: '1 verbs []string; 2 nonResourceURLs []string',
-    ResourceAttributes: '1 namespace string; 2 verb string; 3 group string; 4 version string; 5 resource string; 6 subresource string; 7 name string; 8 fieldSelector ?FieldSelectorAttributes; 9 labelSelector ?LabelSelectorAttributes',
+    ResourceAttributes:
+      '1 namespace string; 2 verb string; 3 group string; 4 version string; 5 resource string; 6 subresource string; 7 name string; 8 fieldSelector ?FieldSelectorAttributes; 9 labelSelector ?LabelSelectorAttributes',
     ResourceRule: '1 verbs []string; 2 apiGroups []string; 3 resources []string; 4 resourceNames []string',
     SelfSubjectAccessReview: '1 metadata meta.v1.ObjectMeta; 2 spec SelfSubjectAccessReviewSpec; 3 status SubjectAccessReviewStatus',
     SelfSubjectAccessReviewSpec: '1 resourceAttributes ?ResourceAttributes; 2 nonResourceAttributes ?NonResourceAttributes',
     SelfSubjectRulesReview: '1 metadata meta.v1.ObjectMeta; 2 spec SelfSubjectRulesReviewSpec; 3 status SubjectRulesReviewStatus',
     SelfSubjectRulesReviewSpec: '1 namespace string',
     SubjectAccessReview: '1 metadata meta.v1.ObjectMeta; 2 spec SubjectAccessReviewSpec; 3 status SubjectAccessReviewStatus',
-    SubjectAccessReviewSpec: '1 resourceAttributes ?ResourceAttributes; 2 nonResourceAttributes ?NonResourceAttributes; 3 user string; 4 groups []string; 5 extra {string:ExtraValue}; 6 uid string',
+    SubjectAccessReviewSpec:
+      '1 resourceAttributes ?ResourceAttributes; 2 nonResourceAttributes ?NonResourceAttributes; 3 user string; 4 groups []string; 5 extra {string:ExtraValue}; 6 uid string',
     SubjectAccessReviewStatus: '1 allowed bool; 4 denied bool; 2 reason string; 3 evaluationError string',
     SubjectRulesReviewStatus: '1 resourceRules []ResourceRule; 2 nonResourceRules []NonResourceRule; 3 incomplete bool; 4 evaluationError string',
   },
@@ -49,8 +51,10 @@ export const ACCESS: SchemaPackages = {
   },
   'certificates.v1': {
     CertificateSigningRequest: '1 metadata meta.v1.ObjectMeta; 2 spec CertificateSigningRequestSpec; 3 status CertificateSigningRequestStatus',
-    CertificateSigningRequestCondition: '1 type string; 6 status string; 2 reason string; 3 message string; 4 lastUpdateTime meta.v1.Time; 5 lastTransitionTime meta.v1.Time',
-    CertificateSigningRequestSpec: '1 request ?bytes; 7 signerName string; 8 expirationSeconds ?int32; 5 usages []string; 2 username string; 3 uid string; 4 groups []string; 6 extra {string:ExtraValue}',
+    CertificateSigningRequestCondition:
+      '1 type string; 6 status string; 2 reason string; 3 message string; 4 lastUpdateTime meta.v1.Time; 5 lastTransitionTime meta.v1.Time',
+    CertificateSigningRequestSpec:
+      '1 request ?bytes; 7 signerName string; 8 expirationSeconds ?int32; 5 usages []string; 2 username string; 3 uid string; 4 groups []string; 6 extra {string:ExtraValue}',
     CertificateSigningRequestStatus: '1 conditions []CertificateSigningRequestCondition; 2 certificate ?bytes',
     ExtraValue: '1 items []string',
   },

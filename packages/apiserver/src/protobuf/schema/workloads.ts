@@ -9,18 +9,23 @@ export const WORKLOADS: SchemaPackages = {
   'apps.v1': {
     DaemonSet: '1 metadata meta.v1.ObjectMeta; 2 spec DaemonSetSpec; 3 status DaemonSetStatus',
     DaemonSetCondition: '1 type string; 2 status string; 3 lastTransitionTime meta.v1.Time; 4 reason string; 5 message string',
-    DaemonSetSpec: '1 selector ?meta.v1.LabelSelector; 2 template core.v1.PodTemplateSpec; 3 updateStrategy DaemonSetUpdateStrategy; 4 minReadySeconds int32; 6 revisionHistoryLimit ?int32',
-    DaemonSetStatus: '1 currentNumberScheduled int32; 2 numberMisscheduled int32; 3 desiredNumberScheduled int32; 4 numberReady int32; 5 observedGeneration int64; 6 updatedNumberScheduled int32; 7 numberAvailable int32; 8 numberUnavailable int32; 9 collisionCount ?int32; 10 conditions []DaemonSetCondition',
+    DaemonSetSpec:
+      '1 selector ?meta.v1.LabelSelector; 2 template core.v1.PodTemplateSpec; 3 updateStrategy DaemonSetUpdateStrategy; 4 minReadySeconds int32; 6 revisionHistoryLimit ?int32',
+    DaemonSetStatus:
+      '1 currentNumberScheduled int32; 2 numberMisscheduled int32; 3 desiredNumberScheduled int32; 4 numberReady int32; 5 observedGeneration int64; 6 updatedNumberScheduled int32; 7 numberAvailable int32; 8 numberUnavailable int32; 9 collisionCount ?int32; 10 conditions []DaemonSetCondition',
     DaemonSetUpdateStrategy: '1 type string; 2 rollingUpdate ?RollingUpdateDaemonSet',
     Deployment: '1 metadata meta.v1.ObjectMeta; 2 spec DeploymentSpec; 3 status DeploymentStatus',
     DeploymentCondition: '1 type string; 2 status string; 6 lastUpdateTime meta.v1.Time; 7 lastTransitionTime meta.v1.Time; 4 reason string; 5 message string',
-    DeploymentSpec: '1 replicas ?int32; 2 selector ?meta.v1.LabelSelector; 3 template core.v1.PodTemplateSpec; 4 strategy DeploymentStrategy; 5 minReadySeconds int32; 6 revisionHistoryLimit ?int32; 7 paused bool; 9 progressDeadlineSeconds ?int32',
-    DeploymentStatus: '1 observedGeneration int64; 2 replicas int32; 3 updatedReplicas int32; 7 readyReplicas int32; 4 availableReplicas int32; 5 unavailableReplicas int32; 6 conditions []DeploymentCondition; 8 collisionCount ?int32',
+    DeploymentSpec:
+      '1 replicas ?int32; 2 selector ?meta.v1.LabelSelector; 3 template core.v1.PodTemplateSpec; 4 strategy DeploymentStrategy; 5 minReadySeconds int32; 6 revisionHistoryLimit ?int32; 7 paused bool; 9 progressDeadlineSeconds ?int32',
+    DeploymentStatus:
+      '1 observedGeneration int64; 2 replicas int32; 3 updatedReplicas int32; 7 readyReplicas int32; 4 availableReplicas int32; 5 unavailableReplicas int32; 6 conditions []DeploymentCondition; 8 collisionCount ?int32',
     DeploymentStrategy: '1 type string; 2 rollingUpdate ?RollingUpdateDeployment',
     ReplicaSet: '1 metadata meta.v1.ObjectMeta; 2 spec ReplicaSetSpec; 3 status ReplicaSetStatus',
     ReplicaSetCondition: '1 type string; 2 status string; 3 lastTransitionTime meta.v1.Time; 4 reason string; 5 message string',
     ReplicaSetSpec: '1 replicas ?int32; 4 minReadySeconds int32; 2 selector ?meta.v1.LabelSelector; 3 template core.v1.PodTemplateSpec',
-    ReplicaSetStatus: '1 replicas int32; 2 fullyLabeledReplicas int32; 4 readyReplicas int32; 5 availableReplicas int32; 3 observedGeneration int64; 6 conditions []ReplicaSetCondition',
+    ReplicaSetStatus:
+      '1 replicas int32; 2 fullyLabeledReplicas int32; 4 readyReplicas int32; 5 availableReplicas int32; 3 observedGeneration int64; 6 conditions []ReplicaSetCondition',
     RollingUpdateDaemonSet: '1 maxUnavailable ?intstr.IntOrString; 2 maxSurge ?intstr.IntOrString',
     RollingUpdateDeployment: '1 maxUnavailable ?intstr.IntOrString; 2 maxSurge ?intstr.IntOrString',
     RollingUpdateStatefulSetStrategy: '1 partition ?int32; 2 maxUnavailable ?intstr.IntOrString',
@@ -28,18 +33,23 @@ export const WORKLOADS: SchemaPackages = {
     StatefulSetCondition: '1 type string; 2 status string; 3 lastTransitionTime meta.v1.Time; 4 reason string; 5 message string',
     StatefulSetOrdinals: '1 start int32',
     StatefulSetPersistentVolumeClaimRetentionPolicy: '1 whenDeleted string; 2 whenScaled string',
-    StatefulSetSpec: '1 replicas ?int32; 2 selector ?meta.v1.LabelSelector; 3 template core.v1.PodTemplateSpec; 4 volumeClaimTemplates []core.v1.PersistentVolumeClaim; 5 serviceName string; 6 podManagementPolicy string; 7 updateStrategy StatefulSetUpdateStrategy; 8 revisionHistoryLimit ?int32; 9 minReadySeconds int32; 10 persistentVolumeClaimRetentionPolicy ?StatefulSetPersistentVolumeClaimRetentionPolicy; 11 ordinals ?StatefulSetOrdinals',
-    StatefulSetStatus: '1 observedGeneration int64; 2 replicas int32; 3 readyReplicas int32; 4 currentReplicas int32; 5 updatedReplicas int32; 6 currentRevision string; 7 updateRevision string; 9 collisionCount ?int32; 10 conditions []StatefulSetCondition; 11 availableReplicas int32',
+    StatefulSetSpec:
+      '1 replicas ?int32; 2 selector ?meta.v1.LabelSelector; 3 template core.v1.PodTemplateSpec; 4 volumeClaimTemplates []core.v1.PersistentVolumeClaim; 5 serviceName string; 6 podManagementPolicy string; 7 updateStrategy StatefulSetUpdateStrategy; 8 revisionHistoryLimit ?int32; 9 minReadySeconds int32; 10 persistentVolumeClaimRetentionPolicy ?StatefulSetPersistentVolumeClaimRetentionPolicy; 11 ordinals ?StatefulSetOrdinals',
+    StatefulSetStatus:
+      '1 observedGeneration int64; 2 replicas int32; 3 readyReplicas int32; 4 currentReplicas int32; 5 updatedReplicas int32; 6 currentRevision string; 7 updateRevision string; 9 collisionCount ?int32; 10 conditions []StatefulSetCondition; 11 availableReplicas int32',
     StatefulSetUpdateStrategy: '1 type string; 2 rollingUpdate ?RollingUpdateStatefulSetStrategy',
   },
   'batch.v1': {
     CronJob: '1 metadata meta.v1.ObjectMeta; 2 spec CronJobSpec; 3 status CronJobStatus',
-    CronJobSpec: '1 schedule string; 8 timeZone ?string; 2 startingDeadlineSeconds ?int64; 3 concurrencyPolicy string; 4 suspend ?bool; 5 jobTemplate JobTemplateSpec; 6 successfulJobsHistoryLimit ?int32; 7 failedJobsHistoryLimit ?int32',
+    CronJobSpec:
+      '1 schedule string; 8 timeZone ?string; 2 startingDeadlineSeconds ?int64; 3 concurrencyPolicy string; 4 suspend ?bool; 5 jobTemplate JobTemplateSpec; 6 successfulJobsHistoryLimit ?int32; 7 failedJobsHistoryLimit ?int32',
     CronJobStatus: '1 active []core.v1.ObjectReference; 4 lastScheduleTime ?meta.v1.Time; 5 lastSuccessfulTime ?meta.v1.Time',
     Job: '1 metadata meta.v1.ObjectMeta; 2 spec JobSpec; 3 status JobStatus',
     JobCondition: '1 type string; 2 status string; 3 lastProbeTime meta.v1.Time; 4 lastTransitionTime meta.v1.Time; 5 reason string; 6 message string',
-    JobSpec: '1 parallelism ?int32; 2 completions ?int32; 3 activeDeadlineSeconds ?int64; 11 podFailurePolicy ?PodFailurePolicy; 16 successPolicy ?SuccessPolicy; 7 backoffLimit ?int32; 12 backoffLimitPerIndex ?int32; 13 maxFailedIndexes ?int32; 4 selector ?meta.v1.LabelSelector; 5 manualSelector ?bool; 6 template core.v1.PodTemplateSpec; 8 ttlSecondsAfterFinished ?int32; 9 completionMode ?string; 10 suspend ?bool; 14 podReplacementPolicy ?string; 15 managedBy ?string',
-    JobStatus: '1 conditions []JobCondition; 2 startTime ?meta.v1.Time; 3 completionTime ?meta.v1.Time; 4 active int32; 5 succeeded int32; 6 failed int32; 11 terminating ?int32; 7 completedIndexes string; 10 failedIndexes ?string; 8 uncountedTerminatedPods ?UncountedTerminatedPods; 9 ready ?int32',
+    JobSpec:
+      '1 parallelism ?int32; 2 completions ?int32; 3 activeDeadlineSeconds ?int64; 11 podFailurePolicy ?PodFailurePolicy; 16 successPolicy ?SuccessPolicy; 7 backoffLimit ?int32; 12 backoffLimitPerIndex ?int32; 13 maxFailedIndexes ?int32; 4 selector ?meta.v1.LabelSelector; 5 manualSelector ?bool; 6 template core.v1.PodTemplateSpec; 8 ttlSecondsAfterFinished ?int32; 9 completionMode ?string; 10 suspend ?bool; 14 podReplacementPolicy ?string; 15 managedBy ?string',
+    JobStatus:
+      '1 conditions []JobCondition; 2 startTime ?meta.v1.Time; 3 completionTime ?meta.v1.Time; 4 active int32; 5 succeeded int32; 6 failed int32; 11 terminating ?int32; 7 completedIndexes string; 10 failedIndexes ?string; 8 uncountedTerminatedPods ?UncountedTerminatedPods; 9 ready ?int32',
     JobTemplateSpec: '1 metadata meta.v1.ObjectMeta; 2 spec JobSpec',
     PodFailurePolicy: '1 rules []PodFailurePolicyRule',
     PodFailurePolicyOnExitCodesRequirement: '1 containerName ?string; 2 operator string; 3 values []int32',
@@ -52,8 +62,10 @@ export const WORKLOADS: SchemaPackages = {
   'autoscaling.v1': {
     CrossVersionObjectReference: '1 kind string; 2 name string; 3 apiVersion string',
     HorizontalPodAutoscaler: '1 metadata meta.v1.ObjectMeta; 2 spec HorizontalPodAutoscalerSpec; 3 status HorizontalPodAutoscalerStatus',
-    HorizontalPodAutoscalerSpec: '1 scaleTargetRef CrossVersionObjectReference; 2 minReplicas ?int32; 3 maxReplicas int32; 4 targetCPUUtilizationPercentage ?int32',
-    HorizontalPodAutoscalerStatus: '1 observedGeneration ?int64; 2 lastScaleTime ?meta.v1.Time; 3 currentReplicas int32; 4 desiredReplicas int32; 5 currentCPUUtilizationPercentage ?int32',
+    HorizontalPodAutoscalerSpec:
+      '1 scaleTargetRef CrossVersionObjectReference; 2 minReplicas ?int32; 3 maxReplicas int32; 4 targetCPUUtilizationPercentage ?int32',
+    HorizontalPodAutoscalerStatus:
+      '1 observedGeneration ?int64; 2 lastScaleTime ?meta.v1.Time; 3 currentReplicas int32; 4 desiredReplicas int32; 5 currentCPUUtilizationPercentage ?int32',
     Scale: '1 metadata meta.v1.ObjectMeta; 2 spec ScaleSpec; 3 status ScaleStatus',
     ScaleSpec: '1 replicas int32',
     ScaleStatus: '1 replicas int32; 2 selector string',
@@ -69,11 +81,15 @@ export const WORKLOADS: SchemaPackages = {
     HorizontalPodAutoscaler: '1 metadata meta.v1.ObjectMeta; 2 spec HorizontalPodAutoscalerSpec; 3 status HorizontalPodAutoscalerStatus',
     HorizontalPodAutoscalerBehavior: '1 scaleUp ?HPAScalingRules; 2 scaleDown ?HPAScalingRules',
     HorizontalPodAutoscalerCondition: '1 type string; 2 status string; 3 lastTransitionTime meta.v1.Time; 4 reason string; 5 message string',
-    HorizontalPodAutoscalerSpec: '1 scaleTargetRef CrossVersionObjectReference; 2 minReplicas ?int32; 3 maxReplicas int32; 4 metrics []MetricSpec; 5 behavior ?HorizontalPodAutoscalerBehavior',
-    HorizontalPodAutoscalerStatus: '1 observedGeneration ?int64; 2 lastScaleTime ?meta.v1.Time; 3 currentReplicas int32; 4 desiredReplicas int32; 5 currentMetrics []MetricStatus; 6 conditions []HorizontalPodAutoscalerCondition',
+    HorizontalPodAutoscalerSpec:
+      '1 scaleTargetRef CrossVersionObjectReference; 2 minReplicas ?int32; 3 maxReplicas int32; 4 metrics []MetricSpec; 5 behavior ?HorizontalPodAutoscalerBehavior',
+    HorizontalPodAutoscalerStatus:
+      '1 observedGeneration ?int64; 2 lastScaleTime ?meta.v1.Time; 3 currentReplicas int32; 4 desiredReplicas int32; 5 currentMetrics []MetricStatus; 6 conditions []HorizontalPodAutoscalerCondition',
     MetricIdentifier: '1 name string; 2 selector ?meta.v1.LabelSelector',
-    MetricSpec: '1 type string; 2 object ?ObjectMetricSource; 3 pods ?PodsMetricSource; 4 resource ?ResourceMetricSource; 7 containerResource ?ContainerResourceMetricSource; 5 external ?ExternalMetricSource',
-    MetricStatus: '1 type string; 2 object ?ObjectMetricStatus; 3 pods ?PodsMetricStatus; 4 resource ?ResourceMetricStatus; 7 containerResource ?ContainerResourceMetricStatus; 5 external ?ExternalMetricStatus',
+    MetricSpec:
+      '1 type string; 2 object ?ObjectMetricSource; 3 pods ?PodsMetricSource; 4 resource ?ResourceMetricSource; 7 containerResource ?ContainerResourceMetricSource; 5 external ?ExternalMetricSource',
+    MetricStatus:
+      '1 type string; 2 object ?ObjectMetricStatus; 3 pods ?PodsMetricStatus; 4 resource ?ResourceMetricStatus; 7 containerResource ?ContainerResourceMetricStatus; 5 external ?ExternalMetricStatus',
     MetricTarget: '1 type string; 2 value ?resource.Quantity; 3 averageValue ?resource.Quantity; 4 averageUtilization ?int32',
     MetricValueStatus: '1 value ?resource.Quantity; 2 averageValue ?resource.Quantity; 3 averageUtilization ?int32',
     ObjectMetricSource: '1 describedObject CrossVersionObjectReference; 2 target MetricTarget; 3 metric MetricIdentifier',
@@ -86,8 +102,10 @@ export const WORKLOADS: SchemaPackages = {
   'policy.v1': {
     Eviction: '1 metadata meta.v1.ObjectMeta; 2 deleteOptions ?meta.v1.DeleteOptions',
     PodDisruptionBudget: '1 metadata meta.v1.ObjectMeta; 2 spec PodDisruptionBudgetSpec; 3 status PodDisruptionBudgetStatus',
-    PodDisruptionBudgetSpec: '1 minAvailable ?intstr.IntOrString; 2 selector ?meta.v1.LabelSelector; 3 maxUnavailable ?intstr.IntOrString; 4 unhealthyPodEvictionPolicy ?string',
-    PodDisruptionBudgetStatus: '1 observedGeneration int64; 2 disruptedPods {string:meta.v1.Time}; 3 disruptionsAllowed int32; 4 currentHealthy int32; 5 desiredHealthy int32; 6 expectedPods int32; 7 conditions []meta.v1.Condition',
+    PodDisruptionBudgetSpec:
+      '1 minAvailable ?intstr.IntOrString; 2 selector ?meta.v1.LabelSelector; 3 maxUnavailable ?intstr.IntOrString; 4 unhealthyPodEvictionPolicy ?string',
+    PodDisruptionBudgetStatus:
+      '1 observedGeneration int64; 2 disruptedPods {string:meta.v1.Time}; 3 disruptionsAllowed int32; 4 currentHealthy int32; 5 desiredHealthy int32; 6 expectedPods int32; 7 conditions []meta.v1.Condition',
   },
   'scheduling.v1': {
     PriorityClass: '1 metadata meta.v1.ObjectMeta; 2 value int32; 3 globalDefault bool; 4 description string; 5 preemptionPolicy ?string',

@@ -111,10 +111,7 @@ export interface RecordingServer {
  * `reply` turns a recorded write into the JSON object to answer with (201). GETs of a
  * named object answer with `objects[path]` when present, else 404.
  */
-export async function startRecordingServer(opts: {
-  reply: (req: RecordedRequest) => Json;
-  objects?: Record<string, Json>;
-}): Promise<RecordingServer> {
+export async function startRecordingServer(opts: { reply: (req: RecordedRequest) => Json; objects?: Record<string, Json> }): Promise<RecordingServer> {
   const requests: RecordedRequest[] = [];
   const send = (res: ServerResponse, code: number, body: unknown) => {
     res.writeHead(code, { 'content-type': 'application/json' });
@@ -168,11 +165,8 @@ export async function startRecordingServer(opts: {
     requests,
     kubectl: (args) =>
       new Promise((resolve) => {
-        execFile(
-          'kubectl',
-          args,
-          { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: home }, timeout: 20_000 },
-          (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+        execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: home }, timeout: 20_000 }, (err, stdout, stderr) =>
+          resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
         );
       }),
     async close() {

@@ -77,7 +77,10 @@ export function computeHash(template: unknown, collisionCount?: number): string 
 /** Upstream's Semantic.DeepEqual for our purposes: missing, null, {} and [] are all "empty". */
 export function semanticEqual(a: unknown, b: unknown): boolean {
   const empty = (v: unknown) =>
-    v === undefined || v === null || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
+    v === undefined ||
+    v === null ||
+    (Array.isArray(v) && v.length === 0) ||
+    (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
   if (empty(a) && empty(b)) return true;
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
@@ -312,7 +315,12 @@ export function removeCondition(s: DeploymentStatus, type: string): void {
 /** Upstream's DeploymentComplete. */
 export function deploymentComplete(d: Deployment, s: DeploymentStatus): boolean {
   const n = replicasOf(d);
-  return (s.updatedReplicas ?? 0) === n && (s.replicas ?? 0) === n && (s.availableReplicas ?? 0) === n && (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
+  return (
+    (s.updatedReplicas ?? 0) === n &&
+    (s.replicas ?? 0) === n &&
+    (s.availableReplicas ?? 0) === n &&
+    (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0)
+  );
 }
 
 /** Upstream's DeploymentProgressing: did anything move forward since the last status? */
