@@ -1,6 +1,7 @@
 /**
  * The container runtime as the kubelet needs it: a small interface (kind's style), so
- * the pod worker never talks to Docker directly and tests can reach error paths.
+ * the pod worker never talks to Docker directly. docker.ts implements it for real;
+ * fake.ts in memory, for fast tests and to reach error paths.
  */
 import type { Readable } from 'node:stream';
 
