@@ -24,6 +24,11 @@ export class Backoff {
     this.clock = o.clock ?? realClock;
   }
 
+  /** Keys with a delay (a growing count means a leak). */
+  get size(): number {
+    return this.entries.size;
+  }
+
   /** The current delay for `key` (0 if none). */
   get(key: string): number {
     return this.entries.get(key)?.backoffMs ?? 0;

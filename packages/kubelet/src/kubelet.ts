@@ -77,6 +77,8 @@ export interface RunningKubelet {
   nodeName: string;
   /** The node server's port. */
   port: number;
+  /** Pod syncs finished, of every Pod or of one UID (tests wait on this instead of sleeping). */
+  podSyncs(uid?: string): number;
   stop(): Promise<void>;
 }
 
@@ -243,7 +245,6 @@ export async function startKubelet(o: KubeletOptions): Promise<RunningKubelet> {
     { version: 'v1', plural: 'pods' },
     { fieldSelector: `spec.nodeName=${o.nodeName}`, clock, onError: (e) => log.debug({ err: e }, 'pod watch failed') },
   );
-  const lastKnown = new Map<string, Pod>();
   informer.addEventHandler({
     onAdd: (p) => queue.add(objectKey(p)),
     // Our own status writes come back as updates: like upstream's pod config, only a
@@ -252,10 +253,7 @@ export async function startKubelet(o: KubeletOptions): Promise<RunningKubelet> {
     onUpdate: (a, p) => {
       if (!sameSpecAndMeta(a, p)) queue.add(objectKey(p));
     },
-    onDelete: (p) => {
-      if (p.metadata.uid) lastKnown.set(p.metadata.uid, p);
-      queue.add(objectKey(p));
-    },
+    onDelete: (p) => queue.add(objectKey(p)),
   });
   informerRef.current = informer;
   informer.start();
@@ -268,10 +266,9 @@ export async function startKubelet(o: KubeletOptions): Promise<RunningKubelet> {
     async (key) => {
       const pod = podByKey(key);
       if (!pod) {
-        await workers.cleanupOrphans(liveUids(), (uid) => lastKnown.get(uid));
+        await workers.cleanupOrphans(liveUids());
         return;
       }
-      if (pod.metadata.uid) lastKnown.set(pod.metadata.uid, pod);
       return workers.sync(pod);
     },
     {
@@ -310,13 +307,14 @@ export async function startKubelet(o: KubeletOptions): Promise<RunningKubelet> {
         if (pod) queue.add(objectKey(pod));
       }
       for (const s of now.values()) if (!live.has(s.split('/')[1] ?? '')) orphans = true;
-      if (orphans) await workers.cleanupOrphans(live, (uid) => lastKnown.get(uid));
+      if (orphans) await workers.cleanupOrphans(live);
     }),
   );
 
   return {
     nodeName: o.nodeName,
     port,
+    podSyncs: (uid) => workers.syncs(uid),
     async stop() {
       stopper.abort(new Error('kubelet stopping'));
       await informer.stop();
