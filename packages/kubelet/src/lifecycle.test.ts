@@ -8,6 +8,7 @@ import { type CoreEvent, isNotFound } from '@minik8s/client/kube';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cidrContains } from './internal/ip.ts';
 import { type KubeletTestBed, kubeletTestBed, waitFor } from './internal/test-env.ts';
+import { LABEL_POD_UID } from './runtime/labels.ts';
 
 const IMAGE = 'minik8s/busybox:latest';
 const busybox = (name: string, script: string) => ({ name, image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', script] });
@@ -276,7 +277,7 @@ describe('graceful termination', () => {
     const took = await deleteAndTime('kill');
     expect(took).toBeGreaterThanOrEqual(3000);
     expect(took).toBeLessThan(15_000);
-    const left = await bed.env.docker.listContainers({ all: true, filters: { label: [`io.kubernetes.pod.uid=${pod.metadata.uid}`] } });
+    const left = await bed.env.docker.listContainers({ all: true, filters: { label: [`${LABEL_POD_UID}=${pod.metadata.uid}`] } });
     expect(left).toEqual([]);
   });
 });

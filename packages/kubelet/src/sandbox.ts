@@ -10,6 +10,7 @@ import { firstFree } from './internal/ip.ts';
 import {
   containerName,
   LABEL_CONTAINER_NAME,
+  LABEL_POD_UID,
   LABEL_RESTART_COUNT,
   LABEL_TYPE,
   podLabels,
@@ -119,5 +120,5 @@ async function startSandbox(d: SandboxDeps, pod: Pod, attempt: number, ip: strin
 
 export async function removeByName(runtime: ContainerRuntime, name: string): Promise<void> {
   const uid = name.split('_')[4] ?? '';
-  for (const c of await runtime.list({ 'io.kubernetes.pod.uid': uid })) if (c.name === name) await runtime.remove(c.id);
+  for (const c of await runtime.list({ [LABEL_POD_UID]: uid })) if (c.name === name) await runtime.remove(c.id);
 }

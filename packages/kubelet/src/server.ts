@@ -8,7 +8,7 @@
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import type { Logger } from 'pino';
-import { LABEL_CONTAINER_NAME, LABEL_TYPE, TYPE_CONTAINER } from './runtime/labels.ts';
+import { LABEL_CONTAINER_NAME, LABEL_POD_UID, LABEL_TYPE, TYPE_CONTAINER } from './runtime/labels.ts';
 import type { ContainerInfo, ContainerRuntime } from './runtime/runtime.ts';
 import { attemptsOf } from './status.ts';
 
@@ -33,7 +33,7 @@ async function containerLogs(o: NodeServerOptions, req: IncomingMessage, res: Se
   // A restart removes the attempt before the previous one: if one vanished between the
   // list and its inspection, look again rather than miss `previous`.
   for (let tries = 0; tries < 3; tries++) {
-    const all = (await o.runtime.list({ 'io.kubernetes.pod.uid': uid })).filter(
+    const all = (await o.runtime.list({ [LABEL_POD_UID]: uid })).filter(
       (c) => c.labels[LABEL_TYPE] === TYPE_CONTAINER && c.labels[LABEL_CONTAINER_NAME] === container,
     );
     if (!all.length) return fail(res, 404, `container "${container}" in pod "${pod}" is not available`);

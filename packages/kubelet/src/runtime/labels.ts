@@ -13,7 +13,7 @@ export const LABEL_NODE = 'io.minik8s.node';
 /** `init` for init containers, `app` for the others. */
 export const LABEL_KIND = 'io.minik8s.container.kind';
 export const LABEL_SANDBOX_ID = 'io.minik8s.sandbox.id';
-/** Extra labels tests put on everything a kubelet makes, to clean up by. */
+/** Values of LABEL_TYPE: the Pod's sandbox, or one of its containers. */
 export const TYPE_SANDBOX = 'podsandbox';
 export const TYPE_CONTAINER = 'container';
 export const SANDBOX_CONTAINER_NAME = 'POD';
