@@ -151,8 +151,8 @@ describe('kubelet', () => {
     const pod = await getPod('rmf');
     const before = pod.status?.containerStatuses?.[0];
     await bed.restart();
-    // Give it a few sync rounds.
-    await new Promise((r) => setTimeout(r, 2500));
+    // The new kubelet has looked at the Pod (its first sync, then the relist's or the resync's) and left it alone.
+    await waitFor('two syncs of rmf by the new kubelet', async () => bed.kubelet.podSyncs(pod.metadata!.uid!) >= 2);
     const after = (await getPod('rmf')).status?.containerStatuses?.[0];
     expect(after?.containerID).toBe(before?.containerID);
     expect(after?.restartCount).toBe(1);

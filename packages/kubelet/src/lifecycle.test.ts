@@ -82,15 +82,18 @@ describe('init containers', () => {
 describe('restart policies', () => {
   it('Never: exit 0 is Succeeded, exit 1 is Failed, and neither is restarted', async () => {
     const ok = await bed.createPod('never-ok', { restartPolicy: 'Never', containers: [busybox('c', 'exit 0')] });
-    await bed.createPod('never-fail', { restartPolicy: 'Never', containers: [busybox('c', 'exit 1')] });
+    const fail = await bed.createPod('never-fail', { restartPolicy: 'Never', containers: [busybox('c', 'exit 1')] });
     await waitFor('never-ok Succeeded', async () => (await phaseOf('never-ok')) === 'Succeeded');
     await waitFor('never-fail Failed', async () => (await phaseOf('never-fail')) === 'Failed');
-    await new Promise((r) => setTimeout(r, 1500));
+    // One more look at each finished Pod, which leaves it alone.
+    const syncs = (p: { metadata: { uid: string } }) => bed.kubelet.podSyncs(p.metadata.uid);
+    const [okBefore, failBefore] = [syncs(ok), syncs(fail)];
+    await waitFor('another sync of both', async () => syncs(ok) > okBefore && syncs(fail) > failBefore);
     expect(await statusOf('never-ok', 'c')).toMatchObject({ restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } });
     expect(await statusOf('never-fail', 'c')).toMatchObject({ restartCount: 0, state: { terminated: { exitCode: 1, reason: 'Error' } } });
     // The finished Pod's sandbox is stopped: nothing of it runs any more.
     await waitFor('nothing of never-ok running', async () => {
-      const cs = await bed.env.docker.listContainers({ filters: { label: [`io.kubernetes.pod.uid=${ok.metadata.uid}`] } });
+      const cs = await bed.env.docker.listContainers({ filters: { label: [`${LABEL_POD_UID}=${ok.metadata.uid}`] } });
       return cs.length === 0;
     });
   });
