@@ -26,6 +26,11 @@ export class ImagePuller {
     private readonly backoff: Backoff,
   ) {}
 
+  /** Drops the pull back-offs of a Pod that is gone (they are keyed `<uid>/<image>`). */
+  forgetPod(uid: string): void {
+    this.backoff.resetPrefix(`${uid}/`);
+  }
+
   async ensure(image: string, policy: string, backoffKey: string, event: ImageEvent): Promise<EnsureResult> {
     const present = await this.runtime.imageId(image);
     if (policy === 'Never' || (policy === 'IfNotPresent' && present)) {

@@ -7,7 +7,7 @@ import type { Container, Pod, PodSpec } from '@minik8s/api';
 import { FakeClock } from '@minik8s/client/kube';
 import { describe, expect, it } from 'vitest';
 import { Backoff } from './backoff.ts';
-import { computePodActions, type PodActions, type RememberedContainer, sandboxToStop, splitContainers } from './pod-actions.ts';
+import { computeOrphanActions, computePodActions, type PodActions, type RememberedContainer, sandboxToStop, splitContainers } from './pod-actions.ts';
 import {
   LABEL_CONTAINER_NAME,
   LABEL_KIND,
@@ -318,5 +318,25 @@ describe('computePodActions', () => {
     expect(sandboxToStop({ phase: 'Failed' }, up)).toMatchObject({ container: up, graceSeconds: 0, reason: 'PodFinished' });
     expect(sandboxToStop({ phase: 'Running' }, up)).toBeUndefined();
     expect(sandboxToStop({ phase: 'Succeeded' }, undefined)).toBeUndefined();
+  });
+});
+
+describe('computeOrphanActions', () => {
+  const orphans = (...cs: ContainerInfo[]) => new Map([[UID, cs]]);
+  const stops = (o: ReturnType<typeof computeOrphanActions>) => o.map((a) => a.stop.map((s) => `${s.container.id} ${s.graceSeconds}s`));
+
+  it('stops the containers of a gone Pod with its last known grace period, the sandbox at once', () => {
+    const last = makePod({ terminationGracePeriodSeconds: 9 });
+    expect(stops(computeOrphanActions(orphans(up, ctr('c', { state: 'running' })), () => last, new Set()))).toEqual([['POD-0 0s', 'c-0 9s']]);
+  });
+
+  it('uses the minimum grace period (upstream: 2 s) for a Pod nobody remembers', () => {
+    expect(stops(computeOrphanActions(orphans(ctr('c', { state: 'running' })), () => undefined, new Set()))).toEqual([['c-0 2s']]);
+  });
+
+  it('removes at once what no longer runs, and leaves a Pod whose containers are being stopped', () => {
+    const exited = ctr('c', { state: 'exited', finished: 1 });
+    expect(computeOrphanActions(orphans(exited), () => undefined, new Set())).toEqual([{ uid: UID, containers: [exited], stop: [] }]);
+    expect(computeOrphanActions(orphans(up), () => undefined, new Set(['POD-0']))).toEqual([]);
   });
 });

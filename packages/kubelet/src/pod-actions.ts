@@ -104,6 +104,39 @@ export interface SyncActions {
 
 export type PodActions = TerminateActions | StopForNewSandboxActions | SyncActions;
 
+/** Upstream's minimumGracePeriodInSeconds: what a container of a Pod nobody remembers gets. */
+export const MINIMUM_GRACE_PERIOD_SECONDS = 2;
+
+/** What to do with the containers of a Pod that no longer exists. */
+export interface OrphanActions {
+  uid: string;
+  /** Every container it left; removed once `stop` is done (at once if it is empty). */
+  containers: ContainerInfo[];
+  stop: Array<{ container: ContainerInfo; graceSeconds: number }>;
+}
+
+/**
+ * Containers of Pods that are gone (deleted while the kubelet was away, or removed from
+ * the API at once): running ones stop with the last known grace period (the sandbox at
+ * once), then everything is removed. Pods with a container already being stopped wait.
+ */
+export function computeOrphanActions(
+  orphans: ReadonlyMap<string, ContainerInfo[]>,
+  lastKnown: (uid: string) => Pod | undefined,
+  killing: { has(id: string): boolean },
+): OrphanActions[] {
+  const out: OrphanActions[] = [];
+  for (const [uid, containers] of orphans) {
+    const running = containers.filter((c) => c.state === 'running');
+    if (running.some((c) => killing.has(c.id))) continue;
+    const pod = lastKnown(uid);
+    const grace = pod ? (pod.spec?.terminationGracePeriodSeconds ?? 30) : MINIMUM_GRACE_PERIOD_SECONDS;
+    const stop = running.map((container) => ({ container, graceSeconds: container.labels[LABEL_TYPE] === TYPE_SANDBOX ? 0 : grace }));
+    out.push({ uid, containers, stop });
+  }
+  return out;
+}
+
 /** Upstream waits this long before looking again at a Pod whose old containers are stopping. */
 export const STOPPING_REQUEUE_MS = 200;
 

@@ -108,15 +108,15 @@ export class PodExecutor {
     for (const k of kills) this.kill(pod, k.container, k.graceSeconds, k.message);
   }
 
-  /** Stops containers of a Pod that is gone (each with its grace period), then runs `then`. */
-  stopThen(containers: ContainerInfo[], graceOf: (c: ContainerInfo) => number, then: () => Promise<void>, onError: (e: unknown) => void): void {
-    const p = Promise.all(containers.map((c) => this.d.runtime.stop(c.id, graceOf(c))))
+  /** Stops containers of a Pod that is gone, then runs `then` (removing them). */
+  stopThen(stop: Array<{ container: ContainerInfo; graceSeconds: number }>, then: () => Promise<void>, onError: (e: unknown) => void): void {
+    const p = Promise.all(stop.map((s) => this.d.runtime.stop(s.container.id, s.graceSeconds)))
       .then(then)
       .catch(onError)
       .finally(() => {
-        for (const c of containers) this.killing.delete(c.id);
+        for (const s of stop) this.killing.delete(s.container.id);
       });
-    for (const c of containers) this.killing.set(c.id, p);
+    for (const s of stop) this.killing.set(s.container.id, p);
   }
 
   /** Waits for background kills (shutdown, tests). */

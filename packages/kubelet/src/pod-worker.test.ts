@@ -35,6 +35,7 @@ function setup() {
     events.push(`${type} ${reason}: ${message}`);
   };
   const crashBackoff = new Backoff({ initialMs: 10_000, maxMs: 300_000, clock });
+  const pullBackoff = new Backoff({ initialMs: 10_000, maxMs: 300_000, clock });
   const workers = new PodWorkers({
     nodeName: 'n1',
     runtime,
@@ -47,7 +48,7 @@ function setup() {
     hostIP: '10.88.0.1',
     infraImage: INFRA,
     crashBackoff,
-    images: new ImagePuller(runtime, new Backoff({ initialMs: 10_000, maxMs: 300_000, clock })),
+    images: new ImagePuller(runtime, pullBackoff),
     probes: new ProbeManager({ runtime, clock, onChange: () => {}, event }),
     lookup: async () => undefined,
     extraLabels: {},
@@ -70,7 +71,7 @@ function setup() {
     pods.set(name, { ...pod, metadata: { ...pod.metadata, deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: 30 } });
   };
   const state = (name: string, container: string) => statuses.get(name)?.containerStatuses?.find((c) => c.name === container)?.state;
-  return { clock, runtime, workers, crashBackoff, events, statuses, deleted, sync, create, markDeleted, state };
+  return { clock, runtime, workers, crashBackoff, pullBackoff, events, statuses, deleted, sync, create, markDeleted, state };
 }
 
 describe('PodWorkers on the fake runtime', () => {
@@ -177,6 +178,9 @@ describe('PodWorkers on the fake runtime', () => {
       t.create(name, { restartPolicy: 'Never', containers: [{ name: 'c', image: IMAGE }] });
       await t.sync(name);
     }
+    t.create('e', { containers: [{ name: 'c', image: 'nope:1' }] }); // e: a pull back-off
+    await t.sync('e');
+    expect(t.pullBackoff.size).toBe(1);
     // a: finished, its containers inspected and cached; b: removed from the API at once;
     // c: deleted with nothing of it left in the runtime; d: deleted gracefully.
     t.runtime.exit(t.runtime.named('_a_default_')[1]!.id, 0);
@@ -184,7 +188,7 @@ describe('PodWorkers on the fake runtime', () => {
     for (const c of t.runtime.named('_c_default_')) await t.runtime.remove(c.id);
     t.markDeleted('d');
     for (let i = 0; i < 3; i++) await t.sync('d');
-    expect(t.workers.tracked().memory).toBe(3);
+    expect(t.workers.tracked().memory).toBe(4);
     expect(t.workers.tracked().inspected).toBeGreaterThan(0);
 
     await t.workers.cleanupOrphans(new Set());
@@ -192,6 +196,7 @@ describe('PodWorkers on the fake runtime', () => {
     expect(t.runtime.containers.size).toBe(0);
     expect(t.workers.tracked()).toEqual({ memory: 0, lastKnown: 0, inspected: 0, killing: 0 });
     expect(t.crashBackoff.size).toBe(0);
+    expect(t.pullBackoff.size).toBe(0);
   });
 
   it('counts syncs per Pod', async () => {

@@ -11,6 +11,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { type Pod, type PodStatus, rfc3339 } from '@minik8s/api';
 import { type Clock, isConflict, isNotFound, objectKey, realClock } from '@minik8s/client/kube';
 import {
+  computeOrphanActions,
   computePodActions,
   type PlanView,
   type PodRuntimeState,
@@ -20,11 +21,10 @@ import {
   type TerminateActions,
 } from './pod-actions.ts';
 import { type ExecutionMemory, PodExecutor, type PodWorkerDeps } from './pod-executor.ts';
-import { attemptOf, LABEL_CONTAINER_NAME, LABEL_NODE, LABEL_POD_UID, LABEL_TYPE, TYPE_SANDBOX } from './runtime/labels.ts';
+import { attemptOf, LABEL_CONTAINER_NAME, LABEL_NODE, LABEL_POD_UID } from './runtime/labels.ts';
 import type { ContainerInfo } from './runtime/runtime.ts';
 import { attemptsOf, computePodStatus, isFinished, terminatedState } from './status.ts';
 
-export { gracePeriod } from './pod-actions.ts';
 export type { PodWorkerDeps } from './pod-executor.ts';
 
 interface PodMemory extends ExecutionMemory {
@@ -126,13 +126,13 @@ export class PodWorkers {
       this.executor.killAll(pod, plan.kill);
       return { requeueAfter: plan.requeueAfter };
     }
-    const done = await this.executor.execute(pod, plan, m, containers);
-    const apps = done.acted ? splitContainers(await this.containersOf(uid)).containers : containers;
+    const result = await this.executor.execute(pod, plan, m, containers);
+    const apps = result.acted ? splitContainers(await this.containersOf(uid)).containers : containers;
     this.remember(pod, m, apps);
-    const status = await this.updateStatus(pod, m, apps, done.sandbox);
-    const stop = sandboxToStop(status, done.sandbox);
+    const status = await this.updateStatus(pod, m, apps, result.sandbox);
+    const stop = sandboxToStop(status, result.sandbox);
     if (stop) this.executor.killAll(pod, [stop]);
-    const requeueAfter = done.retryAfter === undefined ? this.d.resyncMs : Math.min(this.d.resyncMs, Math.max(50, done.retryAfter));
+    const requeueAfter = result.retryAfter === undefined ? this.d.resyncMs : Math.min(this.d.resyncMs, Math.max(50, result.retryAfter));
     return { requeueAfter };
   }
 
@@ -221,6 +221,7 @@ export class PodWorkers {
   private forgetMemory(uid: string): void {
     this.d.probes.removePod(uid);
     this.d.crashBackoff.resetPrefix(`${uid}/`);
+    this.d.images.forgetPod(uid);
     for (const [id, c] of this.inspected) if (c.labels[LABEL_POD_UID] === uid) this.inspected.delete(id);
     this.memory.delete(uid);
     this.lastKnown.delete(uid);
@@ -243,21 +244,15 @@ export class PodWorkers {
       if (!info) continue;
       orphans.set(uid, [...(orphans.get(uid) ?? []), info]);
     }
-    for (const [uid, cs] of orphans) {
-      const pod = known(uid);
-      const grace = pod ? (pod.spec?.terminationGracePeriodSeconds ?? 30) : 2;
-      const running = cs.filter((c) => c.state === 'running');
-      if (running.some((c) => this.executor.killing.has(c.id))) continue;
-      if (!running.length) {
-        await this.forget(uid, cs);
-        continue;
+    for (const o of computeOrphanActions(orphans, known, this.executor.killing)) {
+      if (!o.stop.length) await this.forget(o.uid, o.containers);
+      else {
+        this.executor.stopThen(
+          o.stop,
+          () => this.forget(o.uid, o.containers),
+          (e) => this.d.log.warn({ err: e, uid: o.uid }, 'could not clean up the containers of a deleted pod'),
+        );
       }
-      this.executor.stopThen(
-        running,
-        (c) => (c.labels[LABEL_TYPE] === TYPE_SANDBOX ? 0 : grace),
-        () => this.forget(uid, cs),
-        (e) => this.d.log.warn({ err: e, uid }, 'could not clean up the containers of a deleted pod'),
-      );
     }
     for (const uid of new Set([...this.memory.keys(), ...this.lastKnown.keys()])) {
       if (!live.has(uid) && !orphans.has(uid)) this.forgetMemory(uid);
