@@ -8,7 +8,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Container, formatResolvConf, type Pod } from '@minik8s/api';
+import { formatResolvConf, type Pod } from '@minik8s/api';
 import { type Clock, type KubeClient, objectKey } from '@minik8s/client/kube';
 import type { Logger } from 'pino';
 import type { Backoff } from './backoff.ts';
@@ -28,7 +28,7 @@ import {
   podRef,
   TYPE_CONTAINER,
 } from './runtime/labels.ts';
-import type { ContainerInfo, ContainerRuntime } from './runtime/runtime.ts';
+import type { ContainerInfo, ContainerRuntime, CreateContainerSpec } from './runtime/runtime.ts';
 import { AddressPool, createSandbox, removeByName } from './sandbox.ts';
 import { attemptsOf, type Waiting } from './status.ts';
 
@@ -224,8 +224,12 @@ export class PodExecutor {
     return true;
   }
 
-  private async containerSpec(pod: Pod, step: ContainerToStart, o: { name: string; env: string[]; sandbox: ContainerInfo; mem: ExecutionMemory }) {
-    const spec: Container = step.spec;
+  private async containerSpec(
+    pod: Pod,
+    step: ContainerToStart,
+    o: { name: string; env: string[]; sandbox: ContainerInfo; mem: ExecutionMemory },
+  ): Promise<CreateContainerSpec> {
+    const { spec } = step;
     return {
       name: o.name,
       image: spec.image ?? '',
