@@ -17,8 +17,8 @@ import {
   resourceList,
   wantsAggregated,
 } from './discovery.ts';
-import { NamespaceLifecycle } from './namespace-lifecycle.ts';
 import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE, ProtobufDecodeError } from './protobuf/index.ts';
+import { NamespaceLifecycle } from './registry/core/namespace-lifecycle.ts';
 import { makeFilter } from './rest/filters.ts';
 import { PATCH_TYPES } from './rest/patch.ts';
 import { parseResourcePath, type ResourcePath } from './rest/paths.ts';
@@ -42,8 +42,8 @@ export interface ApiServerOptions {
   serverAddress?: string;
   /** Who sent the request; undefined = not authenticated (401). Absent: everyone is admin. */
   authenticate?: (req: FastifyRequest) => { user: string; groups: string[] } | undefined;
-  /** Extra type-specific behaviour (defaults, validation, admission), given the watch cache and OpenAPI. */
-  hooks?: (deps: { cache: WatchCache; openapi: OpenApi }) => Partial<Pick<ResourceContext, 'validate' | 'validateMeta' | 'patchMeta' | 'admit' | 'serialize'>>;
+  /** Schema validation and patch metadata (kinds.ts), given the watch cache and OpenAPI. */
+  hooks?: (deps: { cache: WatchCache; openapi: OpenApi }) => Partial<Pick<ResourceContext, 'validate' | 'patchMeta'>>;
   now?: () => Date;
   https?: import('node:https').ServerOptions;
   /** How to reach kubelets for `pods/log` (default: HTTPS on the node's InternalIP:10250). */

@@ -7,17 +7,19 @@ import { isDeepStrictEqual } from 'node:util';
 import {
   apiErrors,
   apiVersionOf,
+  applyDefaults,
   isObject,
   isStatusError,
   type KubeList,
   type KubeObject,
-  type ObjectMeta,
   type Registry,
   type ResourceInfo,
   rfc3339,
   type Status,
   type StatusCause,
 } from '@minik8s/api';
+import { validateObjectMeta } from '@minik8s/api/validation';
+import { hasStatusSubresource, type Strategy, strategyFor } from '../registry/index.ts';
 import { apply as applyConfiguration, recordUpdate } from '../ssa/index.ts';
 import { type ObjectStore, objectKey, resourcePrefix } from '../storage/object-store.ts';
 import type { WatchCache } from '../storage/watch-cache.ts';
@@ -45,13 +47,7 @@ export interface ResourceContext {
     warnings: string[];
     strictError?: string;
   };
-  /** Metadata and spec checks beyond the schema (names, scope). */
-  validateMeta?(r: ResourceInfo, meta: ObjectMeta): StatusCause[];
   patchMeta?(r: ResourceInfo): PatchMetaLookup;
-  /** Kinds whose creation must be serialized (admission allocates from shared state). */
-  serialize?(r: ResourceInfo): boolean;
-  /** Type-specific defaults and admission, applied on create and update. */
-  admit?(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined): Promise<void> | void;
 }
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -83,9 +79,6 @@ export interface DeleteOptions {
 }
 
 const MAX_RETRIES = 8;
-
-/** Namespaces every cluster needs; upstream refuses to delete them too. */
-export const PROTECTED_NAMESPACES = ['default', 'kube-system', 'kube-public'];
 
 /** Fields of metadata the server owns: what a client sends for them is ignored. */
 const SYSTEM_META = ['uid', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const;
@@ -151,7 +144,7 @@ export class Resources {
   }
 
   async create(p: ResourcePath, body: unknown, w: WriteOptions = {}): Promise<KubeObject> {
-    if (!this.ctx.serialize?.(p.resource)) return this.createNow(p, body, w);
+    if (!strategyFor(p.resource).serializeCreates) return this.createNow(p, body, w);
     return this.serially(p.resource.plural, () => this.createNow(p, body, w));
   }
 
@@ -183,7 +176,7 @@ export class Resources {
     if (r.hasSpec) meta.generation = 1;
     this.validate(r, obj, w);
     if (r.namespaced) await this.checkNamespace(r, meta.name ?? '', p.namespace!);
-    await this.ctx.admit?.(r, obj, undefined);
+    this.admit(r, obj, undefined);
     this.recordManagers(r, undefined, obj, w, undefined);
     if (w.dryRun) return obj;
     const res = await this.ctx.store.create(this.key(p, meta.name!), obj);
@@ -240,9 +233,10 @@ export class Resources {
       const cur = await this.ctx.store.get(key);
       if (!cur) throw apiErrors.notFound(r, p.name!);
       const wanted = change(structuredClone(cur));
-      const next = p.subresource === 'status' ? this.statusUpdate(cur, wanted) : this.specUpdate(r, cur, wanted);
-      this.validate(r, next, attempt === 0 ? w : { ...w, warnings: undefined });
-      await this.ctx.admit?.(r, next, cur);
+      const status = p.subresource === 'status';
+      const next = status ? strategyFor(r).prepareForStatusUpdate(r, wanted, cur) : this.specUpdate(r, cur, wanted);
+      this.validate(r, next, attempt === 0 ? w : { ...w, warnings: undefined }, status ? 'status' : 'main');
+      this.admit(r, next, cur);
       this.recordManagers(r, cur, next, w, p.subresource);
       if (sameContent(cur, next) || w.dryRun) return w.dryRun ? next : cur;
       const res = await this.ctx.store.update(key, next, Number(cur.metadata.resourceVersion));
@@ -252,7 +246,7 @@ export class Resources {
     throw apiErrors.modified(r, p.name!);
   }
 
-  /** The main resource's view: spec and metadata from the client, status kept. */
+  /** The main resource's view: spec and metadata from the client, what the kind's strategy resets kept. */
   private specUpdate(r: ResourceInfo, cur: KubeObject, wanted: KubeObject): KubeObject {
     const next: KubeObject = { ...wanted, metadata: { ...wanted.metadata } };
     for (const f of SYSTEM_META) {
@@ -262,10 +256,7 @@ export class Resources {
     next.metadata.name = cur.metadata.name;
     if (cur.metadata.namespace) next.metadata.namespace = cur.metadata.namespace;
     next.metadata.resourceVersion = cur.metadata.resourceVersion;
-    if (r.subresources.some((s) => s.name === 'status')) {
-      if (cur.status === undefined) delete next.status;
-      else next.status = cur.status;
-    }
+    strategyFor(r).prepareForUpdate(r, next, cur);
     if (r.hasSpec && !isDeepStrictEqual(specOf(cur), specOf(next))) {
       next.metadata.generation = (cur.metadata.generation ?? 0) + 1;
     }
@@ -278,14 +269,6 @@ export class Resources {
         ]);
       }
     }
-    return next;
-  }
-
-  /** The status subresource's view: only status changes. */
-  private statusUpdate(cur: KubeObject, wanted: KubeObject): KubeObject {
-    const next: KubeObject = { ...cur };
-    if (wanted.status === undefined) delete next.status;
-    else next.status = wanted.status;
     return next;
   }
 
@@ -317,8 +300,16 @@ export class Resources {
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`,
         );
       }
-      if (r.group === '' && r.kind === 'Namespace') return this.deleteNamespace(p, cur);
-      const grace = r.group === '' && r.kind === 'Pod' ? podGracePeriod(cur, o) : 0;
+      const strategy = strategyFor(r);
+      if (strategy.markDeleted) {
+        // Deletion someone else finishes (a Namespace's lifecycle empties it first).
+        const next = strategy.markDeleted(cur, this.ctx.now());
+        if (next === cur || o.dryRun) return next;
+        const res = await this.ctx.store.update(key, next, Number(cur.metadata.resourceVersion));
+        if (res.ok) return res.object;
+        continue;
+      }
+      const grace = strategy.gracePeriodSeconds(cur, o.gracePeriodSeconds);
       if (grace > 0) {
         // Graceful (Pods on a node): marked, and the kubelet stops the containers and then
         // deletes the Pod with a grace period of 0. A later delete may only shorten it.
@@ -354,24 +345,6 @@ export class Resources {
       if (res.ok) return deletedStatus(r, res.object);
     }
     throw apiErrors.modified(r, p.name!);
-  }
-
-  /**
-   * A namespace is not deleted at once: it turns Terminating, its contents are removed
-   * (by the namespace lifecycle), and then it goes.
-   */
-  private async deleteNamespace(p: ResourcePath, cur: KubeObject): Promise<KubeObject> {
-    if (PROTECTED_NAMESPACES.includes(p.name!)) {
-      throw apiErrors.forbidden(`namespaces "${p.name}" is forbidden: this namespace may not be deleted`);
-    }
-    if (cur.metadata.deletionTimestamp) return cur;
-    const next = structuredClone(cur) as KubeObject & { status?: Record<string, unknown> };
-    next.metadata.deletionTimestamp = rfc3339(this.ctx.now());
-    next.metadata.deletionGracePeriodSeconds = 0;
-    next.status = { ...next.status, phase: 'Terminating' };
-    const res = await this.ctx.store.update(this.key(p, p.name!), next, Number(cur.metadata.resourceVersion));
-    if (!res.ok) throw apiErrors.modified(p.resource, p.name!);
-    return res.object;
   }
 
   /** DELETE on a collection: every object the selectors match; answers the list of them. */
@@ -453,13 +426,29 @@ export class Resources {
     return { object, created: false };
   }
 
-  /** Schema and metadata checks; unknown fields are handled per fieldValidation. */
-  private validate(r: ResourceInfo, obj: KubeObject, w: WriteOptions): void {
+  /**
+   * Schema, metadata and the kind's own checks; unknown fields are handled per
+   * fieldValidation. As upstream, a write of the main resource does not check the status
+   * its strategy keeps, and a write of /status checks the status only.
+   */
+  private validate(r: ResourceInfo, obj: KubeObject, w: WriteOptions, scope: 'main' | 'status' = 'main'): void {
+    const strategy = strategyFor(r);
     const res = this.ctx.validate?.(r, obj, w.fieldValidation ?? 'Warn');
     if (res?.strictError) throw apiErrors.badRequest(res.strictError);
-    const causes = [...(this.ctx.validateMeta?.(r, obj.metadata) ?? []), ...(res?.causes ?? [])];
+    const schema = res?.causes ?? [];
+    const semantic = schema.length > 0 ? [] : strategy.validate(obj);
+    const meta = validateObjectMeta(obj.metadata, { namespaced: r.namespaced, nameRule: strategy.nameRule }) as StatusCause[];
+    const causes = [...meta, ...schema, ...semantic];
     if (causes.length > 0) throw apiErrors.invalid(r, obj.metadata.name ?? obj.metadata.generateName ?? '', causes);
     if (res?.warnings.length) w.warnings?.push(...res.warnings);
+  }
+
+  /** Defaults (every kind's, as upstream's decoder applies them), the initial status of a new object, the kind's admission. */
+  private admit(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined): void {
+    const strategy: Strategy = strategyFor(r);
+    applyDefaults(r.group, r.kind, obj);
+    if (!old) strategy.prepareForCreate(r, obj);
+    strategy.admit(obj, old, { cache: this.ctx.cache });
   }
 
   private async checkNamespace(r: ResourceInfo, name: string, namespace: string): Promise<void> {
@@ -473,19 +462,6 @@ export class Resources {
 }
 
 export const PROPAGATION_POLICIES = ['Foreground', 'Background', 'Orphan'];
-
-/**
- * How long a Pod gets to stop, as upstream's pod strategy decides: the request's
- * gracePeriodSeconds, else the Pod's terminationGracePeriodSeconds (default 30); 0 for a
- * Pod no node runs (unscheduled) or one that has finished.
- */
-function podGracePeriod(pod: KubeObject, o: DeleteOptions): number {
-  const spec = pod.spec as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;
-  const phase = (pod.status as { phase?: string } | undefined)?.phase;
-  if (!spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
-  const grace = o.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
-  return Math.max(0, grace);
-}
 
 /**
  * The finalizers an object gets when deleted with a propagation policy (upstream's
@@ -509,6 +485,8 @@ function deletedStatus(r: ResourceInfo, o: KubeObject): Status {
     details: { name: o.metadata.name, group: r.group || undefined, kind: r.plural, uid: o.metadata.uid },
   } as Status;
 }
+
+const isStatusField = (field: string | undefined) => field === 'status' || !!field?.startsWith('status.') || !!field?.startsWith('status[');
 
 function specOf(o: KubeObject): unknown {
   const { metadata: _m, status: _s, ...rest } = o;
