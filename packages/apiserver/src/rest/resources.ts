@@ -435,8 +435,9 @@ export class Resources {
     const strategy = strategyFor(r);
     const res = this.ctx.validate?.(r, obj, w.fieldValidation ?? 'Warn');
     if (res?.strictError) throw apiErrors.badRequest(res.strictError);
-    const schema = res?.causes ?? [];
-    const semantic = schema.length > 0 ? [] : strategy.validate(obj);
+    const skipStatus = scope === 'main' && hasStatusSubresource(r);
+    const schema = (res?.causes ?? []).filter((c) => (scope === 'status' ? isStatusField(c.field) : !skipStatus || !isStatusField(c.field)));
+    const semantic = schema.length > 0 || scope === 'status' ? [] : strategy.validate(obj);
     const meta = validateObjectMeta(obj.metadata, { namespaced: r.namespaced, nameRule: strategy.nameRule }) as StatusCause[];
     const causes = [...meta, ...schema, ...semantic];
     if (causes.length > 0) throw apiErrors.invalid(r, obj.metadata.name ?? obj.metadata.generateName ?? '', causes);
