@@ -99,5 +99,11 @@ spec: {containers: [{name: c, image: busybox:1.36}]}
     const afterStatus = JSON.parse((await s.kubectl(['get', '--raw', k.path])).stdout);
     expect(afterStatus.spec).toEqual(afterMain.spec);
     expect(afterStatus.status).toEqual(k.status);
+
+    // The status subresource gets, updates and patches; it does not delete the object.
+    const del = await s.kubectl(['delete', '--raw', `${k.path}/status`]);
+    expect(del.code).toBe(1);
+    expect(del.stderr).toContain('MethodNotAllowed');
+    expect((await s.kubectl(['get', '--raw', k.path])).code).toBe(0);
   });
 });
