@@ -5,9 +5,10 @@
  */
 import { apiErrors } from '@minik8s/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type DeleteOptions, PROPAGATION_POLICIES } from '../rest/deletion.ts';
 import { PATCH_TYPES } from '../rest/patch.ts';
 import type { ResourcePath } from '../rest/paths.ts';
-import { type DeleteOptions, type FieldValidation, PROPAGATION_POLICIES, type WriteOptions } from '../rest/resources.ts';
+import type { FieldValidation, WriteOptions } from '../rest/resources.ts';
 import { checkFieldManager, fieldManagerFor } from '../ssa/index.ts';
 import type { ResourceRequest } from './plugin.ts';
 

@@ -23,6 +23,7 @@ import { hasStatusSubresource, type Strategy, strategyFor } from '../registry/in
 import { apply as applyConfiguration, recordUpdate } from '../ssa/index.ts';
 import { type ObjectStore, objectKey, resourcePrefix } from '../storage/object-store.ts';
 import type { WatchCache } from '../storage/watch-cache.ts';
+import { checkPreconditions, type DeleteOptions, deletedStatus, planDeletion } from './deletion.ts';
 import { jsonPatchApply, knownPatchMeta, mergePatch, PATCH_TYPES, type PatchMetaLookup, strategicMergePatch } from './patch.ts';
 import type { ResourcePath } from './paths.ts';
 
@@ -69,13 +70,6 @@ export interface ListOptions {
   limit?: number;
   continueToken?: string;
   resourceVersion?: string;
-}
-
-export interface DeleteOptions {
-  dryRun?: boolean;
-  propagationPolicy?: string;
-  gracePeriodSeconds?: number;
-  preconditions?: { uid?: string; resourceVersion?: string };
 }
 
 const MAX_RETRIES = 8;
@@ -281,68 +275,31 @@ export class Resources {
 
   /**
    * Deletes an object. Gone at once: a Status Success naming it (upstream's default);
-   * marked for deletion (finalizers): the object as it now is.
+   * marked for deletion (finalizers, grace period): the object as it now is.
    */
   async delete(p: ResourcePath, o: DeleteOptions): Promise<KubeObject | Status> {
+    const { object, gone } = await this.deleteOne(p, o);
+    return gone ? deletedStatus(p.resource, object) : object;
+  }
+
+  private async deleteOne(p: ResourcePath, o: DeleteOptions): Promise<{ object: KubeObject; gone: boolean }> {
     const r = p.resource;
     const key = this.key(p, p.name!);
     for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
       const cur = await this.ctx.store.get(key);
       if (!cur) throw apiErrors.notFound(r, p.name!);
-      const pre = o.preconditions;
-      if (pre?.uid && pre.uid !== cur.metadata.uid) {
-        throw apiErrors.conflict(r, p.name!, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`);
-      }
-      if (pre?.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) {
-        throw apiErrors.conflict(
-          r,
-          p.name!,
-          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`,
-        );
-      }
-      const strategy = strategyFor(r);
-      if (strategy.markDeleted) {
-        // Deletion someone else finishes (a Namespace's lifecycle empties it first).
-        const next = strategy.markDeleted(cur, this.ctx.now());
-        if (next === cur || o.dryRun) return next;
-        const res = await this.ctx.store.update(key, next, Number(cur.metadata.resourceVersion));
-        if (res.ok) return res.object;
+      checkPreconditions(r, cur, o.preconditions);
+      const plan = planDeletion(cur, strategyFor(r), o, this.ctx.now());
+      if (plan.action === 'keep') return { object: cur, gone: false };
+      if (plan.action === 'mark') {
+        if (o.dryRun) return { object: plan.next, gone: false };
+        const res = await this.ctx.store.update(key, plan.next, Number(cur.metadata.resourceVersion));
+        if (res.ok) return { object: res.object, gone: false };
         continue;
       }
-      const grace = strategy.gracePeriodSeconds(cur, o.gracePeriodSeconds);
-      if (grace > 0) {
-        // Graceful (Pods on a node): marked, and the kubelet stops the containers and then
-        // deletes the Pod with a grace period of 0. A later delete may only shorten it.
-        const prev = cur.metadata.deletionGracePeriodSeconds;
-        if (cur.metadata.deletionTimestamp && prev !== undefined && prev <= grace) return cur;
-        const next = structuredClone(cur);
-        next.metadata.finalizers = gcFinalizers(cur.metadata.finalizers ?? [], o.propagationPolicy);
-        if (next.metadata.finalizers.length === 0) delete next.metadata.finalizers;
-        next.metadata.deletionTimestamp = rfc3339(new Date(this.ctx.now().getTime() + grace * 1000));
-        next.metadata.deletionGracePeriodSeconds = grace;
-        if (o.dryRun) return next;
-        const res = await this.ctx.store.update(key, next, Number(cur.metadata.resourceVersion));
-        if (res.ok) return res.object;
-        continue;
-      }
-      const finalizers = gcFinalizers(cur.metadata.finalizers ?? [], o.propagationPolicy);
-      if (finalizers.length > 0) {
-        // Graceful: mark it, and let whoever owns each finalizer finish the job (the
-        // garbage collector owns foregroundDeletion and orphan).
-        const changed = !isDeepStrictEqual([...finalizers].sort(), [...(cur.metadata.finalizers ?? [])].sort());
-        if (cur.metadata.deletionTimestamp && !changed) return cur;
-        const next = structuredClone(cur);
-        next.metadata.finalizers = finalizers;
-        next.metadata.deletionTimestamp ??= rfc3339(this.ctx.now());
-        next.metadata.deletionGracePeriodSeconds ??= 0;
-        if (o.dryRun) return next;
-        const res = await this.ctx.store.update(key, next, Number(cur.metadata.resourceVersion));
-        if (res.ok) return res.object;
-        continue;
-      }
-      if (o.dryRun) return deletedStatus(r, cur);
+      if (o.dryRun) return { object: cur, gone: true };
       const res = await this.ctx.store.delete(key, Number(cur.metadata.resourceVersion));
-      if (res.ok) return deletedStatus(r, res.object);
+      if (res.ok) return { object: res.object, gone: true };
     }
     throw apiErrors.modified(r, p.name!);
   }
@@ -354,8 +311,8 @@ export class Resources {
     const deleted: KubeObject[] = [];
     for (const item of items) {
       try {
-        const res = await this.delete({ ...p, namespace: item.metadata.namespace, name: item.metadata.name }, o);
-        deleted.push(res.kind === 'Status' ? item : (res as KubeObject));
+        const { object, gone } = await this.deleteOne({ ...p, namespace: item.metadata.namespace, name: item.metadata.name }, o);
+        deleted.push(gone ? item : object);
       } catch (e) {
         if (!(isStatusError(e) && e.code === 404)) throw e;
       }
@@ -460,31 +417,6 @@ export class Resources {
       throw apiErrors.namespaceTerminating(r, name, namespace);
     }
   }
-}
-
-export const PROPAGATION_POLICIES = ['Foreground', 'Background', 'Orphan'];
-
-/**
- * The finalizers an object gets when deleted with a propagation policy (upstream's
- * deletionFinalizersForGarbageCollection): Foreground adds foregroundDeletion, Orphan
- * adds orphan, Background takes both away; no policy keeps what the object has.
- */
-export function gcFinalizers(current: string[], policy: string | undefined): string[] {
-  if (policy === undefined) return [...current];
-  const rest = current.filter((f) => f !== 'orphan' && f !== 'foregroundDeletion');
-  if (policy === 'Orphan') rest.push('orphan');
-  if (policy === 'Foreground') rest.push('foregroundDeletion');
-  return rest;
-}
-
-function deletedStatus(r: ResourceInfo, o: KubeObject): Status {
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Success',
-    details: { name: o.metadata.name, group: r.group || undefined, kind: r.plural, uid: o.metadata.uid },
-  } as Status;
 }
 
 const isStatusField = (field: string | undefined) => field === 'status' || !!field?.startsWith('status.') || !!field?.startsWith('status[');
