@@ -4,8 +4,8 @@
  * hooks and never names a kind; a kind with nothing special gets `defineStrategy`'s
  * defaults.
  *
- * Defaulting (upstream's SetDefaults_*, run by the decoder for every kind) and the
- * field-label definitions stay in @minik8s/api, shared with clients.
+ * The defaulting functions (upstream's SetDefaults_*) and field-label definitions the
+ * strategies use live in @minik8s/api, shared with clients.
  */
 import type { KubeObject, ResourceInfo, StatusCause } from '@minik8s/api';
 import { fieldLabelsFor, type KindFieldLabels } from '@minik8s/api/selectors';
@@ -29,6 +29,8 @@ export interface Strategy {
   readonly fieldLabels: KindFieldLabels;
   /** Creates run one at a time (admission allocates from what other objects hold). */
   readonly serializeCreates: boolean;
+  /** Upstream's SetDefaults_*: what the server fills in when a client leaves it out (every write). */
+  defaults(obj: KubeObject): void;
   /** PrepareForCreate: what the server sets on a new object (its initial status). */
   prepareForCreate(r: ResourceInfo, obj: KubeObject): void;
   /** PrepareForUpdate of the main resource: puts back what a client may not change there. */
@@ -63,6 +65,7 @@ export function defineStrategy(group: string, kind: string, own: Partial<Omit<St
     columns: DEFAULT_COLUMNS,
     fieldLabels: fieldLabelsFor(group, kind),
     serializeCreates: false,
+    defaults: () => {},
     prepareForCreate: (r, obj) => {
       if (hasStatusSubresource(r)) obj.status = {};
     },

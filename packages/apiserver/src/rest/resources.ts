@@ -7,7 +7,6 @@ import { isDeepStrictEqual } from 'node:util';
 import {
   apiErrors,
   apiVersionOf,
-  applyDefaults,
   isObject,
   isStatusError,
   type KubeList,
@@ -401,10 +400,10 @@ export class Resources {
     if (res?.warnings.length) w.warnings?.push(...res.warnings);
   }
 
-  /** Defaults (every kind's, as upstream's decoder applies them), the initial status of a new object, the kind's admission. */
+  /** The kind's defaults, the initial status of a new object, the kind's admission. */
   private admit(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined): void {
     const strategy: Strategy = strategyFor(r);
-    applyDefaults(r.group, r.kind, obj);
+    strategy.defaults(obj);
     if (!old) strategy.prepareForCreate(r, obj);
     strategy.admit(obj, old, { cache: this.ctx.cache });
   }

@@ -1,9 +1,11 @@
 /** DaemonSets (upstream's pkg/registry/apps/daemonset/strategy.go): no replicas. */
+import { defaultDaemonSet } from '@minik8s/api';
 import { validateReplicatedWorkload } from '@minik8s/api/validation';
 import { type Any, ageColumn, joined, nameColumn } from '../printers.ts';
 import { defineStrategy } from '../strategy.ts';
 
 export const daemonSetStrategy = defineStrategy('apps', 'DaemonSet', {
+  defaults: defaultDaemonSet,
   validate: (o) => validateReplicatedWorkload(o, { replicas: false }),
   columns: [
     nameColumn,

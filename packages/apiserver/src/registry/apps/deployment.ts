@@ -1,9 +1,11 @@
 /** Deployments (upstream's pkg/registry/apps/deployment/strategy.go). */
+import { defaultDeployment } from '@minik8s/api';
 import { validateReplicatedWorkload } from '@minik8s/api/validation';
 import { type Any, ageColumn, containerImages, containerNames, joined, nameColumn, replicasCell } from '../printers.ts';
 import { defineStrategy } from '../strategy.ts';
 
 export const deploymentStrategy = defineStrategy('apps', 'Deployment', {
+  defaults: defaultDeployment,
   validate: (o) => validateReplicatedWorkload(o, { replicas: true }),
   columns: [
     nameColumn,

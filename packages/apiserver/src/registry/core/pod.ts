@@ -2,7 +2,7 @@
  * Pods (upstream's pkg/registry/core/pod/strategy.go): a new Pod is Pending with its QoS
  * class; deletion is graceful once a node runs it; READY/STATUS/RESTARTS as kubectl shows.
  */
-import type { KubeObject } from '@minik8s/api';
+import { defaultPod, type KubeObject } from '@minik8s/api';
 import { validatePod } from '@minik8s/api/validation';
 import { type Any, ageColumn, nameColumn, none } from '../printers.ts';
 import { defineStrategy } from '../strategy.ts';
@@ -11,6 +11,7 @@ export const podStrategy = defineStrategy('', 'Pod', {
   prepareForCreate: (_r, obj) => {
     obj.status = { phase: 'Pending', qosClass: qosClass(obj) };
   },
+  defaults: defaultPod,
   validate: validatePod,
   gracePeriodSeconds: podGracePeriod,
   columns: [

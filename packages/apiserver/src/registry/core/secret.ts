@@ -1,8 +1,10 @@
 /** Secrets: TYPE and DATA columns. */
+import { defaultSecret } from '@minik8s/api';
 import { type Any, ageColumn, nameColumn } from '../printers.ts';
 import { defineStrategy } from '../strategy.ts';
 
 export const secretStrategy = defineStrategy('', 'Secret', {
+  defaults: defaultSecret,
   columns: [
     nameColumn,
     { name: 'Type', cell: (o: Any) => o.type ?? 'Opaque' },

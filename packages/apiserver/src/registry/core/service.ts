@@ -2,6 +2,7 @@
  * Services (upstream's pkg/registry/core/service): names are DNS-1035 labels; admission
  * allocates cluster IPs and node ports (service-ips.ts), so creates run one at a time.
  */
+import { defaultService } from '@minik8s/api';
 import { type Any, ageColumn, formatLabels, joined, loadBalancerAddresses, nameColumn } from '../printers.ts';
 import { defineStrategy } from '../strategy.ts';
 import { ServiceAllocator } from './service-ips.ts';
@@ -9,6 +10,7 @@ import { ServiceAllocator } from './service-ips.ts';
 export const serviceStrategy = defineStrategy('', 'Service', {
   nameRule: 'dns1035',
   serializeCreates: true,
+  defaults: defaultService,
   prepareForCreate: (_r, obj) => {
     obj.status = { loadBalancer: {} };
   },

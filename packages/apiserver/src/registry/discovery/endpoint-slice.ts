@@ -1,4 +1,5 @@
 /** EndpointSlices: ADDRESSTYPE, PORTS and ENDPOINTS as upstream's printer words them. */
+import { defaultEndpointSlice } from '@minik8s/api';
 import { type Any, ageColumn, nameColumn } from '../printers.ts';
 import { defineStrategy } from '../strategy.ts';
 
@@ -9,6 +10,7 @@ function firstThree(xs: string[]): string {
 }
 
 export const endpointSliceStrategy = defineStrategy('discovery.k8s.io', 'EndpointSlice', {
+  defaults: defaultEndpointSlice,
   columns: [
     nameColumn,
     { name: 'AddressType', cell: (o: Any) => o.addressType ?? '' },
