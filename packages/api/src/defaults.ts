@@ -60,97 +60,114 @@ function defaultTemplate(spec: Any): void {
   defaultPodSpec(obj(obj(spec, 'template'), 'spec'));
 }
 
-/** Fills in upstream's defaults for an object of `group/kind`, in place. */
-export function applyDefaults(group: string, kind: string, o: Any): void {
-  switch (`${group}/${kind}`) {
-    case '/Pod': {
-      const spec = obj(o, 'spec');
-      defaultPodSpec(spec);
-      // What the ServiceAccount and Priority admission plugins add to every Pod.
-      spec.serviceAccountName ??= spec.serviceAccount ?? 'default';
-      spec.serviceAccount ??= spec.serviceAccountName;
-      spec.priority ??= 0;
-      break;
-    }
-    case '/Secret':
-      o.type ??= 'Opaque';
-      break;
-    case '/PersistentVolumeClaim':
-      obj(o, 'spec').volumeMode ??= 'Filesystem';
-      break;
-    case 'apps/Deployment': {
-      const spec = obj(o, 'spec');
-      spec.replicas ??= 1;
-      const strategy = obj(spec, 'strategy');
-      strategy.type ??= 'RollingUpdate';
-      if (strategy.type === 'RollingUpdate') {
-        const ru = obj(strategy, 'rollingUpdate');
-        ru.maxUnavailable ??= '25%';
-        ru.maxSurge ??= '25%';
-      }
-      spec.revisionHistoryLimit ??= 10;
-      spec.progressDeadlineSeconds ??= 600;
-      defaultTemplate(spec);
-      break;
-    }
-    case 'apps/ReplicaSet': {
-      const spec = obj(o, 'spec');
-      spec.replicas ??= 1;
-      defaultTemplate(spec);
-      break;
-    }
-    case 'apps/StatefulSet': {
-      const spec = obj(o, 'spec');
-      spec.replicas ??= 1;
-      spec.podManagementPolicy ??= 'OrderedReady';
-      const us = obj(spec, 'updateStrategy');
-      us.type ??= 'RollingUpdate';
-      if (us.type === 'RollingUpdate') obj(us, 'rollingUpdate').partition ??= 0;
-      spec.revisionHistoryLimit ??= 10;
-      const retention = obj(spec, 'persistentVolumeClaimRetentionPolicy');
-      retention.whenDeleted ??= 'Retain';
-      retention.whenScaled ??= 'Retain';
-      defaultTemplate(spec);
-      break;
-    }
-    case 'apps/DaemonSet': {
-      const spec = obj(o, 'spec');
-      const us = obj(spec, 'updateStrategy');
-      us.type ??= 'RollingUpdate';
-      if (us.type === 'RollingUpdate') {
-        const ru = obj(us, 'rollingUpdate');
-        ru.maxUnavailable ??= 1;
-        ru.maxSurge ??= 0;
-      }
-      spec.revisionHistoryLimit ??= 10;
-      defaultTemplate(spec);
-      break;
-    }
-    case 'discovery.k8s.io/EndpointSlice':
-      for (const p of o.ports ?? []) {
-        p.name ??= '';
-        p.protocol ??= 'TCP';
-      }
-      break;
-    case '/Service': {
-      const spec = obj(o, 'spec');
-      if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
-      if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
-      break;
-    }
-    case 'batch/Job':
-      defaultJobSpec(obj(o, 'spec'));
-      break;
-    case 'batch/CronJob': {
-      const spec = obj(o, 'spec');
-      spec.concurrencyPolicy ??= 'Allow';
-      spec.suspend ??= false;
-      spec.successfulJobsHistoryLimit ??= 3;
-      spec.failedJobsHistoryLimit ??= 1;
-      defaultJobSpec(obj(obj(spec, 'jobTemplate'), 'spec'));
-      break;
-    }
+/** A Pod, with what the ServiceAccount and Priority admission plugins add to every Pod. */
+export function defaultPod(o: Any): void {
+  const spec = obj(o, 'spec');
+  defaultPodSpec(spec);
+  spec.serviceAccountName ??= spec.serviceAccount ?? 'default';
+  spec.serviceAccount ??= spec.serviceAccountName;
+  spec.priority ??= 0;
+}
+
+export function defaultSecret(o: Any): void {
+  o.type ??= 'Opaque';
+}
+
+export function defaultPersistentVolumeClaim(o: Any): void {
+  obj(o, 'spec').volumeMode ??= 'Filesystem';
+}
+
+export function defaultService(o: Any): void {
+  const spec = obj(o, 'spec');
+  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
+  if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
+}
+
+export function defaultDeployment(o: Any): void {
+  const spec = obj(o, 'spec');
+  spec.replicas ??= 1;
+  const strategy = obj(spec, 'strategy');
+  strategy.type ??= 'RollingUpdate';
+  if (strategy.type === 'RollingUpdate') {
+    const ru = obj(strategy, 'rollingUpdate');
+    ru.maxUnavailable ??= '25%';
+    ru.maxSurge ??= '25%';
   }
+  spec.revisionHistoryLimit ??= 10;
+  spec.progressDeadlineSeconds ??= 600;
+  defaultTemplate(spec);
+}
+
+export function defaultReplicaSet(o: Any): void {
+  const spec = obj(o, 'spec');
+  spec.replicas ??= 1;
+  defaultTemplate(spec);
+}
+
+export function defaultStatefulSet(o: Any): void {
+  const spec = obj(o, 'spec');
+  spec.replicas ??= 1;
+  spec.podManagementPolicy ??= 'OrderedReady';
+  const us = obj(spec, 'updateStrategy');
+  us.type ??= 'RollingUpdate';
+  if (us.type === 'RollingUpdate') obj(us, 'rollingUpdate').partition ??= 0;
+  spec.revisionHistoryLimit ??= 10;
+  const retention = obj(spec, 'persistentVolumeClaimRetentionPolicy');
+  retention.whenDeleted ??= 'Retain';
+  retention.whenScaled ??= 'Retain';
+  defaultTemplate(spec);
+}
+
+export function defaultDaemonSet(o: Any): void {
+  const spec = obj(o, 'spec');
+  const us = obj(spec, 'updateStrategy');
+  us.type ??= 'RollingUpdate';
+  if (us.type === 'RollingUpdate') {
+    const ru = obj(us, 'rollingUpdate');
+    ru.maxUnavailable ??= 1;
+    ru.maxSurge ??= 0;
+  }
+  spec.revisionHistoryLimit ??= 10;
+  defaultTemplate(spec);
+}
+
+export function defaultJob(o: Any): void {
+  defaultJobSpec(obj(o, 'spec'));
+}
+
+export function defaultCronJob(o: Any): void {
+  const spec = obj(o, 'spec');
+  spec.concurrencyPolicy ??= 'Allow';
+  spec.suspend ??= false;
+  spec.successfulJobsHistoryLimit ??= 3;
+  spec.failedJobsHistoryLimit ??= 1;
+  defaultJobSpec(obj(obj(spec, 'jobTemplate'), 'spec'));
+}
+
+export function defaultEndpointSlice(o: Any): void {
+  for (const p of o.ports ?? []) {
+    p.name ??= '';
+    p.protocol ??= 'TCP';
+  }
+}
+
+const DEFAULTERS: Record<string, (o: Any) => void> = {
+  '/Pod': defaultPod,
+  '/Secret': defaultSecret,
+  '/PersistentVolumeClaim': defaultPersistentVolumeClaim,
+  '/Service': defaultService,
+  'apps/Deployment': defaultDeployment,
+  'apps/ReplicaSet': defaultReplicaSet,
+  'apps/StatefulSet': defaultStatefulSet,
+  'apps/DaemonSet': defaultDaemonSet,
+  'batch/Job': defaultJob,
+  'batch/CronJob': defaultCronJob,
+  'discovery.k8s.io/EndpointSlice': defaultEndpointSlice,
+};
+
+/** Fills in upstream's defaults for an object of `group/kind`, in place (the API server's kind strategies call the functions above). */
+export function applyDefaults(group: string, kind: string, o: Any): void {
+  DEFAULTERS[`${group}/${kind}`]?.(o);
 }
 
 function defaultJobSpec(spec: Any): void {

@@ -67,34 +67,42 @@ function validateSelector(spec: Any, out: FieldCause[]): void {
   }
 }
 
-/** Causes for a workload of `group/kind`, or [] for kinds without extra rules. */
-export function validateWorkload(group: string, kind: string, o: Any): FieldCause[] {
+/** A Pod: its spec (upstream's ValidatePod, the parts minik8s checks). */
+export function validatePod(o: Any): FieldCause[] {
+  return validatePodSpec(o?.spec, 'spec');
+}
+
+/**
+ * Deployments, ReplicaSets and StatefulSets (`replicas: true`) and DaemonSets: counts
+ * not negative, a selector that selects the template, a template whose Pods always restart.
+ */
+export function validateReplicatedWorkload(o: Any, { replicas }: { replicas: boolean }): FieldCause[] {
   const out: FieldCause[] = [];
   const spec = o?.spec ?? {};
-  switch (`${group}/${kind}`) {
-    case '/Pod':
-      return validatePodSpec(o?.spec, 'spec');
-    case 'apps/Deployment':
-    case 'apps/ReplicaSet':
-    case 'apps/StatefulSet':
-    case 'apps/DaemonSet':
-      if (kind !== 'DaemonSet') nonNegative(spec.replicas, 'spec.replicas', out);
-      nonNegative(spec.minReadySeconds, 'spec.minReadySeconds', out);
-      nonNegative(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit', out);
-      validateSelector(spec, out);
-      out.push(...validatePodSpec(spec.template?.spec, 'spec.template.spec', ['Always']));
-      return out;
-    case 'batch/Job':
-      nonNegative(spec.parallelism, 'spec.parallelism', out);
-      nonNegative(spec.completions, 'spec.completions', out);
-      nonNegative(spec.backoffLimit, 'spec.backoffLimit', out);
-      out.push(...validatePodSpec(spec.template?.spec, 'spec.template.spec', ['OnFailure', 'Never']));
-      return out;
-    case 'batch/CronJob':
-      if (!spec.schedule) out.push(fieldRequired('spec.schedule', ''));
-      out.push(...validatePodSpec(spec.jobTemplate?.spec?.template?.spec, 'spec.jobTemplate.spec.template.spec', ['OnFailure', 'Never']));
-      return out;
-    default:
-      return out;
-  }
+  if (replicas) nonNegative(spec.replicas, 'spec.replicas', out);
+  nonNegative(spec.minReadySeconds, 'spec.minReadySeconds', out);
+  nonNegative(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit', out);
+  validateSelector(spec, out);
+  out.push(...validatePodSpec(spec.template?.spec, 'spec.template.spec', ['Always']));
+  return out;
+}
+
+/** A Job: counts not negative, a template whose Pods restart OnFailure or Never. */
+export function validateJob(o: Any): FieldCause[] {
+  const out: FieldCause[] = [];
+  const spec = o?.spec ?? {};
+  nonNegative(spec.parallelism, 'spec.parallelism', out);
+  nonNegative(spec.completions, 'spec.completions', out);
+  nonNegative(spec.backoffLimit, 'spec.backoffLimit', out);
+  out.push(...validatePodSpec(spec.template?.spec, 'spec.template.spec', ['OnFailure', 'Never']));
+  return out;
+}
+
+/** A CronJob: a schedule, and a Job template as a Job's. */
+export function validateCronJob(o: Any): FieldCause[] {
+  const out: FieldCause[] = [];
+  const spec = o?.spec ?? {};
+  if (!spec.schedule) out.push(fieldRequired('spec.schedule', ''));
+  out.push(...validatePodSpec(spec.jobTemplate?.spec?.template?.spec, 'spec.jobTemplate.spec.template.spec', ['OnFailure', 'Never']));
+  return out;
 }

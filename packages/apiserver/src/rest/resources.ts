@@ -11,16 +11,18 @@ import {
   isStatusError,
   type KubeList,
   type KubeObject,
-  type ObjectMeta,
   type Registry,
   type ResourceInfo,
   rfc3339,
   type Status,
   type StatusCause,
 } from '@minik8s/api';
+import { validateObjectMeta } from '@minik8s/api/validation';
+import { hasStatusSubresource, type Strategy, strategyFor } from '../registry/index.ts';
 import { apply as applyConfiguration, recordUpdate } from '../ssa/index.ts';
 import { type ObjectStore, objectKey, resourcePrefix } from '../storage/object-store.ts';
 import type { WatchCache } from '../storage/watch-cache.ts';
+import { checkPreconditions, type DeleteOptions, deletedStatus, planDeletion } from './deletion.ts';
 import { jsonPatchApply, knownPatchMeta, mergePatch, PATCH_TYPES, type PatchMetaLookup, strategicMergePatch } from './patch.ts';
 import type { ResourcePath } from './paths.ts';
 
@@ -45,13 +47,7 @@ export interface ResourceContext {
     warnings: string[];
     strictError?: string;
   };
-  /** Metadata and spec checks beyond the schema (names, scope). */
-  validateMeta?(r: ResourceInfo, meta: ObjectMeta): StatusCause[];
   patchMeta?(r: ResourceInfo): PatchMetaLookup;
-  /** Kinds whose creation must be serialized (admission allocates from shared state). */
-  serialize?(r: ResourceInfo): boolean;
-  /** Type-specific defaults and admission, applied on create and update. */
-  admit?(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined): Promise<void> | void;
 }
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -75,17 +71,7 @@ export interface ListOptions {
   resourceVersion?: string;
 }
 
-export interface DeleteOptions {
-  dryRun?: boolean;
-  propagationPolicy?: string;
-  gracePeriodSeconds?: number;
-  preconditions?: { uid?: string; resourceVersion?: string };
-}
-
 const MAX_RETRIES = 8;
-
-/** Namespaces every cluster needs; upstream refuses to delete them too. */
-export const PROTECTED_NAMESPACES = ['default', 'kube-system', 'kube-public'];
 
 /** Fields of metadata the server owns: what a client sends for them is ignored. */
 const SYSTEM_META = ['uid', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const;
@@ -151,7 +137,7 @@ export class Resources {
   }
 
   async create(p: ResourcePath, body: unknown, w: WriteOptions = {}): Promise<KubeObject> {
-    if (!this.ctx.serialize?.(p.resource)) return this.createNow(p, body, w);
+    if (!strategyFor(p.resource).serializeCreates) return this.createNow(p, body, w);
     return this.serially(p.resource.plural, () => this.createNow(p, body, w));
   }
 
@@ -183,7 +169,7 @@ export class Resources {
     if (r.hasSpec) meta.generation = 1;
     this.validate(r, obj, w);
     if (r.namespaced) await this.checkNamespace(r, meta.name ?? '', p.namespace!);
-    await this.ctx.admit?.(r, obj, undefined);
+    this.admit(r, obj, undefined);
     this.recordManagers(r, undefined, obj, w, undefined);
     if (w.dryRun) return obj;
     const res = await this.ctx.store.create(this.key(p, meta.name!), obj);
@@ -240,9 +226,10 @@ export class Resources {
       const cur = await this.ctx.store.get(key);
       if (!cur) throw apiErrors.notFound(r, p.name!);
       const wanted = change(structuredClone(cur));
-      const next = p.subresource === 'status' ? this.statusUpdate(cur, wanted) : this.specUpdate(r, cur, wanted);
-      this.validate(r, next, attempt === 0 ? w : { ...w, warnings: undefined });
-      await this.ctx.admit?.(r, next, cur);
+      const status = p.subresource === 'status';
+      const next = status ? strategyFor(r).prepareForStatusUpdate(r, wanted, cur) : this.specUpdate(r, cur, wanted);
+      this.validate(r, next, attempt === 0 ? w : { ...w, warnings: undefined }, status ? 'status' : 'main');
+      this.admit(r, next, cur);
       this.recordManagers(r, cur, next, w, p.subresource);
       if (sameContent(cur, next) || w.dryRun) return w.dryRun ? next : cur;
       const res = await this.ctx.store.update(key, next, Number(cur.metadata.resourceVersion));
@@ -252,7 +239,7 @@ export class Resources {
     throw apiErrors.modified(r, p.name!);
   }
 
-  /** The main resource's view: spec and metadata from the client, status kept. */
+  /** The main resource's view: spec and metadata from the client, what the kind's strategy resets kept. */
   private specUpdate(r: ResourceInfo, cur: KubeObject, wanted: KubeObject): KubeObject {
     const next: KubeObject = { ...wanted, metadata: { ...wanted.metadata } };
     for (const f of SYSTEM_META) {
@@ -262,10 +249,7 @@ export class Resources {
     next.metadata.name = cur.metadata.name;
     if (cur.metadata.namespace) next.metadata.namespace = cur.metadata.namespace;
     next.metadata.resourceVersion = cur.metadata.resourceVersion;
-    if (r.subresources.some((s) => s.name === 'status')) {
-      if (cur.status === undefined) delete next.status;
-      else next.status = cur.status;
-    }
+    strategyFor(r).prepareForUpdate(r, next, cur);
     if (r.hasSpec && !isDeepStrictEqual(specOf(cur), specOf(next))) {
       next.metadata.generation = (cur.metadata.generation ?? 0) + 1;
     }
@@ -281,14 +265,6 @@ export class Resources {
     return next;
   }
 
-  /** The status subresource's view: only status changes. */
-  private statusUpdate(cur: KubeObject, wanted: KubeObject): KubeObject {
-    const next: KubeObject = { ...cur };
-    if (wanted.status === undefined) delete next.status;
-    else next.status = wanted.status;
-    return next;
-  }
-
   /** An object being deleted whose last finalizer just went is removed for good. */
   private async finishIfDeleted(p: ResourcePath, obj: KubeObject): Promise<KubeObject | undefined> {
     if (!obj.metadata.deletionTimestamp || (obj.metadata.finalizers ?? []).length > 0) return undefined;
@@ -298,80 +274,33 @@ export class Resources {
 
   /**
    * Deletes an object. Gone at once: a Status Success naming it (upstream's default);
-   * marked for deletion (finalizers): the object as it now is.
+   * marked for deletion (finalizers, grace period): the object as it now is.
    */
   async delete(p: ResourcePath, o: DeleteOptions): Promise<KubeObject | Status> {
+    const { object, gone } = await this.deleteOne(p, o);
+    return gone ? deletedStatus(p.resource, object) : object;
+  }
+
+  private async deleteOne(p: ResourcePath, o: DeleteOptions): Promise<{ object: KubeObject; gone: boolean }> {
     const r = p.resource;
     const key = this.key(p, p.name!);
     for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
       const cur = await this.ctx.store.get(key);
       if (!cur) throw apiErrors.notFound(r, p.name!);
-      const pre = o.preconditions;
-      if (pre?.uid && pre.uid !== cur.metadata.uid) {
-        throw apiErrors.conflict(r, p.name!, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`);
-      }
-      if (pre?.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) {
-        throw apiErrors.conflict(
-          r,
-          p.name!,
-          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`,
-        );
-      }
-      if (r.group === '' && r.kind === 'Namespace') return this.deleteNamespace(p, cur);
-      const grace = r.group === '' && r.kind === 'Pod' ? podGracePeriod(cur, o) : 0;
-      if (grace > 0) {
-        // Graceful (Pods on a node): marked, and the kubelet stops the containers and then
-        // deletes the Pod with a grace period of 0. A later delete may only shorten it.
-        const prev = cur.metadata.deletionGracePeriodSeconds;
-        if (cur.metadata.deletionTimestamp && prev !== undefined && prev <= grace) return cur;
-        const next = structuredClone(cur);
-        next.metadata.finalizers = gcFinalizers(cur.metadata.finalizers ?? [], o.propagationPolicy);
-        if (next.metadata.finalizers.length === 0) delete next.metadata.finalizers;
-        next.metadata.deletionTimestamp = rfc3339(new Date(this.ctx.now().getTime() + grace * 1000));
-        next.metadata.deletionGracePeriodSeconds = grace;
-        if (o.dryRun) return next;
-        const res = await this.ctx.store.update(key, next, Number(cur.metadata.resourceVersion));
-        if (res.ok) return res.object;
+      checkPreconditions(r, cur, o.preconditions);
+      const plan = planDeletion(cur, strategyFor(r), o, this.ctx.now());
+      if (plan.action === 'keep') return { object: cur, gone: false };
+      if (plan.action === 'mark') {
+        if (o.dryRun) return { object: plan.next, gone: false };
+        const res = await this.ctx.store.update(key, plan.next, Number(cur.metadata.resourceVersion));
+        if (res.ok) return { object: res.object, gone: false };
         continue;
       }
-      const finalizers = gcFinalizers(cur.metadata.finalizers ?? [], o.propagationPolicy);
-      if (finalizers.length > 0) {
-        // Graceful: mark it, and let whoever owns each finalizer finish the job (the
-        // garbage collector owns foregroundDeletion and orphan).
-        const changed = !isDeepStrictEqual([...finalizers].sort(), [...(cur.metadata.finalizers ?? [])].sort());
-        if (cur.metadata.deletionTimestamp && !changed) return cur;
-        const next = structuredClone(cur);
-        next.metadata.finalizers = finalizers;
-        next.metadata.deletionTimestamp ??= rfc3339(this.ctx.now());
-        next.metadata.deletionGracePeriodSeconds ??= 0;
-        if (o.dryRun) return next;
-        const res = await this.ctx.store.update(key, next, Number(cur.metadata.resourceVersion));
-        if (res.ok) return res.object;
-        continue;
-      }
-      if (o.dryRun) return deletedStatus(r, cur);
+      if (o.dryRun) return { object: cur, gone: true };
       const res = await this.ctx.store.delete(key, Number(cur.metadata.resourceVersion));
-      if (res.ok) return deletedStatus(r, res.object);
+      if (res.ok) return { object: res.object, gone: true };
     }
     throw apiErrors.modified(r, p.name!);
-  }
-
-  /**
-   * A namespace is not deleted at once: it turns Terminating, its contents are removed
-   * (by the namespace lifecycle), and then it goes.
-   */
-  private async deleteNamespace(p: ResourcePath, cur: KubeObject): Promise<KubeObject> {
-    if (PROTECTED_NAMESPACES.includes(p.name!)) {
-      throw apiErrors.forbidden(`namespaces "${p.name}" is forbidden: this namespace may not be deleted`);
-    }
-    if (cur.metadata.deletionTimestamp) return cur;
-    const next = structuredClone(cur) as KubeObject & { status?: Record<string, unknown> };
-    next.metadata.deletionTimestamp = rfc3339(this.ctx.now());
-    next.metadata.deletionGracePeriodSeconds = 0;
-    next.status = { ...next.status, phase: 'Terminating' };
-    const res = await this.ctx.store.update(this.key(p, p.name!), next, Number(cur.metadata.resourceVersion));
-    if (!res.ok) throw apiErrors.modified(p.resource, p.name!);
-    return res.object;
   }
 
   /** DELETE on a collection: every object the selectors match; answers the list of them. */
@@ -381,8 +310,8 @@ export class Resources {
     const deleted: KubeObject[] = [];
     for (const item of items) {
       try {
-        const res = await this.delete({ ...p, namespace: item.metadata.namespace, name: item.metadata.name }, o);
-        deleted.push(res.kind === 'Status' ? item : (res as KubeObject));
+        const { object, gone } = await this.deleteOne({ ...p, namespace: item.metadata.namespace, name: item.metadata.name }, o);
+        deleted.push(gone ? item : object);
       } catch (e) {
         if (!(isStatusError(e) && e.code === 404)) throw e;
       }
@@ -453,13 +382,30 @@ export class Resources {
     return { object, created: false };
   }
 
-  /** Schema and metadata checks; unknown fields are handled per fieldValidation. */
-  private validate(r: ResourceInfo, obj: KubeObject, w: WriteOptions): void {
+  /**
+   * Schema, metadata and the kind's own checks; unknown fields are handled per
+   * fieldValidation. As upstream, a write of the main resource does not check the status
+   * its strategy keeps, and a write of /status checks the status only.
+   */
+  private validate(r: ResourceInfo, obj: KubeObject, w: WriteOptions, scope: 'main' | 'status' = 'main'): void {
+    const strategy = strategyFor(r);
     const res = this.ctx.validate?.(r, obj, w.fieldValidation ?? 'Warn');
     if (res?.strictError) throw apiErrors.badRequest(res.strictError);
-    const causes = [...(this.ctx.validateMeta?.(r, obj.metadata) ?? []), ...(res?.causes ?? [])];
+    const skipStatus = scope === 'main' && hasStatusSubresource(r);
+    const schema = (res?.causes ?? []).filter((c) => (scope === 'status' ? isStatusField(c.field) : !skipStatus || !isStatusField(c.field)));
+    const semantic = schema.length > 0 || scope === 'status' ? [] : strategy.validate(obj);
+    const meta = validateObjectMeta(obj.metadata, { namespaced: r.namespaced, nameRule: strategy.nameRule }) as StatusCause[];
+    const causes = [...meta, ...schema, ...semantic];
     if (causes.length > 0) throw apiErrors.invalid(r, obj.metadata.name ?? obj.metadata.generateName ?? '', causes);
     if (res?.warnings.length) w.warnings?.push(...res.warnings);
+  }
+
+  /** The kind's defaults, the initial status of a new object, the kind's admission. */
+  private admit(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined): void {
+    const strategy: Strategy = strategyFor(r);
+    strategy.defaults(obj);
+    if (!old) strategy.prepareForCreate(r, obj);
+    strategy.admit(obj, old, { cache: this.ctx.cache });
   }
 
   private async checkNamespace(r: ResourceInfo, name: string, namespace: string): Promise<void> {
@@ -472,43 +418,7 @@ export class Resources {
   }
 }
 
-export const PROPAGATION_POLICIES = ['Foreground', 'Background', 'Orphan'];
-
-/**
- * How long a Pod gets to stop, as upstream's pod strategy decides: the request's
- * gracePeriodSeconds, else the Pod's terminationGracePeriodSeconds (default 30); 0 for a
- * Pod no node runs (unscheduled) or one that has finished.
- */
-function podGracePeriod(pod: KubeObject, o: DeleteOptions): number {
-  const spec = pod.spec as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;
-  const phase = (pod.status as { phase?: string } | undefined)?.phase;
-  if (!spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
-  const grace = o.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
-  return Math.max(0, grace);
-}
-
-/**
- * The finalizers an object gets when deleted with a propagation policy (upstream's
- * deletionFinalizersForGarbageCollection): Foreground adds foregroundDeletion, Orphan
- * adds orphan, Background takes both away; no policy keeps what the object has.
- */
-export function gcFinalizers(current: string[], policy: string | undefined): string[] {
-  if (policy === undefined) return [...current];
-  const rest = current.filter((f) => f !== 'orphan' && f !== 'foregroundDeletion');
-  if (policy === 'Orphan') rest.push('orphan');
-  if (policy === 'Foreground') rest.push('foregroundDeletion');
-  return rest;
-}
-
-function deletedStatus(r: ResourceInfo, o: KubeObject): Status {
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Success',
-    details: { name: o.metadata.name, group: r.group || undefined, kind: r.plural, uid: o.metadata.uid },
-  } as Status;
-}
+const isStatusField = (field: string | undefined) => field === 'status' || !!field?.startsWith('status.') || !!field?.startsWith('status[');
 
 function specOf(o: KubeObject): unknown {
   const { metadata: _m, status: _s, ...rest } = o;

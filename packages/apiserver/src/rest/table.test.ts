@@ -4,7 +4,9 @@
  */
 import type { KubeObject, ResourceInfo } from '@minik8s/api';
 import { describe, expect, it } from 'vitest';
-import { formatEndpoints, formatLabels, toTable } from './table.ts';
+import { formatEndpoints } from '../registry/core/endpoints.ts';
+import { formatLabels } from '../registry/printers.ts';
+import { toTable } from './table.ts';
 
 const now = new Date('2026-01-01T00:10:00Z');
 const created = '2026-01-01T00:00:00Z';

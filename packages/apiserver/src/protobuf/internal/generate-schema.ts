@@ -251,8 +251,8 @@ export function generate(binaryPath: string): Record<string, string> {
     for (const pkg of spec.packages) {
       const names = [...reached].filter((s) => packageOf(s) === pkg && !byShort.get(s)!.mapEntry).sort();
       if (!names.length) continue;
-      lines.push(`  '${pkg}': {`);
-      for (const s of names) lines.push(`    ${s.slice(pkg.length + 1)}: '${describe(s)}',`);
+      lines.push(`  ${propertyKey(pkg)}: {`);
+      for (const s of names) lines.push(...property(s.slice(pkg.length + 1), describe(s)));
       lines.push('  },');
     }
     lines.push('};', '');
@@ -262,6 +262,15 @@ export function generate(binaryPath: string): Record<string, string> {
   for (const s of reached) if (!byShort.get(s)!.mapEntry && !placed.has(packageOf(s))) problems.push(`${s}: package ${packageOf(s)} has no output file`);
   if (problems.length) throw new Error(`cannot generate the schema:\n  ${problems.join('\n  ')}`);
   return files;
+}
+
+/** A package key as Biome writes it: quoted only when it is not an identifier. */
+const propertyKey = (key: string) => (/^[A-Za-z_$][\w$]*$/.test(key) ? key : `'${key}'`);
+
+/** One message's line, broken after the colon as Biome does when it passes 160 columns. */
+function property(name: string, value: string): string[] {
+  const line = `    ${propertyKey(name)}: '${value}',`;
+  return line.length <= 160 ? [line] : [`    ${propertyKey(name)}:`, `      '${value}',`];
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -6,9 +6,9 @@
 import type { KubeObject, Registry } from '@minik8s/api';
 import { isStatusError } from '@minik8s/api';
 import type { Logger } from 'pino';
-import type { Resources } from './rest/resources.ts';
-import type { ObjectStore } from './storage/object-store.ts';
-import type { CacheEvent, WatchCache } from './storage/watch-cache.ts';
+import type { Resources } from '../../rest/resources.ts';
+import type { ObjectStore } from '../../storage/object-store.ts';
+import type { CacheEvent, WatchCache } from '../../storage/watch-cache.ts';
 
 export class NamespaceLifecycle {
   private readonly busy = new Set<string>();

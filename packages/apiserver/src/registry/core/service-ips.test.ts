@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApiServer, type TestApiServer } from './testing/cluster.ts';
+import { startTestApiServer, type TestApiServer } from '../../testing/cluster.ts';
 
 const svc = (name: string, extra = '') => `apiVersion: v1
 kind: Service

@@ -4,7 +4,7 @@
  * and refused when already taken.
  */
 import { apiErrors, type KubeObject, type StatusCause } from '@minik8s/api';
-import type { WatchCache } from './storage/watch-cache.ts';
+import type { WatchCache } from '../../storage/watch-cache.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: Service fields are read loosely
 type Any = any;

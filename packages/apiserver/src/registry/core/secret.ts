@@ -1,0 +1,14 @@
+/** Secrets: TYPE and DATA columns. */
+import { defaultSecret } from '@minik8s/api';
+import { type Any, ageColumn, nameColumn } from '../printers.ts';
+import { defineStrategy } from '../strategy.ts';
+
+export const secretStrategy = defineStrategy('', 'Secret', {
+  defaults: defaultSecret,
+  columns: [
+    nameColumn,
+    { name: 'Type', cell: (o: Any) => o.type ?? 'Opaque' },
+    { name: 'Data', type: 'integer', cell: (o: Any) => Object.keys(o.data ?? {}).length },
+    ageColumn,
+  ],
+});
