@@ -146,3 +146,8 @@ export async function runComponent<F extends FlagTable>(spec: ComponentSpec<F>, 
   });
   proc.exit(await exits);
 }
+
+/** `log` bound to `component`, unless it already is (runComponent's logger is). */
+export function withComponent(log: Logger, component: string): Logger {
+  return log.bindings().component ? log : log.child({ component });
+}

@@ -59,7 +59,7 @@ export class Manager {
   private state: 'new' | 'started' | 'stopping' | 'stopped' = 'new';
   private stopping: Promise<void> | undefined;
 
-  constructor(private readonly o: ManagerOptions) {
+  constructor(o: ManagerOptions) {
     this.log = o.log ?? pino({ level: 'silent' });
     this.clock = o.clock ?? realClock;
     setMaxListeners(0, this.stopper.signal); // every informer and runnable may wait on it
