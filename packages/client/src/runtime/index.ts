@@ -10,5 +10,6 @@ export * from './flag-table.ts';
 export * from './health.ts';
 export * from './leadership.ts';
 export * from './manager.ts';
+export * from './one-shot.ts';
 export * from './queue-loop.ts';
 export * from './shared-informers.ts';

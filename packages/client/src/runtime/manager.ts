@@ -24,7 +24,8 @@ export interface Runnable {
 }
 
 export interface ManagerOptions {
-  client: ListerWatcher & LeaseClient;
+  /** A KubeClient; leader election needs one that also reads and writes Leases. */
+  client: ListerWatcher | (ListerWatcher & LeaseClient);
   /** Default: a silent logger. */
   log?: Logger;
   clock?: Clock;
@@ -75,6 +76,7 @@ export class Manager {
     this.healthz.add('ping', () => true);
     this.readyz.add('informers-synced', () => this.informers.hasSynced());
     if (o.leaderElection) {
+      if (!('update' in o.client)) throw new TypeError('leader election needs a client that can write Leases');
       this.leadership = new Leadership({
         client: o.client,
         config: o.leaderElection,
