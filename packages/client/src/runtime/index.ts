@@ -9,7 +9,7 @@ export * from './component.ts';
 export * from './flag-table.ts';
 export * from './health.ts';
 export * from './leadership.ts';
+export * from './loops.ts';
 export * from './manager.ts';
-export * from './one-shot.ts';
 export * from './queue-loop.ts';
 export * from './shared-informers.ts';
