@@ -59,6 +59,7 @@ export class Manager {
   private settle!: { resolve: () => void; reject: (e: Error) => void };
   private state: 'new' | 'started' | 'stopping' | 'stopped' = 'new';
   private stopping: Promise<void> | undefined;
+  private leadershipSignal: AbortSignal | undefined;
 
   constructor(o: ManagerOptions) {
     this.log = o.log ?? pino({ level: 'silent' });
@@ -104,7 +105,7 @@ export class Manager {
     this.runnables.push(r);
     if (this.state === 'started') {
       if (!r.needLeaderElection || !this.leadership) this.launch(r, this.stopper.signal, this.running);
-      else if (this.leadership.isLeader()) this.launch(r, this.stopper.signal, this.leading);
+      else if (this.leadership.isLeader() && this.leadershipSignal) this.launch(r, this.leadershipSignal, this.leading);
     }
     return this;
   }
@@ -181,7 +182,8 @@ export class Manager {
 
   private startLeading(leadership: AbortSignal): void {
     if (this.state !== 'started') return;
-    for (const r of this.runnables) if (r.needLeaderElection) this.launch(r, AbortSignal.any([leadership, this.stopper.signal]), this.leading);
+    this.leadershipSignal = AbortSignal.any([leadership, this.stopper.signal]);
+    for (const r of this.runnables) if (r.needLeaderElection) this.launch(r, this.leadershipSignal, this.leading);
   }
 
   private launch(r: Runnable, parent: AbortSignal, into: Started[]): void {
