@@ -65,86 +65,114 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 /** Runs a component as its command; resolves once `exit` was called. */
 export async function runComponent<F extends FlagTable>(spec: ComponentSpec<F>, proc: ComponentProcess = realProcess()): Promise<void> {
-  const table = {
-    ...spec.flags,
-    'log-level': { type: 'string', arg: 'LEVEL', default: spec.logLevel ?? 'info', help: LOG_LEVELS.slice(0, 5).join(', ') },
-  } as F;
-  const exits = new Promise<number>((resolve) => {
-    const clients: KubeClient[] = [];
-    const atExit: Array<() => void | Promise<void>> = [];
-    const end = async (code: number) => {
-      for (const c of clients) await c.close().catch(() => {});
-      for (const fn of atExit) await Promise.resolve(fn()).catch(() => {});
-      resolve(code);
-    };
-    const failed = async (e: unknown, running?: RunningComponent) => {
-      await running?.stop().catch(() => {});
-      await proc.stderr(`${spec.command}: ${(e as Error)?.message ?? String(e)}\n`);
-      await end(1);
-    };
-    void (async () => {
-      let parsed: ReturnType<typeof parseFlags<F>>;
-      try {
-        parsed = parseFlags(table, proc.argv);
-        const level = parsed.values['log-level'] as string;
-        if (!LOG_LEVELS.includes(level)) throw new Error(`--log-level: "${level}" is not one of ${LOG_LEVELS.join(', ')}`);
-      } catch (e) {
-        return failed(e);
-      }
-      if (parsed.help) {
-        await proc.stdout(helpText(spec.command, spec.summary, table));
-        return end(0);
-      }
-      const dest = proc.logDestination ?? (spec.logTo === 'stderr' ? pino.destination(2) : undefined);
-      const log = pino({ level: parsed.values['log-level'] as string }, dest).child({ component: spec.component });
-      const ctx: ComponentContext<F> = {
-        flags: parsed.values,
-        log,
-        kubeClient: (o = {}) => {
-          const kubeconfig = parsed.values.kubeconfig as string | undefined;
-          const c = KubeClient.fromKubeconfig(kubeconfig ? { kubeconfig } : {}, { ...o, userAgent: `${spec.command}/0.1.0` });
-          clients.push(c);
-          return c;
-        },
-        onExit: (fn) => atExit.push(fn),
-      };
-      let stopping = false;
-      let running: RunningComponent | undefined;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ signal }, 'stopping');
-        void (async () => {
-          try {
-            await running?.stop();
-            await end(0);
-          } catch (e) {
-            await failed(e);
-          }
-        })();
-      };
-      proc.once('SIGINT', () => stop('SIGINT'));
-      proc.once('SIGTERM', () => stop('SIGTERM'));
-      try {
-        running = (await spec.start(ctx)) ?? undefined;
-      } catch (e) {
-        if (!stopping) return failed(e);
-        return;
-      }
-      if (!running) {
-        if (!stopping) await end(0);
-        return;
-      }
-      if (stopping) return void (await running.stop().catch(() => {}));
-      running.done?.catch((e: unknown) => {
-        if (stopping) return;
-        stopping = true;
-        log.error({ err: e }, 'stopping after a failure');
-        void failed(e, running);
-      });
-    })();
+  proc.exit(await new ComponentRun(spec, proc).main());
+}
+
+/** One run of a command: parse, start, wait for a signal or a failure, stop, and the exit code. */
+class ComponentRun<F extends FlagTable> {
+  private readonly table: F;
+  private readonly clients: KubeClient[] = [];
+  private readonly atExit: Array<() => void | Promise<void>> = [];
+  private running: RunningComponent | undefined;
+  private stopping = false;
+  private log: Logger | undefined;
+  private finish!: (code: number) => void;
+  private readonly exitCode = new Promise<number>((r) => {
+    this.finish = r;
   });
-  proc.exit(await exits);
+
+  constructor(
+    private readonly spec: ComponentSpec<F>,
+    private readonly proc: ComponentProcess,
+  ) {
+    const logLevel = { type: 'string', arg: 'LEVEL', default: spec.logLevel ?? 'info', help: LOG_LEVELS.slice(0, 5).join(', ') } as const;
+    this.table = { ...spec.flags, 'log-level': logLevel };
+  }
+
+  async main(): Promise<number> {
+    let parsed: { help: boolean; values: FlagValues<F> };
+    try {
+      parsed = parseFlags(this.table, this.proc.argv);
+      const level = parsed.values['log-level'] as string;
+      if (!LOG_LEVELS.includes(level)) throw new Error(`--log-level: "${level}" is not one of ${LOG_LEVELS.join(', ')}`);
+    } catch (e) {
+      void this.failed(e);
+      return this.exitCode;
+    }
+    if (parsed.help) {
+      await this.proc.stdout(helpText(this.spec.command, this.spec.summary, this.table));
+      void this.end(0);
+      return this.exitCode;
+    }
+    this.proc.once('SIGINT', () => this.stop('SIGINT'));
+    this.proc.once('SIGTERM', () => this.stop('SIGTERM'));
+    try {
+      this.running = (await this.spec.start(this.context(parsed.values))) ?? undefined;
+    } catch (e) {
+      if (!this.stopping) void this.failed(e);
+      return this.exitCode;
+    }
+    if (this.stopping)
+      await this.running?.stop().catch(() => {}); // a signal came during the start
+    else if (!this.running)
+      void this.end(0); // nothing keeps running: done
+    else this.running.done?.catch((e: unknown) => this.failedRunning(e));
+    return this.exitCode;
+  }
+
+  private context(flags: FlagValues<F>): ComponentContext<F> {
+    const dest = this.proc.logDestination ?? (this.spec.logTo === 'stderr' ? pino.destination(2) : undefined);
+    const log = pino({ level: flags['log-level'] as string }, dest).child({ component: this.spec.component });
+    this.log = log;
+    return {
+      flags,
+      log,
+      kubeClient: (o = {}) => {
+        const kubeconfig = flags.kubeconfig as string | undefined;
+        const c = KubeClient.fromKubeconfig(kubeconfig ? { kubeconfig } : {}, { ...o, userAgent: `${this.spec.command}/0.1.0` });
+        this.clients.push(c);
+        return c;
+      },
+      onExit: (fn) => this.atExit.push(fn),
+    };
+  }
+
+  /** SIGINT or SIGTERM: a graceful stop, then exit 0 (1 if the stop failed). */
+  private stop(signal: string): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log?.info({ signal }, 'stopping');
+    void (async () => {
+      try {
+        await this.running?.stop();
+        await this.end(0);
+      } catch (e) {
+        await this.failed(e);
+      }
+    })();
+  }
+
+  /** The running component failed (a runnable, a lost Lease): stop what is left, exit 1. */
+  private failedRunning(e: unknown): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log?.error({ err: e }, 'stopping after a failure');
+    void this.running
+      ?.stop()
+      .catch(() => {})
+      .then(() => this.failed(e));
+  }
+
+  private async failed(e: unknown): Promise<void> {
+    await this.proc.stderr(`${this.spec.command}: ${(e as Error)?.message ?? String(e)}\n`);
+    await this.end(1);
+  }
+
+  private async end(code: number): Promise<void> {
+    for (const c of this.clients) await c.close().catch(() => {});
+    for (const fn of this.atExit) await Promise.resolve(fn()).catch(() => {});
+    this.finish(code);
+  }
 }
 
 /** `log` bound to `component`, unless it already is (runComponent's logger is). */
