@@ -3,29 +3,9 @@
  * where there is one.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { pino } from 'pino';
+import { runComponent } from '@minik8s/client/runtime';
 import { startApiServer } from './main.ts';
 import type { KubeletClientConfig } from './rest/pod-log.ts';
-
-const HELP = `Usage: minik8s-apiserver [flags]
-
-Flags:
-  --data-dir DIR            certificates, the embedded store and admin.kubeconfig (default ./apiserver.data)
-  --etcd-servers URL        use this etcd or etcdlite (JSON gateway) instead of the embedded store
-  --bind-address IP         (default 127.0.0.1)
-  --secure-port N           (default 6443)
-  --tls-san NAME            an extra DNS name or IP for the serving certificate (repeatable)
-  --kubeconfig-out FILE     where to write the admin kubeconfig (default <data-dir>/admin.kubeconfig)
-  --token-auth-file FILE    static tokens, CSV lines: token,user,uid,"group1,group2"
-  --kubelet-client-certificate FILE  client certificate presented to kubelets (default <data-dir>/pki/apiserver-kubelet-client.crt)
-  --kubelet-client-key FILE          its key (default <data-dir>/pki/apiserver-kubelet-client.key)
-  --kubelet-certificate-authority FILE  CA of the kubelets' serving certificates (default the cluster CA)
-  --kubelet-preferred-address-types LIST  node address types to reach kubelets by (default InternalIP,Hostname,InternalDNS,ExternalIP,ExternalDNS)
-  --kubelet-insecure-plain-http  talk plain HTTP to kubelets (tests only; not an upstream flag)
-  --log-level LEVEL         (default info)
-  --help
-`;
 
 function readTokens(file: string): Map<string, { user: string; groups: string[] }> {
   const tokens = new Map<string, { user: string; groups: string[] }>();
@@ -39,7 +19,7 @@ function readTokens(file: string): Map<string, { user: string; groups: string[] 
 }
 
 /** The --kubelet-* flags, as overrides of startApiServer's defaults. */
-function kubeletFlags(v: Record<string, string | boolean | string[] | undefined>): KubeletClientConfig {
+function kubeletFlags(v: Record<string, string | boolean | number | string[] | undefined>): KubeletClientConfig {
   const file = (name: string) => (typeof v[name] === 'string' ? readFileSync(v[name] as string, 'utf8') : undefined);
   const c: KubeletClientConfig = {};
   const cert = file('kubelet-client-certificate');
@@ -48,57 +28,49 @@ function kubeletFlags(v: Record<string, string | boolean | string[] | undefined>
   if (cert) c.cert = cert;
   if (key) c.key = key;
   if (ca) c.ca = ca;
-  if (typeof v['kubelet-preferred-address-types'] === 'string') c.preferredAddressTypes = v['kubelet-preferred-address-types'].split(',').filter(Boolean);
+  const types = v['kubelet-preferred-address-types'] as string[];
+  if (types.length) c.preferredAddressTypes = types;
   if (v['kubelet-insecure-plain-http']) c.scheme = 'http';
   return c;
 }
 
-async function main(): Promise<void> {
-  const { values: v } = parseArgs({
-    options: {
-      'data-dir': { type: 'string', default: './apiserver.data' },
-      'etcd-servers': { type: 'string' },
-      'bind-address': { type: 'string', default: '127.0.0.1' },
-      'secure-port': { type: 'string', default: '6443' },
-      'tls-san': { type: 'string', multiple: true, default: [] },
-      'kubeconfig-out': { type: 'string' },
-      'token-auth-file': { type: 'string' },
-      'kubelet-client-certificate': { type: 'string' },
-      'kubelet-client-key': { type: 'string' },
-      'kubelet-certificate-authority': { type: 'string' },
-      'kubelet-preferred-address-types': { type: 'string' },
-      'kubelet-insecure-plain-http': { type: 'boolean', default: false },
-      'log-level': { type: 'string', default: 'info' },
-      help: { type: 'boolean', default: false },
+await runComponent({
+  command: 'minik8s-apiserver',
+  component: 'apiserver',
+  flags: {
+    'data-dir': { type: 'string', arg: 'DIR', default: './apiserver.data', help: 'certificates, the embedded store and admin.kubeconfig' },
+    'etcd-servers': { type: 'string', arg: 'URL', help: 'use this etcd or etcdlite (JSON gateway) instead of the embedded store' },
+    'bind-address': { type: 'string', arg: 'IP', default: '127.0.0.1', help: 'where to listen' },
+    'secure-port': { type: 'port', arg: 'N', default: '6443', help: 'the HTTPS port' },
+    'tls-san': { type: 'list', arg: 'NAME', help: 'an extra DNS name or IP for the serving certificate (repeatable)' },
+    'kubeconfig-out': { type: 'string', arg: 'FILE', help: 'where to write the admin kubeconfig (default <data-dir>/admin.kubeconfig)' },
+    'token-auth-file': { type: 'string', arg: 'FILE', help: 'static tokens, CSV lines: token,user,uid,"group1,group2"' },
+    'kubelet-client-certificate': {
+      type: 'string',
+      arg: 'FILE',
+      help: 'client certificate presented to kubelets (default <data-dir>/pki/apiserver-kubelet-client.crt)',
     },
-    strict: true,
-  });
-  if (v.help) return void process.stdout.write(HELP);
-  const port = Number(v['secure-port']);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--secure-port: "${v['secure-port']}" is not a port`);
-  const logger = pino({ level: v['log-level'] });
-  const running = await startApiServer({
-    dataDir: v['data-dir']!,
-    etcdServers: v['etcd-servers'],
-    bindAddress: v['bind-address'],
-    securePort: port,
-    extraSans: v['tls-san'],
-    kubeconfigPath: v['kubeconfig-out'],
-    tokens: v['token-auth-file'] ? readTokens(v['token-auth-file']) : undefined,
-    kubelet: kubeletFlags(v),
-    logger,
-  });
-  process.stdout.write(`apiserver at ${running.url}; kubeconfig: ${running.kubeconfigPath}\n`);
-  const stop = () =>
-    running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-main().catch((e: Error) => {
-  process.stderr.write(`minik8s-apiserver: ${e.message}\n`);
-  process.exit(1);
+    'kubelet-client-key': { type: 'string', arg: 'FILE', help: 'its key (default <data-dir>/pki/apiserver-kubelet-client.key)' },
+    'kubelet-certificate-authority': { type: 'string', arg: 'FILE', help: "CA of the kubelets' serving certificates (default the cluster CA)" },
+    'kubelet-preferred-address-types': {
+      type: 'list',
+      help: 'node address types to reach kubelets by (default InternalIP,Hostname,InternalDNS,ExternalIP,ExternalDNS)',
+    },
+    'kubelet-insecure-plain-http': { type: 'bool', default: 'false', help: 'talk plain HTTP to kubelets (tests only; not an upstream flag)' },
+  },
+  async start({ flags: f, log }) {
+    const running = await startApiServer({
+      dataDir: f['data-dir'],
+      etcdServers: f['etcd-servers'],
+      bindAddress: f['bind-address'],
+      securePort: f['secure-port'],
+      extraSans: f['tls-san'],
+      kubeconfigPath: f['kubeconfig-out'],
+      tokens: f['token-auth-file'] ? readTokens(f['token-auth-file']) : undefined,
+      kubelet: kubeletFlags(f),
+      logger: log,
+    });
+    process.stdout.write(`apiserver at ${running.url}; kubeconfig: ${running.kubeconfigPath}\n`);
+    return { stop: () => running.close() };
+  },
 });

@@ -1,26 +1,22 @@
 /**
- * One process, many controllers: `startControllerManager` builds the shared informers,
- * starts the controllers asked for and stops them together. `runControllerManager`
- * adds leader election on the Lease kube-system/kube-controller-manager, as
- * kube-controller-manager does, so only one replica acts at a time.
+ * One process, many controllers, on the component runtime's Manager: the controllers
+ * asked for share its informers and run as leader-only runnables; with leader election
+ * (the Lease kube-system/kube-controller-manager, as kube-controller-manager) only one
+ * replica acts at a time. Adding a controller: its folder, and one line in CONTROLLERS.
  */
-import { randomUUID } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
-import { hostname } from 'node:os';
-import { type Clock, type KubeClient, LeaderElector, realClock } from '@minik8s/client/kube';
+import type { Clock, KubeClient } from '@minik8s/client/kube';
+import { Manager, type Runnable, type LeaderElectionConfig as RuntimeLeaderElection } from '@minik8s/client/runtime';
 import { type Logger, pino } from 'pino';
 import { DeploymentController } from './deployment/deployment-controller.ts';
 import { EndpointsController } from './endpointslice/endpoints-controller.ts';
 import { EndpointSliceController } from './endpointslice/endpointslice-controller.ts';
 import { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/garbage-collector.ts';
 import type { ControllerContext } from './internal/context.ts';
-import type { Controller } from './internal/controller.ts';
-import { SharedInformers } from './internal/shared-informers.ts';
 import { ReplicaSetController } from './replicaset/replicaset-controller.ts';
 import { ServiceLBController } from './service-lb/service-lb-controller.ts';
 
 /** Controller names as kube-controller-manager's --controllers knows them, with their short aliases. */
-export const CONTROLLERS: Record<string, { aliases: string[]; make: (ctx: ControllerContext, o: ControllerManagerOptions) => Controller }> = {
+export const CONTROLLERS: Record<string, { aliases: string[]; make: (ctx: ControllerContext, o: ControllerManagerOptions) => Runnable }> = {
   'replicaset-controller': { aliases: ['replicaset'], make: (ctx) => new ReplicaSetController(ctx) },
   'deployment-controller': { aliases: ['deployment'], make: (ctx) => new DeploymentController(ctx) },
   'garbage-collector-controller': { aliases: ['garbagecollector'], make: (ctx, o) => new GarbageCollector(ctx, o.garbageCollector) },
@@ -39,13 +35,23 @@ export interface ControllerManagerOptions {
   /** Workers per controller. Default 5 (upstream's --concurrent-*-syncs). */
   workers?: number;
   garbageCollector?: GarbageCollectorOptions;
+  /** Off (startControllerManager's default) or the Lease to campaign for (runControllerManager's default). */
+  leaderElection?: LeaderElectionConfig | false;
+  /** Leadership lost. Default: the manager's `done` rejects (the command exits 1, as upstream). */
+  onLost?: () => void;
 }
+
+/** The Lease: kube-system/kube-controller-manager unless told otherwise. */
+export type LeaderElectionConfig = Partial<RuntimeLeaderElection>;
 
 export interface RunningControllerManager {
   /** The controllers that run, by name. */
   readonly controllers: string[];
   /** Resolves once every informer has listed what exists. */
   synced: Promise<void>;
+  readonly manager: Manager;
+  /** Rejects when a controller fails or leadership is lost (unless `onLost` is given). */
+  readonly done: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -72,89 +78,40 @@ export function selectControllers(spec: string[] = ['*']): string[] {
   return Object.keys(CONTROLLERS).filter((n) => !off.has(n) && (all || on.has(n)));
 }
 
-export function startControllerManager(o: ControllerManagerOptions): RunningControllerManager {
+/** The manager with every selected controller added as a leader-only runnable; not started. */
+export function newControllerManager(o: ControllerManagerOptions): { manager: Manager; controllers: string[] } {
   const names = selectControllers(o.controllers);
   const log = o.log ?? pino({ level: 'silent' });
-  const clock = o.clock ?? realClock;
-  const informers = new SharedInformers(o.client, { onError: (err) => log.debug({ err }, 'informer list/watch failed; retrying') });
-  const ctx: ControllerContext = { client: o.client, informers, clock, log, workers: o.workers ?? 5 };
-  const controllers = names.map((n) => CONTROLLERS[n]!.make(ctx, o));
-  const stopper = new AbortController();
-  setMaxListeners(0, stopper.signal); // every informer and controller waits on it
-  informers.start();
-  const synced = informers.waitForSync(stopper.signal);
-  synced.catch(() => {});
-  const running = controllers.map((c) =>
-    c.run(stopper.signal).catch((err) => {
-      if (!stopper.signal.aborted) log.error({ err, controller: c.name }, 'controller stopped');
-    }),
-  );
-  log.info({ controllers: names }, 'controllers started');
-  return {
-    controllers: names,
-    synced,
-    async stop() {
-      stopper.abort();
-      await informers.stop();
-      await Promise.all(running);
-    },
-  };
+  const le = o.leaderElection;
+  const manager = new Manager({
+    client: o.client,
+    log,
+    clock: o.clock,
+    leaderElection: le ? { ...le, name: le.name ?? 'kube-controller-manager' } : false,
+    onLost: o.onLost,
+  });
+  const ctx: ControllerContext = { client: o.client, informers: manager.informers, clock: manager.clock, log, workers: o.workers ?? 5 };
+  for (const name of names) {
+    const c = CONTROLLERS[name]!.make(ctx, o);
+    manager.add({ name: c.name, needLeaderElection: true, run: (signal) => c.run(signal) });
+  }
+  return { manager, controllers: names };
 }
 
-export interface LeaderElectionConfig {
-  namespace?: string;
-  name?: string;
-  identity?: string;
-  leaseDurationMs?: number;
-  renewDeadlineMs?: number;
-  retryPeriodMs?: number;
+/** Starts the controllers (without leader election unless `o.leaderElection` asks for it). */
+export function startControllerManager(o: ControllerManagerOptions): RunningControllerManager {
+  const { manager, controllers } = newControllerManager(o);
+  manager.start();
+  const synced = manager.waitForCacheSync();
+  synced.catch(() => {});
+  manager.log.info({ controllers }, 'controllers started');
+  return { controllers, synced, manager, done: manager.done, stop: () => manager.stop() };
 }
 
 /**
- * With leader election: campaign for the Lease, run the controllers while leading.
- * Losing the Lease ends the process's work (`onLost`, by default a log line), as upstream
- * exits so that a fresh start re-lists everything.
+ * With leader election (by default on kube-system/kube-controller-manager): campaign for
+ * the Lease, run the controllers while leading, hand the Lease back on stop.
  */
-export function runControllerManager(o: ControllerManagerOptions & { leaderElection?: LeaderElectionConfig | false; onLost?: () => void }): {
-  stop(): Promise<void>;
-} {
-  const log = o.log ?? pino({ level: 'silent' });
-  if (o.leaderElection === false) return startControllerManager(o);
-  const le = o.leaderElection ?? {};
-  let running: RunningControllerManager | undefined;
-  let stopping = false;
-  const elector = new LeaderElector({
-    client: o.client,
-    namespace: le.namespace ?? 'kube-system',
-    name: le.name ?? 'kube-controller-manager',
-    identity: le.identity ?? `${hostname()}_${randomUUID()}`,
-    leaseDurationMs: le.leaseDurationMs,
-    renewDeadlineMs: le.renewDeadlineMs,
-    retryPeriodMs: le.retryPeriodMs,
-    releaseOnCancel: true,
-    clock: o.clock,
-    onStartedLeading: () => {
-      log.info('became leader');
-      running = startControllerManager({ ...o, log });
-    },
-    onStoppedLeading: () => {
-      void running?.stop();
-      running = undefined;
-      if (!stopping) {
-        log.error('leader election lost');
-        o.onLost?.();
-      }
-    },
-    onNewLeader: (id) => log.info({ leader: id }, 'new leader'),
-    onError: (err) => log.warn({ err }, 'leader election'),
-  });
-  const done = elector.run();
-  return {
-    async stop() {
-      stopping = true;
-      await elector.stop();
-      await done.catch(() => {});
-      await running?.stop();
-    },
-  };
+export function runControllerManager(o: ControllerManagerOptions): RunningControllerManager {
+  return startControllerManager({ ...o, leaderElection: o.leaderElection ?? {} });
 }

@@ -5,7 +5,8 @@
  * narrow `ClusterData` interface, so it can be tested with plain objects too.
  */
 import type { KubeObject, Namespace, Service } from '@minik8s/api';
-import { Informer, type ListerWatcher } from '@minik8s/client/kube';
+import type { Informer } from '@minik8s/client/kube';
+import type { SharedInformers } from '@minik8s/client/runtime';
 import { canonicalIp, dashedIp } from './internal/names.ts';
 
 /** discovery.k8s.io/v1 EndpointSlice: the fields DNS reads. */
@@ -77,7 +78,6 @@ function serviceKeyOfSlice(s: EndpointSlice): string | undefined {
 }
 
 export interface ClusterStateOptions {
-  onError?: (err: unknown) => void;
   /** Called after every change the informers see. */
   onChange?: () => void;
 }
@@ -88,17 +88,15 @@ export class ClusterState implements ClusterData {
   readonly namespaces: Informer<Namespace>;
   private modified = Math.floor(Date.now() / 1000);
 
-  constructor(client: ListerWatcher, o: ClusterStateOptions = {}) {
-    const opts = { onError: o.onError };
-    this.services = new Informer(client as ListerWatcher<Service>, SERVICES, opts);
-    this.slices = new Informer(client as ListerWatcher<EndpointSlice>, ENDPOINT_SLICES, opts);
-    this.namespaces = new Informer(client as ListerWatcher<Namespace>, NAMESPACES, opts);
-    this.services.addIndex(BY_CLUSTER_IP, (svc) => clusterIPs(svc).flatMap((ip) => canonicalIp(ip) ?? []));
-    this.slices.addIndex(BY_SERVICE, (s) => {
+  /** The informers come from the component's Manager (started and stopped with it). */
+  constructor(informers: SharedInformers, o: ClusterStateOptions = {}) {
+    this.services = informers.index<Service>(SERVICES, BY_CLUSTER_IP, (svc) => clusterIPs(svc).flatMap((ip) => canonicalIp(ip) ?? []));
+    this.slices = informers.index<EndpointSlice>(ENDPOINT_SLICES, BY_SERVICE, (s) => {
       const k = serviceKeyOfSlice(s);
       return k ? [k] : [];
     });
-    this.slices.addIndex(BY_ADDRESS, (s) => (s.endpoints ?? []).flatMap((e) => e.addresses.flatMap((a) => canonicalIp(a) ?? [])));
+    informers.index<EndpointSlice>(ENDPOINT_SLICES, BY_ADDRESS, (s) => (s.endpoints ?? []).flatMap((e) => e.addresses.flatMap((a) => canonicalIp(a) ?? [])));
+    this.namespaces = informers.for<Namespace>(NAMESPACES);
     const changed = () => {
       this.modified = Math.max(this.modified + 1, Math.floor(Date.now() / 1000));
       o.onChange?.();
@@ -106,17 +104,6 @@ export class ClusterState implements ClusterData {
     for (const inf of [this.services, this.slices, this.namespaces] as Array<Informer<KubeObject>>) {
       inf.addEventHandler({ onAdd: changed, onUpdate: changed, onDelete: changed });
     }
-  }
-
-  start(): this {
-    this.services.start();
-    this.slices.start();
-    this.namespaces.start();
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    await Promise.all([this.services.stop(), this.slices.stop(), this.namespaces.stop()]);
   }
 
   /** Resolves when Services and EndpointSlices have synced (Namespaces are not waited for: see namespaceExists). */

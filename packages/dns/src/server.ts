@@ -9,6 +9,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { ListerWatcher } from '@minik8s/client/kube';
+import { Manager, type Runnable, withComponent } from '@minik8s/client/runtime';
 import { type Logger, pino } from 'pino';
 import { ClusterState } from './cluster-state.ts';
 import { Forwarder, formatUpstream, parseUpstream } from './forwarder.ts';
@@ -48,43 +49,35 @@ export interface RunningDnsServer {
   zone: ClusterZone;
   state: ClusterState;
   forwarder: Forwarder;
+  /** The component runtime the server runs on (informers, the sockets' runnable, readiness). */
+  manager: Manager;
   /** Closes the sockets and stops the informers. */
   stop(): Promise<void>;
 }
 
 /** Starts watching, waits (bounded) for the first lists, then listens; resolves once both sockets are bound. */
 export async function startDnsServer(o: DnsServerOptions): Promise<RunningDnsServer> {
-  const log = (o.logger ?? pino({ level: 'silent' })).child({ component: 'dns' });
+  const log = withComponent(o.logger ?? pino({ level: 'silent' }), 'dns');
   const address = o.address ?? '0.0.0.0';
   const family = ipFamily(address);
   if (!family) throw new Error(`address "${address}" is not an IP address`);
   const configured = (o.upstream ?? nameserversFromResolvConf(o.resolvConf ?? RESOLV_CONF)).map(parseUpstream);
-
-  const state = new ClusterState(o.client, { onError: (err) => log.warn({ err }, 'list/watch failed') }).start();
+  const manager = new Manager({ client: o.client, log, informers: { onError: (err) => log.warn({ err }, 'list/watch failed') } });
+  const state = new ClusterState(manager.informers);
   const zone = new ClusterZone(state, { domain: o.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN, ttl: o.ttl ?? DEFAULT_TTL });
-
-  const syncTimeoutMs = o.syncTimeoutMs ?? 5000;
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(new Error('sync timeout')), syncTimeoutMs);
-  try {
-    await state.waitForSync(abort.signal);
-  } catch {
-    log.warn({ timeoutMs: syncTimeoutMs }, 'starting with unsynced Kubernetes API: cluster names get SERVFAIL until it syncs');
-  } finally {
-    clearTimeout(timer);
-  }
+  manager.addReadyzCheck('cluster-state', () => state.synced()).start();
+  await waitBounded(manager, o.syncTimeoutMs ?? 5000, log);
 
   let bound: { udp: UdpSocket; tcp: Server; port: number };
   try {
     bound = await bind(address, family, o.port ?? 53);
   } catch (e) {
-    await state.stop();
+    await manager.stop();
     throw e;
   }
-  const { udp, tcp, port } = bound;
   // Forwarding to ourselves would loop (CoreDNS's `loop` plugin exits instead): leave such upstreams out.
   const upstreams = configured.filter((u) => {
-    const self = u.port === port && isOwnAddress(u.host, address);
+    const self = u.port === bound.port && isOwnAddress(u.host, address);
     if (self) log.warn({ upstream: formatUpstream(u) }, 'upstream is this server itself: left out');
     return !self;
   });
@@ -92,6 +85,27 @@ export async function startDnsServer(o: DnsServerOptions): Promise<RunningDnsSer
     log.warn({ resolvConf: o.upstream ? undefined : (o.resolvConf ?? RESOLV_CONF) }, 'no upstream resolvers: names outside the cluster get SERVFAIL');
   const forwarder = new Forwarder({ upstreams, timeoutMs: o.upstreamTimeoutMs });
   const handle = createQueryHandler({ zone, forwarder, logger: log });
+  manager.add(serving(bound, handle, o.tcpIdleTimeoutMs ?? 10_000, log));
+  log.info({ address, port: bound.port, domain: zone.domain, upstreams: upstreams.map(formatUpstream) }, 'serving DNS');
+  return { port: bound.port, address, zone, state, forwarder, manager, stop: () => manager.stop() };
+}
+
+/** CoreDNS's behaviour: wait for the first Service and EndpointSlice lists, but serve anyway after the timeout. */
+async function waitBounded(manager: Manager, timeoutMs: number, log: Logger): Promise<void> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new Error('sync timeout')), timeoutMs);
+  try {
+    await manager.waitForCacheSync(abort.signal);
+  } catch {
+    log.warn({ timeoutMs }, 'starting with unsynced Kubernetes API: cluster names get SERVFAIL until it syncs');
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The sockets as a runnable: answers queries until stopped, then closes them. */
+function serving(bound: { udp: UdpSocket; tcp: Server }, handle: QueryHandler, tcpIdleMs: number, log: Logger): Runnable {
+  const { udp, tcp } = bound;
   const connections = new Set<Socket>();
   udp.on('message', (msg, rinfo) => {
     void handle(msg, 'udp').then(
@@ -102,23 +116,14 @@ export async function startDnsServer(o: DnsServerOptions): Promise<RunningDnsSer
     );
   });
   udp.on('error', (err) => log.warn({ err }, 'udp socket error'));
-  tcp.on('connection', (socket) => serveTcp(socket, handle, connections, o.tcpIdleTimeoutMs ?? 10_000, log));
+  tcp.on('connection', (socket) => serveTcp(socket, handle, connections, tcpIdleMs, log));
   tcp.on('error', (err) => log.warn({ err }, 'tcp server error'));
-  log.info({ address, port, domain: zone.domain, upstreams: upstreams.map(formatUpstream) }, 'serving DNS');
-
-  let stopped: Promise<void> | undefined;
   return {
-    port,
-    address,
-    zone,
-    state,
-    forwarder,
-    stop() {
-      stopped ??= (async () => {
-        for (const c of connections) c.destroy();
-        await Promise.all([new Promise<void>((r) => udp.close(() => r())), new Promise<void>((r) => tcp.close(() => r())), state.stop()]);
-      })();
-      return stopped;
+    name: 'dns-server',
+    async run(signal) {
+      await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+      for (const c of connections) c.destroy();
+      await Promise.all([new Promise<void>((r) => udp.close(() => r())), new Promise<void>((r) => tcp.close(() => r()))]);
     },
   };
 }

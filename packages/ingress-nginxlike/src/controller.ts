@@ -3,10 +3,12 @@
  * TLS Secrets; any change rebuilds the routing table (debounced: at most one rebuild per
  * ~100 ms, so a change is live well within a second) and swaps it into the proxy; then
  * each served Ingress gets `status.loadBalancer.ingress` (the publish address) through
- * the status subresource, when it differs.
+ * the status subresource, when it differs. Runs on the component runtime's Manager, which
+ * owns the informers.
  */
 import { isIP } from 'node:net';
-import { Informer, type KubeClient, objectKey } from '@minik8s/client/kube';
+import { type Informer, type KubeClient, objectKey } from '@minik8s/client/kube';
+import { Manager, type Runnable, withComponent } from '@minik8s/client/runtime';
 import { type Logger, pino } from 'pino';
 import type { EndpointSlice, Ingress, IngressClass, LoadBalancerIngress, Secret, Service } from './internal/types.ts';
 import { IngressProxy, type ListeningPorts, type ProxyOptions } from './proxy.ts';
@@ -34,6 +36,9 @@ export interface IngressControllerOptions extends ProxyOptions, ClassOptions {
 export interface RunningIngressController {
   readonly proxy: IngressProxy;
   readonly ports: ListeningPorts;
+  readonly manager: Manager;
+  /** Rejects if a runnable fails. */
+  readonly done: Promise<void>;
   /** The table in use. */
   routes(): RouteTable;
   /** Rebuilds now (tests). */
@@ -44,93 +49,122 @@ export interface RunningIngressController {
 
 /** Lists and watches, builds the first table, then listens. */
 export async function startIngressController(o: IngressControllerOptions): Promise<RunningIngressController> {
-  const log = (o.logger ?? pino({ level: 'silent' })).child({ component: 'ingress-controller' });
-  const onError = (err: unknown) => log.warn({ err }, 'list/watch failed');
-  const client = o.client;
-  const ingresses = new Informer<Ingress>(client, INGRESSES, { onError });
-  const classes = new Informer<IngressClass>(client, INGRESS_CLASSES, { onError });
-  const services = new Informer<Service>(client, SERVICES, { onError });
-  const slices = new Informer<EndpointSlice>(client, ENDPOINT_SLICES, { onError });
-  const secrets = new Informer<Secret>(client, SECRETS, { onError, fieldSelector: 'type=kubernetes.io/tls' });
-  const informers = [ingresses, classes, services, slices, secrets];
-  const proxy = new IngressProxy({ ...o, logger: o.logger ? log : undefined });
-  const debounceMs = o.debounceMs ?? 100;
-  const desired = publishedStatus(o.publishAddress);
-  const inFlight = new Map<string, string>();
-  let timer: NodeJS.Timeout | undefined;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  let lastWarnings = new Set<string>();
+  const log = withComponent(o.logger ?? pino({ level: 'silent' }), 'ingress-controller');
+  const manager = new Manager({ client: o.client, log, informers: { onError: (err) => log.warn({ err }, 'list/watch failed') } });
+  const controller = new IngressController(manager, o, log);
+  manager.add(controller).start();
+  try {
+    await manager.waitForCacheSync();
+    controller.rebuild();
+    const ports = await controller.proxy.listen();
+    log.info({ ports }, 'serving');
+    return {
+      proxy: controller.proxy,
+      ports,
+      manager,
+      done: manager.done,
+      routes: () => controller.proxy.routes,
+      rebuild: () => controller.rebuild(),
+      stop(graceMs = 0) {
+        controller.graceMs = graceMs;
+        return manager.stop();
+      },
+    };
+  } catch (e) {
+    await manager.stop();
+    throw e;
+  }
+}
 
-  const rebuild = (): RouteTable => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
+/** The informers' handlers schedule a debounced rebuild; stopping closes the proxy (after the grace period). */
+export class IngressController implements Runnable {
+  readonly name = 'ingress-controller';
+  readonly proxy: IngressProxy;
+  graceMs = 0;
+  private readonly ingresses: Informer<Ingress>;
+  private readonly classes: Informer<IngressClass>;
+  private readonly services: Informer<Service>;
+  private readonly slices: Informer<EndpointSlice>;
+  private readonly secrets: Informer<Secret>;
+  private readonly desired: LoadBalancerIngress[] | undefined;
+  private readonly inFlight = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private lastWarnings = new Set<string>();
+
+  constructor(
+    manager: Manager,
+    private readonly o: IngressControllerOptions,
+    private readonly log: Logger,
+  ) {
+    this.ingresses = manager.informer<Ingress>(INGRESSES);
+    this.classes = manager.informer<IngressClass>(INGRESS_CLASSES);
+    this.services = manager.informer<Service>(SERVICES);
+    this.slices = manager.informer<EndpointSlice>(ENDPOINT_SLICES);
+    this.secrets = manager.informer<Secret>(SECRETS, { fieldSelector: 'type=kubernetes.io/tls' });
+    this.proxy = new IngressProxy({ ...o, logger: o.logger ? log : undefined });
+    this.desired = publishedStatus(o.publishAddress);
+    const schedule = () => this.schedule();
+    for (const inf of [this.ingresses, this.classes, this.services, this.slices, this.secrets] as Informer[]) {
+      inf.addEventHandler({ onAdd: schedule, onUpdate: schedule, onDelete: schedule });
+    }
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    await this.proxy.close(this.graceMs);
+  }
+
+  rebuild(): RouteTable {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     const table = buildRoutes(
-      { ingresses: ingresses.list(), ingressClasses: classes.list(), services: services.list(), endpointSlices: slices.list(), secrets: secrets.list() },
-      o,
+      {
+        ingresses: this.ingresses.list(),
+        ingressClasses: this.classes.list(),
+        services: this.services.list(),
+        endpointSlices: this.slices.list(),
+        secrets: this.secrets.list(),
+      },
+      this.o,
     );
-    proxy.setRoutes(table);
+    this.proxy.setRoutes(table);
     const warnings = new Set(table.warnings);
-    for (const w of warnings) if (!lastWarnings.has(w)) log.info(w);
-    lastWarnings = warnings;
-    if (desired) for (const ing of table.served) writeStatus(ing);
+    for (const w of warnings) if (!this.lastWarnings.has(w)) this.log.info(w);
+    this.lastWarnings = warnings;
+    if (this.desired) for (const ing of table.served) this.writeStatus(ing, this.desired);
     return table;
-  };
-  const schedule = () => {
-    if (!timer && !stopped) timer = setTimeout(rebuild, debounceMs);
-  };
+  }
 
-  const writeStatus = (ing: Ingress) => {
+  private schedule(): void {
+    if (!this.timer && !this.stopped) this.timer = setTimeout(() => this.rebuild(), this.o.debounceMs ?? 100);
+  }
+
+  private writeStatus(ing: Ingress, desired: LoadBalancerIngress[]): void {
     const want = JSON.stringify(desired);
     const key = objectKey(ing);
-    if (JSON.stringify(ing.status?.loadBalancer?.ingress ?? []) === want || inFlight.get(key) === want) return;
-    inFlight.set(key, want);
+    if (JSON.stringify(ing.status?.loadBalancer?.ingress ?? []) === want || this.inFlight.get(key) === want) return;
+    this.inFlight.set(key, want);
     const { namespace, name } = ing.metadata;
-    client
+    this.o.client
       .patch({ ...INGRESSES, namespace, name, subresource: 'status' }, { status: { loadBalancer: { ingress: desired } } }, { type: 'merge' })
       .catch((err: unknown) => {
-        log.debug({ err, ingress: key }, 'status update failed');
+        this.log.debug({ err, ingress: key }, 'status update failed');
         // Try again a little later (a deleted Ingress simply is not served next time).
-        if (!retryTimer && !stopped) {
-          retryTimer = setTimeout(() => {
-            retryTimer = undefined;
-            schedule();
+        if (!this.retryTimer && !this.stopped) {
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = undefined;
+            this.schedule();
           }, 1000);
         }
       })
       .finally(() => {
-        if (inFlight.get(key) === want) inFlight.delete(key);
+        if (this.inFlight.get(key) === want) this.inFlight.delete(key);
       });
-  };
-
-  for (const inf of informers) {
-    (inf as Informer).addEventHandler({ onAdd: schedule, onUpdate: schedule, onDelete: schedule });
-    inf.start();
-  }
-  try {
-    await Promise.all(informers.map((i) => i.waitForSync()));
-    rebuild();
-    const ports = await proxy.listen();
-    log.info({ ports }, 'serving');
-    return {
-      proxy,
-      ports,
-      routes: () => proxy.routes,
-      rebuild,
-      async stop(graceMs = 0) {
-        stopped = true;
-        if (timer) clearTimeout(timer);
-        if (retryTimer) clearTimeout(retryTimer);
-        await Promise.all(informers.map((i) => i.stop()));
-        await proxy.close(graceMs);
-      },
-    };
-  } catch (e) {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-    await Promise.all(informers.map((i) => i.stop()));
-    await proxy.close().catch(() => {});
-    throw e;
   }
 }
 

@@ -5,25 +5,10 @@
  * --hostname-override, waiting for the kubelet to register it.
  */
 import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
 import type { Node } from '@minik8s/api';
-import { parseBool, parseDuration } from '@minik8s/client/flags';
-import { KubeClient } from '@minik8s/client/kube';
-import { pino } from 'pino';
+import type { KubeClient } from '@minik8s/client/kube';
+import { KUBECONFIG_FLAG, runComponent } from '@minik8s/client/runtime';
 import { startProxier } from './proxier.ts';
-
-const HELP = `Usage: minik8s-kube-proxy [flags]
-
-Flags:
-  --kubeconfig FILE                 (default: KUBECONFIG, ~/.kube/config, or in-cluster)
-  --hostname-override NAME          this node's name (default: the hostname)
-  --node-ip IP                      this node's address (default: the Node's InternalIP)
-  --masquerade-all BOOL             SNAT every Service connection (default true: Pods share one bridge)
-  --iptables-min-sync-period DUR    least time between two rule loads (default 100ms)
-  --iptables-sync-period DUR        load the rules at least this often (default 30s)
-  --log-level LEVEL                 (default warn)
-  --help
-`;
 
 async function nodeAddress(client: KubeClient, name: string): Promise<string> {
   for (;;) {
@@ -34,48 +19,31 @@ async function nodeAddress(client: KubeClient, name: string): Promise<string> {
   }
 }
 
-async function main(): Promise<void> {
-  const { values: v } = parseArgs({
-    options: {
-      kubeconfig: { type: 'string' },
-      'hostname-override': { type: 'string' },
-      'node-ip': { type: 'string' },
-      'masquerade-all': { type: 'string', default: 'true' },
-      'iptables-min-sync-period': { type: 'string', default: '100ms' },
-      'iptables-sync-period': { type: 'string', default: '30s' },
-      'log-level': { type: 'string', default: 'warn' },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (v.help) return void process.stdout.write(HELP);
-  const log = pino({ level: v['log-level'] });
-  const client = KubeClient.fromKubeconfig({ kubeconfig: v.kubeconfig }, { userAgent: 'minik8s-kube-proxy/0.1.0' });
-  const nodeName = v['hostname-override'] ?? hostname();
-  const nodeIP = v['node-ip'] ?? (await nodeAddress(client, nodeName));
-  const proxier = await startProxier({
-    client,
-    nodeIP,
-    masqueradeAll: parseBool('masquerade-all', v['masquerade-all']!),
-    minSyncMs: parseDuration('iptables-min-sync-period', v['iptables-min-sync-period']!),
-    syncMs: parseDuration('iptables-sync-period', v['iptables-sync-period']!),
-    log,
-  });
-  await proxier.synced;
-  log.info({ node: nodeName, nodeIP }, 'rules in place');
-  const stop = () =>
-    proxier
-      .stop()
-      .then(() => client.close())
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-main().catch((e: Error) => {
-  process.stderr.write(`minik8s-kube-proxy: ${e.message}\n`);
-  process.exit(1);
+await runComponent({
+  command: 'minik8s-kube-proxy',
+  component: 'kube-proxy',
+  logLevel: 'warn',
+  flags: {
+    kubeconfig: KUBECONFIG_FLAG,
+    'hostname-override': { type: 'string', arg: 'NAME', help: "this node's name (default: the hostname)" },
+    'node-ip': { type: 'string', arg: 'IP', help: "this node's address (default: the Node's InternalIP)" },
+    'masquerade-all': { type: 'bool', default: 'true', help: 'SNAT every Service connection (Pods share one bridge)' },
+    'iptables-min-sync-period': { type: 'duration', default: '100ms', help: 'least time between two rule loads' },
+    'iptables-sync-period': { type: 'duration', default: '30s', help: 'load the rules at least this often' },
+  },
+  async start({ flags: f, log, kubeClient }) {
+    const client = kubeClient();
+    const nodeName = f['hostname-override'] ?? hostname();
+    const nodeIP = f['node-ip'] ?? (await nodeAddress(client, nodeName));
+    const proxier = await startProxier({
+      client,
+      nodeIP,
+      masqueradeAll: f['masquerade-all'],
+      minSyncMs: f['iptables-min-sync-period'],
+      syncMs: f['iptables-sync-period'],
+      log,
+    });
+    void proxier.synced.then(() => log.info({ node: nodeName, nodeIP }, 'rules in place'));
+    return proxier.manager;
+  },
 });

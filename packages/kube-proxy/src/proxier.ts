@@ -2,11 +2,13 @@
  * kube-proxy's iptables proxier: watches Services and EndpointSlices, and after any
  * change (at most every `minSyncMs`, and every `syncMs` regardless) renders every rule
  * and loads it in one iptables-restore. The first sync after a start deletes chains of
- * Services that went away while it was down, so a restart leaves nothing stale.
+ * Services that went away while it was down, so a restart leaves nothing stale. The
+ * sync loop is a runnable of the component runtime's Manager, which owns the informers.
  */
 import type { KubeObject, Service } from '@minik8s/api';
-import { type Clock, Informer, type KubeClient, realClock } from '@minik8s/client/kube';
-import { type Logger, pino } from 'pino';
+import { type Clock, type Informer, type KubeClient, realClock } from '@minik8s/client/kube';
+import { Manager, type Runnable, withComponent } from '@minik8s/client/runtime';
+import type { Logger } from 'pino';
 import { Iptables } from './iptables.ts';
 import { renderRules, type ServicePortInfo } from './rules.ts';
 
@@ -35,6 +37,7 @@ export interface RunningProxier {
   synced: Promise<void>;
   /** Number of syncs done (tests wait on it). */
   syncs(): number;
+  readonly manager: Manager;
   stop(): Promise<void>;
 }
 
@@ -90,78 +93,106 @@ export function servicePorts(services: Service[], slices: EndpointSliceLike[]): 
 }
 
 export async function startProxier(o: ProxierOptions): Promise<RunningProxier> {
-  const log = (o.log ?? pino({ level: 'silent' })).child({ component: 'kube-proxy' });
-  const clock = o.clock ?? realClock;
-  const iptables = o.iptables ?? new Iptables();
-  const minSyncMs = o.minSyncMs ?? 100;
-  await iptables.ensureJumps();
-  let existing = await iptables.serviceChains();
+  const manager = new Manager({ client: o.client, log: o.log, clock: o.clock });
+  const proxier = new Proxier(manager, o);
+  await proxier.prepare();
+  manager.add(proxier).start();
+  return { synced: proxier.synced, syncs: () => proxier.syncs, manager, stop: () => manager.stop() };
+}
 
-  const services = new Informer<Named<Service>>(o.client as never, { version: 'v1', plural: 'services' }, { clock });
-  const slices = new Informer<Named<EndpointSliceLike>>(o.client as never, { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices' }, { clock });
+/** Renders and loads the rules after changes, at most every `minSyncMs` and at least every `syncMs`. */
+export class Proxier implements Runnable {
+  readonly name = 'iptables-proxier';
+  syncs = 0;
+  /** Resolves after the first sync that saw every Service and EndpointSlice. */
+  readonly synced: Promise<void>;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly iptables: Iptables;
+  private readonly services: Informer<Named<Service>>;
+  private readonly slices: Informer<Named<EndpointSliceLike>>;
+  private existing = new Set<string>();
+  private dirty = true;
+  private running: Promise<void> | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastSync = 0;
+  private stopped = false;
+  private lastInput = '';
+  private firstSync!: () => void;
 
-  let syncs = 0;
-  let dirty = true;
-  let running: Promise<void> | undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let lastSync = 0;
-  let stopped = false;
-  let lastInput = '';
+  constructor(
+    private readonly manager: Manager,
+    private readonly o: ProxierOptions,
+  ) {
+    this.log = withComponent(manager.log, 'kube-proxy');
+    this.clock = o.clock ?? realClock;
+    this.iptables = o.iptables ?? new Iptables();
+    this.services = manager.informer<Named<Service>>({ version: 'v1', plural: 'services' });
+    this.slices = manager.informer<Named<EndpointSliceLike>>({ group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices' });
+    const kick = () => this.kick();
+    for (const inf of [this.services, this.slices] as Informer[]) inf.addEventHandler({ onAdd: kick, onUpdate: kick, onDelete: kick });
+    this.synced = new Promise((resolve) => {
+      this.firstSync = resolve;
+    });
+  }
 
-  const sync = async () => {
-    dirty = false;
-    lastSync = clock.now();
-    const ports = servicePorts(services.list(), slices.list());
-    const r = renderRules(ports, { nodeIP: o.nodeIP, masqueradeAll: o.masqueradeAll, existingChains: existing });
-    const input = r.nat + r.filter;
-    if (input !== lastInput) {
-      const t0 = performance.now();
-      await iptables.restore(input);
-      lastInput = input;
-      log.debug({ servicePorts: ports.length, ms: Math.round(performance.now() - t0) }, 'rules loaded');
-    }
-    existing = r.natChains;
-    syncs++;
-  };
-  const kick = () => {
-    dirty = true;
-    if (stopped || running || timer) return;
-    const wait = Math.max(0, lastSync + minSyncMs - clock.now());
-    timer = setTimeout(() => {
-      timer = undefined;
-      running = sync()
+  /** The jumps into our chains, and the Service chains already there (a restart deletes stale ones). */
+  async prepare(): Promise<void> {
+    await this.iptables.ensureJumps();
+    this.existing = await this.iptables.serviceChains();
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const periodic = setInterval(() => this.kick(), this.o.syncMs ?? 30_000);
+    const stopped = new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+    void this.manager.waitForCacheSync(signal).then(
+      async () => {
+        const before = this.syncs;
+        this.kick();
+        while (this.syncs === before && !signal.aborted) await new Promise((r) => setTimeout(r, 20));
+        this.firstSync();
+      },
+      () => this.firstSync(),
+    );
+    await stopped;
+    this.stopped = true;
+    clearInterval(periodic);
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private kick(): void {
+    this.dirty = true;
+    if (this.stopped || this.running || this.timer) return;
+    const wait = Math.max(0, this.lastSync + (this.o.minSyncMs ?? 100) - this.clock.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.sync()
         .catch((e) => {
-          dirty = true;
-          lastSync = clock.now() + 1000; // retry in about a second, not in a tight loop
-          log.warn({ err: e }, 'syncing the rules failed');
+          this.dirty = true;
+          this.lastSync = this.clock.now() + 1000; // retry in about a second, not in a tight loop
+          this.log.warn({ err: e }, 'syncing the rules failed');
         })
         .finally(() => {
-          running = undefined;
-          if (dirty) kick();
+          this.running = undefined;
+          if (this.dirty) this.kick();
         });
     }, wait);
-  };
-  for (const inf of [services, slices]) inf.addEventHandler({ onAdd: kick, onUpdate: kick, onDelete: kick });
-  services.start();
-  slices.start();
-  const periodic = setInterval(kick, o.syncMs ?? 30_000);
+  }
 
-  const synced = (async () => {
-    await Promise.all([services.waitForSync(), slices.waitForSync()]);
-    const before = syncs;
-    kick();
-    while (syncs === before && !stopped) await new Promise((r) => setTimeout(r, 20));
-  })();
-
-  return {
-    synced,
-    syncs: () => syncs,
-    async stop() {
-      stopped = true;
-      clearInterval(periodic);
-      if (timer) clearTimeout(timer);
-      await running;
-      await Promise.all([services.stop(), slices.stop()]);
-    },
-  };
+  private async sync(): Promise<void> {
+    this.dirty = false;
+    this.lastSync = this.clock.now();
+    const ports = servicePorts(this.services.list(), this.slices.list());
+    const r = renderRules(ports, { nodeIP: this.o.nodeIP, masqueradeAll: this.o.masqueradeAll, existingChains: this.existing });
+    const input = r.nat + r.filter;
+    if (input !== this.lastInput) {
+      const t0 = performance.now();
+      await this.iptables.restore(input);
+      this.lastInput = input;
+      this.log.debug({ servicePorts: ports.length, ms: Math.round(performance.now() - t0) }, 'rules loaded');
+    }
+    this.existing = r.natChains;
+    this.syncs++;
+  }
 }

@@ -231,10 +231,9 @@ export class PodWorkers {
    * Containers of Pods that no longer exist (deleted while the kubelet was away, or
    * removed from the API at once): stopped with the last known grace period, then
    * removed. What is remembered of Pods gone without a trace is dropped too.
-   * `lastKnown` overrides the Pods this worker last synced.
    */
-  async cleanupOrphans(live: Set<string>, lastKnown?: (uid: string) => Pod | undefined): Promise<void> {
-    const known = lastKnown ?? ((uid: string) => this.lastKnown.get(uid));
+  async cleanupOrphans(live: Set<string>): Promise<void> {
+    const known = (uid: string) => this.lastKnown.get(uid);
     const all = await this.d.runtime.list({ [LABEL_NODE]: this.d.nodeName });
     const orphans = new Map<string, ContainerInfo[]>();
     for (const s of all) {

@@ -18,6 +18,8 @@ export interface NodeServerOptions {
   podUid(namespace: string, name: string): string | undefined;
   log: Logger;
   tls?: { cert: string | Buffer; key: string | Buffer; ca?: string | Buffer };
+  /** Answers /healthz and /readyz (the component runtime's checks); without it /healthz is a plain ok. */
+  probe?: (path: string) => Promise<{ status: number; body: string } | undefined>;
 }
 
 function fail(res: ServerResponse, code: number, message: string): void {
@@ -111,6 +113,13 @@ export function createNodeServer(o: NodeServerOptions): Server {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const parts = url.pathname.split('/').filter(Boolean);
     if (req.method !== 'GET') return fail(res, 405, 'method not allowed');
+    if (o.probe && (url.pathname === '/healthz' || url.pathname === '/readyz')) {
+      void o.probe(req.url ?? '/').then((r) => {
+        res.writeHead(r?.status ?? 404, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end(r?.body ?? '404 page not found');
+      });
+      return;
+    }
     if (url.pathname === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
       return void res.end('ok');

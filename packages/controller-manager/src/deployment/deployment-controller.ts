@@ -6,9 +6,9 @@
 import { controllerRef, type Deployment, isBeingDeleted, type KubeObject, type Pod, type ReplicaSet } from '@minik8s/api';
 import { type LabelSelector, labelSelectorAsSelector } from '@minik8s/api/selectors';
 import { type EventRecorder, objectKey } from '@minik8s/client/kube';
+import { QueueLoop, type Runnable } from '@minik8s/client/runtime';
 import type { Logger } from 'pino';
 import { type ControllerContext, eventRecorder } from '../internal/context.ts';
-import { type Controller, QueueLoop } from '../internal/controller.ts';
 import { claimChildren, resolveControllerRef } from '../internal/controller-ref.ts';
 import { DEPLOYMENTS, PODS, REPLICA_SETS } from '../internal/resources.ts';
 import { checkPausedConditions, rolloutRecreate, rolloutRolling } from './rollout.ts';
@@ -17,7 +17,7 @@ import { DEPLOYMENT_KIND, DeploymentSync } from './sync.ts';
 export const DEPLOYMENT_CONTROLLER = 'deployment-controller';
 const BY_CONTROLLER = 'controllerUID';
 
-export class DeploymentController implements Controller {
+export class DeploymentController implements Runnable {
   readonly name = DEPLOYMENT_CONTROLLER;
   private readonly loop: QueueLoop;
   private readonly recorder: EventRecorder;

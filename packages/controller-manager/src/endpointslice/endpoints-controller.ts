@@ -8,10 +8,9 @@
  */
 import type { KubeObject, Pod, Service } from '@minik8s/api';
 import { type EventRecorder, isNotFound, NAMESPACE_INDEX, namespaceIndexFunc, objectKey } from '@minik8s/client/kube';
+import { QueueLoop, type Runnable } from '@minik8s/client/runtime';
 import type { Logger } from 'pino';
 import { type ControllerContext, eventRecorder } from '../internal/context.ts';
-import type { Controller } from '../internal/controller.ts';
-import { QueueLoop } from '../internal/controller.ts';
 import { PODS, refTo } from '../internal/resources.ts';
 import { enqueueServicesOnChanges, isNamespaceTerminating, isServiceIPSet, managesEndpointsOf, selectedPods } from './service-pods.ts';
 import { MAX_ENDPOINTS_CAPACITY, sameSubsets, serviceSubsets, truncateSubsets } from './subsets.ts';
@@ -21,7 +20,7 @@ export const ENDPOINT_CONTROLLER = 'endpoint-controller';
 /** How soon to look again when the cache has not caught up with our writes. */
 const STALE_CACHE_RETRY_MS = 100;
 
-export class EndpointsController implements Controller {
+export class EndpointsController implements Runnable {
   readonly name = ENDPOINT_CONTROLLER;
   private readonly loop: QueueLoop;
   private readonly recorder: EventRecorder;

@@ -9,10 +9,9 @@
  */
 import type { Node, Pod, Service } from '@minik8s/api';
 import { type EventRecorder, isNotFound, NAMESPACE_INDEX, namespaceIndexFunc } from '@minik8s/client/kube';
+import { QueueLoop, type Runnable } from '@minik8s/client/runtime';
 import type { Logger } from 'pino';
 import { type ControllerContext, eventRecorder } from '../internal/context.ts';
-import type { Controller } from '../internal/controller.ts';
-import { QueueLoop } from '../internal/controller.ts';
 import { PODS, refTo } from '../internal/resources.ts';
 import { planEndpointSlices } from './reconciler.ts';
 import { enqueueServicesOnChanges, isNamespaceTerminating, managesEndpointsOf, selectedPods, serviceObject } from './service-pods.ts';
@@ -34,7 +33,7 @@ export interface EndpointSliceControllerOptions {
   maxEndpointsPerSlice?: number;
 }
 
-export class EndpointSliceController implements Controller {
+export class EndpointSliceController implements Runnable {
   readonly name = ENDPOINTSLICE_CONTROLLER;
   private readonly loop: QueueLoop;
   private readonly recorder: EventRecorder;

@@ -13,9 +13,9 @@
  */
 import { type KubeObject, type OwnerReference, Registry } from '@minik8s/api';
 import { isConflict, isNotFound, type KubeClient, type ResourceRef } from '@minik8s/client/kube';
+import { QueueLoop, type Runnable } from '@minik8s/client/runtime';
 import type { Logger } from 'pino';
 import type { ControllerContext } from '../internal/context.ts';
-import { type Controller, QueueLoop } from '../internal/controller.ts';
 import { DependencyGraph, FOREGROUND_FINALIZER, type GraphNode, nodeFor, ORPHAN_FINALIZER } from './graph.ts';
 
 export const GARBAGE_COLLECTOR = 'garbage-collector-controller';
@@ -33,7 +33,7 @@ export function defaultGcResources(): ResourceRef[] {
     .map((r) => ({ ...(r.group ? { group: r.group } : {}), version: r.version, plural: r.plural }));
 }
 
-export class GarbageCollector implements Controller {
+export class GarbageCollector implements Runnable {
   readonly name = GARBAGE_COLLECTOR;
   readonly graph = new DependencyGraph();
   private readonly log: Logger;

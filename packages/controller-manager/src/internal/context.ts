@@ -1,7 +1,7 @@
 /** What the controller manager hands every controller. */
 import { type Clock, EventRecorder, type KubeClient } from '@minik8s/client/kube';
+import type { SharedInformers } from '@minik8s/client/runtime';
 import type { Logger } from 'pino';
-import type { SharedInformers } from './shared-informers.ts';
 
 export interface ControllerContext {
   client: KubeClient;

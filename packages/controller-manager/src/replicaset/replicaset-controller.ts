@@ -6,10 +6,9 @@
 import { controllerRef, isBeingDeleted, type KubeObject, type Pod, type ReplicaSet } from '@minik8s/api';
 import { type LabelSelector, labelSelectorAsSelector } from '@minik8s/api/selectors';
 import { type EventRecorder, isConflict, isNotFound, objectKey } from '@minik8s/client/kube';
+import { QueueLoop, type Runnable } from '@minik8s/client/runtime';
 import type { Logger } from 'pino';
 import { type ControllerContext, eventRecorder } from '../internal/context.ts';
-import type { Controller } from '../internal/controller.ts';
-import { QueueLoop } from '../internal/controller.ts';
 import { claimChildren, newControllerRef, resolveControllerRef } from '../internal/controller-ref.ts';
 import { Expectations } from '../internal/expectations.ts';
 import { PODS, REPLICA_SETS, refTo } from '../internal/resources.ts';
@@ -22,7 +21,7 @@ export const BURST_REPLICAS = 500;
 const RS_KIND = { apiVersion: 'apps/v1', kind: 'ReplicaSet' };
 const BY_CONTROLLER = 'controllerUID';
 
-export class ReplicaSetController implements Controller {
+export class ReplicaSetController implements Runnable {
   readonly name = REPLICASET_CONTROLLER;
   private readonly loop: QueueLoop;
   private readonly expectations: Expectations;

@@ -10,9 +10,9 @@
  */
 import type { Node, Service } from '@minik8s/api';
 import { type EventRecorder, objectKey } from '@minik8s/client/kube';
+import { QueueLoop, type Runnable } from '@minik8s/client/runtime';
 import type { Logger } from 'pino';
 import { type ControllerContext, eventRecorder } from '../internal/context.ts';
-import { type Controller, QueueLoop } from '../internal/controller.ts';
 import { refTo } from '../internal/resources.ts';
 
 export const SERVICE_LB_CONTROLLER = 'service-lb-controller';
@@ -41,7 +41,7 @@ export function portHolders(svc: Service, all: Service[]): Service[] {
   );
 }
 
-export class ServiceLBController implements Controller {
+export class ServiceLBController implements Runnable {
   readonly name = SERVICE_LB_CONTROLLER;
   private readonly loop: QueueLoop;
   private readonly recorder: EventRecorder;

@@ -1,20 +1,16 @@
 /**
- * What every controller shares: a work queue of `ns/name` keys fed by informer
- * handlers, and workers running a level-based reconcile with per-key back-off.
+ * The generic reconcile loop (controller-runtime's controller): a work queue of keys fed
+ * by informer handlers, and workers running a level-based `reconcile(key)` that returns
+ * `{ requeueAfter? }` or throws (then the key is retried with per-key back-off).
  */
-import { type Clock, type ReconcileResult, runWorkers, WorkQueue } from '@minik8s/client/kube';
 import type { Logger } from 'pino';
-
-export interface Controller {
-  readonly name: string;
-  /** Runs until stop(): waits for the caches, then processes keys. */
-  run(signal: AbortSignal): Promise<void>;
-}
+import { type Clock, type ReconcileResult, realClock, runWorkers, WorkQueue } from '../kube/index.ts';
 
 export interface QueueLoopOptions {
   name: string;
-  workers: number;
-  clock: Clock;
+  /** Concurrent workers. Default 1. */
+  workers?: number;
+  clock?: Clock;
   log: Logger;
   // biome-ignore lint/suspicious/noConfusingVoidType: a reconcile may return nothing
   reconcile: (key: string) => Promise<ReconcileResult | undefined | void>;
@@ -23,9 +19,11 @@ export interface QueueLoopOptions {
 /** A work queue and its workers; `run` resolves once `signal` aborts and the workers drain. */
 export class QueueLoop {
   readonly queue: WorkQueue;
+  private readonly clock: Clock;
 
   constructor(private readonly o: QueueLoopOptions) {
-    this.queue = new WorkQueue({ name: o.name, clock: o.clock });
+    this.clock = o.clock ?? realClock;
+    this.queue = new WorkQueue({ name: o.name, clock: this.clock });
   }
 
   enqueue(key: string): void {
@@ -42,15 +40,15 @@ export class QueueLoop {
     await runWorkers(
       this.queue,
       async (key) => {
-        const started = this.o.clock.now();
+        const started = this.clock.now();
         try {
           return await this.o.reconcile(key);
         } finally {
-          this.o.log.debug({ key, ms: this.o.clock.now() - started }, 'synced');
+          this.o.log.debug({ key, ms: this.clock.now() - started }, 'synced');
         }
       },
       {
-        workers: this.o.workers,
+        workers: this.o.workers ?? 1,
         onError: (key, err) => this.o.log.warn({ key, err }, 'sync failed; will retry'),
       },
     );
