@@ -17,6 +17,7 @@
  * traffic goes to 127.0.0.1 and the cluster's own containers.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -96,10 +97,53 @@ function readyTimes(client: KubeClient, labelSelector: string, signal: AbortSign
   return { readyAt, done };
 }
 
+/** CPU seconds used so far: the whole machine, the cluster's own containers (compose), and dockerd plus containerd. */
+interface CpuSnapshot {
+  machine: number;
+  cluster: number;
+  docker: number;
+}
+
+const TICK = 100; // USER_HZ
+
+/** Reads /proc and the containers' cpuacct cgroups (cgroup v1, as Docker's cgroupfs driver makes them); NaN where they are not there. */
+async function cpuSnapshot(): Promise<CpuSnapshot> {
+  const read = (f: string) => {
+    try {
+      return readFileSync(f, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const [, ...ticks] = (read('/proc/stat') ?? '').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  const [user = Number.NaN, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks;
+  const machine = (user + nice + system + irq + softirq + steal) / TICK;
+  const ids = (await must('docker', ['ps', '-q', '--no-trunc', '--filter', 'label=com.docker.compose.project=minik8s'])).split('\n').filter(Boolean);
+  let cluster = 0;
+  for (const id of ids) cluster += Number(read(`/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.usage`) ?? Number.NaN) / 1e9;
+  let docker = 0;
+  for (const name of ['dockerd', 'containerd']) {
+    const pid = (await run('pidof', ['-s', name])).stdout.trim();
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const fields = (read(`/proc/${pid}/stat`) ?? '').split(') ')[1]?.split(' ') ?? [];
+    docker += (Number(fields[11]) + Number(fields[12])) / TICK;
+  }
+  return { machine, cluster, docker };
+}
+
+/** CPU seconds between two snapshots, per wall second: cores busy on average. */
+const coresBusy = (a: CpuSnapshot, b: CpuSnapshot, seconds: number): CpuSnapshot => ({
+  machine: (b.machine - a.machine) / seconds,
+  cluster: (b.cluster - a.cluster) / seconds,
+  docker: (b.docker - a.docker) / seconds,
+});
+
 /** What Docker did for each Pod, by Pod name: wall-clock ms of its sandbox's and its app container's create and start. */
 interface PodTrace {
   sandboxCreate?: number;
   sandboxStart?: number;
+  /** The end of the first exec in the sandbox: the kubelet's Service route. */
+  routeDone?: number;
   appCreate?: number;
   appStart?: number;
 }
@@ -119,9 +163,14 @@ function traceDocker(): { traces: Map<string, PodTrace>; stop(): void } {
     }
     const a = ev.Actor?.Attributes ?? {};
     const pod = a['io.kubernetes.pod.name'];
+    const sandbox = a['io.kubernetes.docker.type'] === 'podsandbox';
+    if (pod && sandbox && ev.status?.startsWith('exec_die')) {
+      const t = traces.get(pod) ?? {};
+      t.routeDone ??= (ev.timeNano ?? 0) / 1e6;
+      traces.set(pod, t);
+    }
     if (!pod || (ev.status !== 'create' && ev.status !== 'start')) return;
     const t = traces.get(pod) ?? {};
-    const sandbox = a['io.kubernetes.docker.type'] === 'podsandbox';
     const key = `${sandbox ? 'sandbox' : 'app'}${ev.status === 'create' ? 'Create' : 'Start'}` as keyof PodTrace;
     t[key] ??= (ev.timeNano ?? 0) / 1e6;
     traces.set(pod, t);
@@ -134,7 +183,7 @@ interface ChurnResult {
   /** Startup latency of each Pod in creation order (ms; Infinity for one never Ready). */
   lat: number[];
   /** Where the time went, per Pod that became Ready (ms). */
-  phases: Record<'queue' | 'sandbox' | 'app' | 'status', number[]>;
+  phases: Record<'queue' | 'sandbox' | 'route' | 'toApp' | 'app' | 'status', number[]>;
 }
 
 async function churn(client: KubeClient, perSecond: number, count: number): Promise<ChurnResult> {
@@ -170,15 +219,18 @@ async function churn(client: KubeClient, perSecond: number, count: number): Prom
   ac.abort();
   await done;
   const lat: number[] = [];
-  const phases: ChurnResult['phases'] = { queue: [], sandbox: [], app: [], status: [] };
+  const phases: ChurnResult['phases'] = { queue: [], sandbox: [], route: [], toApp: [], app: [], status: [] };
   const wall = (t: number) => t + performance.timeOrigin;
   for (const [name, t] of created) {
     const r = readyAt.get(name);
     lat.push(r === undefined ? Number.POSITIVE_INFINITY : r - t);
     const d = docker.traces.get(name);
-    if (r === undefined || !d?.sandboxCreate || !d.appCreate || !d.appStart) continue;
+    if (r === undefined || !d?.sandboxCreate || !d.sandboxStart || !d.appCreate || !d.appStart) continue;
+    const routeDone = d.routeDone ?? d.sandboxStart;
     phases.queue.push(d.sandboxCreate - wall(t));
-    phases.sandbox.push(d.appCreate - d.sandboxCreate);
+    phases.sandbox.push(d.sandboxStart - d.sandboxCreate);
+    phases.route.push(routeDone - d.sandboxStart);
+    phases.toApp.push(d.appCreate - routeDone);
     phases.app.push(d.appStart - d.appCreate);
     phases.status.push(wall(r) - d.appStart);
   }
@@ -307,10 +359,16 @@ async function main(): Promise<void> {
     const count = Math.max(CHURN_MIN, Math.round(rate * CHURN_SECONDS));
     await sleep(2000);
     log(`Docker's pairs at ${rate.toFixed(2)}/s (half of ${(2 * rate).toFixed(2)}/s), ${count} of them...`);
+    let cpu0 = await cpuSnapshot();
+    let t0 = now();
     const pairLat = await docker.churn(rate, count);
+    const pairCpu = coresBusy(cpu0, await cpuSnapshot(), (now() - t0) / 1000);
     await sleep(5000);
     log(`pod startup at ${rate.toFixed(2)}/s, ${count} Pods...`);
+    cpu0 = await cpuSnapshot();
+    t0 = now();
     const { lat, phases } = await churn(client, rate, count);
+    const podCpu = coresBusy(cpu0, await cpuSnapshot(), (now() - t0) / 1000);
     await sleep(5000);
     log(`burst of ${BURST} replicas...`);
     const burst30 = await burst(client);
@@ -326,6 +384,7 @@ async function main(): Promise<void> {
     const startupRatio = p99 / pairP99;
     const third = Math.floor(lat.length / 3);
     const thirds = [lat.slice(0, third), lat.slice(lat.length - third)].map((xs) => pct(xs, 0.5).toFixed(0));
+    const cpuCell = (c: CpuSnapshot) => [c.machine, c.cluster, c.docker].map((x) => x.toFixed(2)).join(' / ');
     const phaseCell = (k: keyof typeof phases) => `${pct(phases[k], 0.5).toFixed(0)} / ${pct(phases[k], 0.99).toFixed(0)}`;
     const burstRatio = burst30 / dockerPairs30;
     const rows: Array<[string, string, string]> = [
@@ -335,12 +394,16 @@ async function main(): Promise<void> {
       ['pods never Ready', String(lat.length - finite.length), '0'],
       ['  p50, first / last third of the Pods', `${thirds[0]} / ${thirds[1]}`, 'grows if Pods queue'],
       ['  request -> sandbox created', phaseCell('queue'), 'p50 / p99: API, scheduler, kubelet queue'],
-      ['  sandbox created -> app created', phaseCell('sandbox'), 'sandbox start, Service route, inspect'],
+      ['  sandbox created -> started', phaseCell('sandbox'), 'Docker'],
+      ['  sandbox started -> route set', phaseCell('route'), 'docker exec ip route'],
+      ['  route set -> app created', phaseCell('toApp'), 'inspect, image, create call'],
       ['  app created -> app started', phaseCell('app'), 'Docker'],
       ['  app started -> Ready seen', phaseCell('status'), 'status write, watch'],
       ['docker pair p50 (ms), same rate', pairP50.toFixed(0), ''],
       ['docker pair p99 (ms), same rate', pairP99.toFixed(0), ''],
       ['startup ratio (pod p99 / pair p99)', startupRatio.toFixed(2), `<= ${STARTUP_RATIO_TARGET}`],
+      ['cores busy, pair churn', cpuCell(pairCpu), 'machine / cluster containers / dockerd+containerd'],
+      ['cores busy, Pod churn', cpuCell(podCpu), 'machine / cluster containers / dockerd+containerd'],
       [`burst of ${BURST} to all Ready (s)`, burst30.toFixed(2), ''],
       [`docker run x${BURST} Pod-shaped pairs (s)`, dockerPairs30.toFixed(2), ''],
       ['burst ratio (burst / pairs)', burstRatio.toFixed(2), `<= ${BURST_RATIO_TARGET}`],
@@ -359,6 +422,8 @@ async function main(): Promise<void> {
         docker_pair_p50_ms: Math.round(pairP50),
         docker_pair_p99_ms: Math.round(pairP99),
         startup_ratio: round2(startupRatio),
+        cores_busy_pair_churn: { machine: round2(pairCpu.machine), cluster: round2(pairCpu.cluster), docker: round2(pairCpu.docker) },
+        cores_busy_pod_churn: { machine: round2(podCpu.machine), cluster: round2(podCpu.cluster), docker: round2(podCpu.docker) },
         burst30_s: round2(burst30),
         docker_burst30_s: round2(docker30),
         docker_pairs30_s: round2(dockerPairs30),
