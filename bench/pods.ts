@@ -41,6 +41,7 @@ const BUSYBOX = 'minik8s/busybox:latest';
 
 interface PodLike {
   metadata: { name?: string; labels?: Record<string, string>; deletionTimestamp?: string; [k: string]: unknown };
+  spec?: { nodeName?: string; [k: string]: unknown };
   status?: { phase?: string; conditions?: Array<{ type: string; status: string }> };
   [k: string]: unknown;
 }
@@ -85,16 +86,24 @@ async function paced(perSecond: number, count: number, start: (i: number) => Pro
   await Promise.all(pending);
 }
 
-/** Times from `started[name]` to the first watch event showing the Pod Running and Ready. */
-function readyTimes(client: KubeClient, labelSelector: string, signal: AbortSignal): { readyAt: Map<string, number>; done: Promise<void> } {
+/** When a watch first showed each Pod bound to a node and Running and Ready (performance.now() ms). */
+function readyTimes(
+  client: KubeClient,
+  labelSelector: string,
+  signal: AbortSignal,
+): { readyAt: Map<string, number>; boundAt: Map<string, number>; done: Promise<void> } {
   const readyAt = new Map<string, number>();
+  const boundAt = new Map<string, number>();
   const w = client.watch<PodLike & { metadata: { name: string } }>({ version: 'v1', plural: 'pods', namespace: NS }, { labelSelector, signal });
   const done = (async () => {
     for await (const ev of w) {
-      if (ev.type !== 'DELETED' && isReady(ev.object) && !readyAt.has(ev.object.metadata.name)) readyAt.set(ev.object.metadata.name, now());
+      if (ev.type === 'DELETED') continue;
+      const name = ev.object.metadata.name;
+      if (ev.object.spec?.nodeName && !boundAt.has(name)) boundAt.set(name, now());
+      if (isReady(ev.object) && !readyAt.has(name)) readyAt.set(name, now());
     }
   })().catch(() => {});
-  return { readyAt, done };
+  return { readyAt, boundAt, done };
 }
 
 /** CPU seconds used so far: the whole machine, the cluster's own containers (compose), and dockerd plus containerd. */
@@ -183,12 +192,12 @@ interface ChurnResult {
   /** Startup latency of each Pod in creation order (ms; Infinity for one never Ready). */
   lat: number[];
   /** Where the time went, per Pod that became Ready (ms). */
-  phases: Record<'queue' | 'sandbox' | 'route' | 'toApp' | 'app' | 'status', number[]>;
+  phases: Record<'bind' | 'queue' | 'sandbox' | 'route' | 'toApp' | 'app' | 'status', number[]>;
 }
 
 async function churn(client: KubeClient, perSecond: number, count: number): Promise<ChurnResult> {
   const ac = new AbortController();
-  const { readyAt, done } = readyTimes(client, 'bench=churn', ac.signal);
+  const { readyAt, boundAt, done } = readyTimes(client, 'bench=churn', ac.signal);
   const docker = traceDocker();
   const created = new Map<string, number>();
   const pods = { version: 'v1', plural: 'pods', namespace: NS } as const;
@@ -219,7 +228,7 @@ async function churn(client: KubeClient, perSecond: number, count: number): Prom
   ac.abort();
   await done;
   const lat: number[] = [];
-  const phases: ChurnResult['phases'] = { queue: [], sandbox: [], route: [], toApp: [], app: [], status: [] };
+  const phases: ChurnResult['phases'] = { bind: [], queue: [], sandbox: [], route: [], toApp: [], app: [], status: [] };
   const wall = (t: number) => t + performance.timeOrigin;
   for (const [name, t] of created) {
     const r = readyAt.get(name);
@@ -227,7 +236,9 @@ async function churn(client: KubeClient, perSecond: number, count: number): Prom
     const d = docker.traces.get(name);
     if (r === undefined || !d?.sandboxCreate || !d.sandboxStart || !d.appCreate || !d.appStart) continue;
     const routeDone = d.routeDone ?? d.sandboxStart;
-    phases.queue.push(d.sandboxCreate - wall(t));
+    const bound = boundAt.get(name) ?? t;
+    phases.bind.push(bound - t);
+    phases.queue.push(d.sandboxCreate - wall(bound));
     phases.sandbox.push(d.sandboxStart - d.sandboxCreate);
     phases.route.push(routeDone - d.sandboxStart);
     phases.toApp.push(d.appCreate - routeDone);
@@ -314,20 +325,22 @@ class DockerPeer {
     return took;
   }
 
-  /** `count` pairs started at `perSecond`, each removed LIFETIME_SECONDS later, as the Pod churn does; each pair's start time in ms. */
+  /** `count` pairs started at `perSecond`, each removed LIFETIME_SECONDS later, as the Pod churn does; each pair's start time in ms, in start order. */
   async churn(perSecond: number, count: number): Promise<number[]> {
     const lat: number[] = [];
     try {
       await paced(
         perSecond,
         count,
-        async (i) => void lat.push(await this.pair(i)),
+        async (i) => {
+          lat[i] = await this.pair(i);
+        },
         (i) => this.removePair(i),
       );
     } finally {
       await this.removeAll();
     }
-    return lat;
+    return lat.filter(Number.isFinite); // in start order, without pairs that failed
   }
 }
 
@@ -382,8 +395,11 @@ async function main(): Promise<void> {
     const pairP50 = pct(pairLat, 0.5);
     const pairP99 = pct(pairLat, 0.99);
     const startupRatio = p99 / pairP99;
-    const third = Math.floor(lat.length / 3);
-    const thirds = [lat.slice(0, third), lat.slice(lat.length - third)].map((xs) => pct(xs, 0.5).toFixed(0));
+    /** p50 of the first and of the last third (in start order): it grows when work queues up. */
+    const thirds = (xs: number[]) => {
+      const n = Math.floor(xs.length / 3);
+      return `${pct(xs.slice(0, n), 0.5).toFixed(0)} / ${pct(xs.slice(xs.length - n), 0.5).toFixed(0)}`;
+    };
     const cpuCell = (c: CpuSnapshot) => [c.machine, c.cluster, c.docker].map((x) => x.toFixed(2)).join(' / ');
     const phaseCell = (k: keyof typeof phases) => `${pct(phases[k], 0.5).toFixed(0)} / ${pct(phases[k], 0.99).toFixed(0)}`;
     const burstRatio = burst30 / dockerPairs30;
@@ -392,8 +408,9 @@ async function main(): Promise<void> {
       ['pod startup p50 (ms)', pct(finite, 0.5).toFixed(0), ''],
       ['pod startup p99 (ms)', p99.toFixed(0), ''],
       ['pods never Ready', String(lat.length - finite.length), '0'],
-      ['  p50, first / last third of the Pods', `${thirds[0]} / ${thirds[1]}`, 'grows if Pods queue'],
-      ['  request -> sandbox created', phaseCell('queue'), 'p50 / p99: API, scheduler, kubelet queue'],
+      ['  p50, first / last third of the Pods', thirds(lat), 'grows if Pods queue'],
+      ['  request -> bound (seen by watch)', phaseCell('bind'), 'p50 / p99: API server, scheduler'],
+      ['  bound -> sandbox created', phaseCell('queue'), 'kubelet: watch, queue, list, address, create call'],
       ['  sandbox created -> started', phaseCell('sandbox'), 'Docker'],
       ['  sandbox started -> route set', phaseCell('route'), 'docker exec ip route'],
       ['  route set -> app created', phaseCell('toApp'), 'inspect, image, create call'],
@@ -401,6 +418,7 @@ async function main(): Promise<void> {
       ['  app started -> Ready seen', phaseCell('status'), 'status write, watch'],
       ['docker pair p50 (ms), same rate', pairP50.toFixed(0), ''],
       ['docker pair p99 (ms), same rate', pairP99.toFixed(0), ''],
+      ['  p50, first / last third of the pairs', thirds(pairLat), ''],
       ['startup ratio (pod p99 / pair p99)', startupRatio.toFixed(2), `<= ${STARTUP_RATIO_TARGET}`],
       ['cores busy, pair churn', cpuCell(pairCpu), 'machine / cluster containers / dockerd+containerd'],
       ['cores busy, Pod churn', cpuCell(podCpu), 'machine / cluster containers / dockerd+containerd'],
