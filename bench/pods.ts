@@ -389,6 +389,15 @@ async function main(): Promise<void> {
     log(`docker run of ${BURST} containers in parallel...`);
     const docker30 = await docker.burst(false);
     await client.delete({ version: 'v1', plural: 'namespaces', name: NS }).catch(() => {});
+    // Let the kubelets finish removing the Pods before `down` stops them: a sandbox still
+    // being torn down when compose removes the network can leave Docker with a stale
+    // endpoint on it (the network then cannot be removed).
+    const end = now() + 60_000;
+    while (now() < end) {
+      const left = await client.list({ version: 'v1', plural: 'pods', namespace: NS }).catch(() => undefined);
+      if (left && left.items.length === 0) break;
+      await sleep(500);
+    }
 
     const finite = lat.filter(Number.isFinite);
     const p99 = finite.length === lat.length ? pct(lat, 0.99) : Number.POSITIVE_INFINITY;
