@@ -5,13 +5,33 @@
  * Non-2xx answers become a `KubeApiError` carrying the server's metav1.Status.
  */
 import { readFileSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import { type Clock, realClock } from './clock.ts';
-import { apiError, isGone, isStatus, KubeApiError, KubeConnectionError, type RequestInfo, statusFromResponse } from './errors.ts';
+import { isGone, KubeApiError, KubeConnectionError, statusFromResponse } from './errors.ts';
+import { deleteBody, listQuery, queryString, writeQuery } from './internal/query.ts';
 import { type LoadConfigOptions, loadConfig, type RestConfig } from './kubeconfig.ts';
 import { type RequestRateLimiter, TokenBucket } from './rate-limiter.ts';
+import {
+  type DeleteOptions,
+  errorFrom,
+  type GetOptions,
+  type ListOptions,
+  PATCH_CONTENT_TYPES,
+  type PatchOptions,
+  type RawResponse,
+  type RequestOptions,
+  resourcePath,
+  selectorString,
+  type WatchOptions,
+  type WriteOptions,
+} from './rest-options.ts';
 import { HttpTransport, readBody } from './transport.ts';
-import type { KubeList, KubeObject, ResourceRef, Status, WatchEvent, WatchEventType } from './types.ts';
+import type { KubeList, KubeObject, ResourceRef, Status } from './types.ts';
+import { WatchStream } from './watch-stream.ts';
+
+// The request options and the watch stream are part of this module's API: importers of
+// rest-client.ts (and of `@minik8s/client/kube`) find them here as before.
+export * from './rest-options.ts';
+export { WatchStream } from './watch-stream.ts';
 
 export interface KubeClientOptions {
   /** Sent as User-Agent (e.g. `minik8s-scheduler/0.1.0`). */
@@ -28,115 +48,7 @@ export interface KubeClientOptions {
   clock?: Clock;
 }
 
-/** A label selector as a string (`app=web,tier!=db`) or as matchLabels. */
-export type Selector = string | Record<string, string>;
-
-export interface GetOptions {
-  resourceVersion?: string;
-  signal?: AbortSignal;
-}
-
-export interface ListOptions {
-  labelSelector?: Selector;
-  fieldSelector?: Selector;
-  limit?: number;
-  continue?: string;
-  resourceVersion?: string;
-  resourceVersionMatch?: 'Exact' | 'NotOlderThan';
-  timeoutSeconds?: number;
-  signal?: AbortSignal;
-}
-
-export interface WriteOptions {
-  fieldManager?: string;
-  dryRun?: boolean;
-  signal?: AbortSignal;
-}
-
-export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
-
-export const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
-  merge: 'application/merge-patch+json',
-  json: 'application/json-patch+json',
-  strategic: 'application/strategic-merge-patch+json',
-  apply: 'application/apply-patch+yaml',
-};
-
-export interface PatchOptions extends WriteOptions {
-  type: PatchType;
-  /** Server-side apply: take fields other managers own. */
-  force?: boolean;
-}
-
-export interface DeleteOptions {
-  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
-  preconditions?: { uid?: string; resourceVersion?: string };
-  gracePeriodSeconds?: number;
-  dryRun?: boolean;
-  signal?: AbortSignal;
-}
-
-export interface WatchOptions {
-  /** Start after this version; absent or "0": first an ADDED for everything that exists. */
-  resourceVersion?: string;
-  /** The server ends the watch after this long (the iteration then simply finishes). */
-  timeoutSeconds?: number;
-  allowWatchBookmarks?: boolean;
-  labelSelector?: Selector;
-  fieldSelector?: Selector;
-  signal?: AbortSignal;
-}
-
-export interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
-  /** Absolute path (`/api/v1/namespaces`); the server's path prefix is added. */
-  path: string;
-  query?: Record<string, string | number | boolean | undefined>;
-  /** Objects are sent as JSON; strings and Buffers as they are. */
-  body?: unknown;
-  contentType?: string;
-  accept?: string;
-  headers?: Record<string, string>;
-  signal?: AbortSignal;
-  timeoutMs?: number;
-}
-
-export interface RawResponse {
-  statusCode: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
 const TOKEN_FILE_REFRESH_MS = 60_000;
-
-/** The URL path of a resource reference: `/api/v1/namespaces/ns/pods/name/status`. */
-export function resourcePath(ref: ResourceRef): string {
-  const e = encodeURIComponent;
-  let p = ref.group ? `/apis/${e(ref.group)}/${e(ref.version)}` : `/api/${e(ref.version)}`;
-  if (ref.namespace) p += `/namespaces/${e(ref.namespace)}`;
-  p += `/${e(ref.plural)}`;
-  if (ref.name !== undefined) {
-    if (ref.name === '') throw new TypeError(`resource name may not be empty (${ref.plural})`);
-    p += `/${e(ref.name)}`;
-    if (ref.subresource) p += `/${e(ref.subresource)}`;
-  } else if (ref.subresource) throw new TypeError(`a subresource (${ref.subresource}) needs a resource name`);
-  return p;
-}
-
-/** matchLabels → `a=b,c=d`; strings pass through. */
-export function selectorString(s: Selector | undefined): string | undefined {
-  if (s === undefined) return undefined;
-  if (typeof s === 'string') return s || undefined;
-  const parts = Object.entries(s).map(([k, v]) => `${k}=${v}`);
-  return parts.length ? parts.join(',') : undefined;
-}
-
-function queryString(q: Record<string, string | number | boolean | undefined>): string {
-  const sp = new URLSearchParams();
-  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') sp.set(k, String(v));
-  const s = sp.toString();
-  return s ? `?${s}` : '';
-}
 
 export class KubeClient {
   readonly config: RestConfig;
@@ -407,143 +319,5 @@ export class KubeClient {
       if (o.signal?.aborted) throw o.signal.reason ?? e;
       throw new KubeConnectionError({ method: r.method, path: r.path, server: this.config.server }, e);
     }
-  }
-}
-
-function listQuery(o: ListOptions): Record<string, string | number | boolean | undefined> {
-  return {
-    labelSelector: selectorString(o.labelSelector),
-    fieldSelector: selectorString(o.fieldSelector),
-    limit: o.limit,
-    continue: o.continue,
-    resourceVersion: o.resourceVersion,
-    resourceVersionMatch: o.resourceVersionMatch,
-    timeoutSeconds: o.timeoutSeconds,
-  };
-}
-
-function writeQuery(o: WriteOptions): Record<string, string | boolean | undefined> {
-  return { fieldManager: o.fieldManager, dryRun: o.dryRun ? 'All' : undefined };
-}
-
-function deleteBody(o: DeleteOptions): Record<string, unknown> {
-  return {
-    kind: 'DeleteOptions',
-    apiVersion: 'v1',
-    ...(o.propagationPolicy ? { propagationPolicy: o.propagationPolicy } : {}),
-    ...(o.preconditions ? { preconditions: o.preconditions } : {}),
-    ...(o.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: o.gracePeriodSeconds } : {}),
-    ...(o.dryRun ? { dryRun: ['All'] } : {}),
-  };
-}
-
-/** The error for a non-2xx answer: the Status in the body, or one made from the HTTP code. */
-export function errorFrom(code: number, text: string, request: RequestInfo): KubeApiError {
-  let status: Status | undefined;
-  try {
-    const v: unknown = JSON.parse(text);
-    if (isStatus(v)) status = v;
-  } catch {
-    // not JSON
-  }
-  return apiError(status ?? statusFromResponse(code, text), request);
-}
-
-// ---------------------------------------------------------------------------- watch
-
-const EVENT_TYPES = new Set<string>(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK']);
-
-/**
- * One watch request as an async iterable of events. It can be iterated once. `stop()`
- * (or breaking out of the loop, or the signal) closes the connection and ends the
- * iteration without an error.
- */
-export class WatchStream<T extends KubeObject = KubeObject> implements AsyncIterable<WatchEvent<T>> {
-  private readonly ac = new AbortController();
-  private started = false;
-  private done = false;
-
-  constructor(
-    private readonly open: (signal: AbortSignal) => Promise<AsyncIterable<Buffer | string>>,
-    readonly request: RequestInfo & { server: string },
-    signal?: AbortSignal,
-    private readonly onClose?: (w: WatchStream<T>) => void,
-  ) {
-    if (signal) {
-      if (signal.aborted) this.stop();
-      else signal.addEventListener('abort', () => this.stop(), { once: true });
-    }
-  }
-
-  get stopped(): boolean {
-    return this.ac.signal.aborted;
-  }
-
-  stop(): void {
-    if (!this.ac.signal.aborted) this.ac.abort(new Error('watch stopped'));
-    this.finish();
-  }
-
-  private finish(): void {
-    if (this.done) return;
-    this.done = true;
-    this.onClose?.(this);
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<WatchEvent<T>> {
-    if (this.started) throw new Error('a watch can be iterated only once');
-    this.started = true;
-    return this.events();
-  }
-
-  private async *events(): AsyncGenerator<WatchEvent<T>> {
-    try {
-      if (this.stopped) return;
-      let body: AsyncIterable<Buffer | string>;
-      try {
-        body = await this.open(this.ac.signal);
-      } catch (e) {
-        if (this.stopped) return;
-        throw e;
-      }
-      const decoder = new StringDecoder('utf8');
-      let buf = '';
-      try {
-        for await (const chunk of body) {
-          buf += typeof chunk === 'string' ? chunk : decoder.write(chunk);
-          for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-            const line = buf.slice(0, i).trim();
-            buf = buf.slice(i + 1);
-            if (line) yield this.decode(line);
-          }
-        }
-      } catch (e) {
-        if (this.stopped) return;
-        if (e instanceof KubeApiError) throw e;
-        throw new KubeConnectionError(this.request, e);
-      }
-      const rest = (buf + decoder.end()).trim();
-      if (rest && !this.stopped) yield this.decode(rest);
-    } finally {
-      if (!this.ac.signal.aborted) this.ac.abort(new Error('watch ended'));
-      this.finish();
-    }
-  }
-
-  private decode(line: string): WatchEvent<T> {
-    let ev: { type?: unknown; object?: unknown };
-    try {
-      ev = JSON.parse(line);
-    } catch (e) {
-      throw new KubeApiError(statusFromResponse(500, `malformed watch event: ${line.slice(0, 200)}`), { request: this.request, cause: e });
-    }
-    if (ev.type === 'ERROR') {
-      const status = isStatus(ev.object) ? ev.object : statusFromResponse(500, JSON.stringify(ev.object ?? null));
-      throw apiError(status, this.request);
-    }
-    if (typeof ev.type !== 'string' || !EVENT_TYPES.has(ev.type) || typeof ev.object !== 'object' || ev.object === null) {
-      throw new KubeApiError(statusFromResponse(500, `unexpected watch event: ${line.slice(0, 200)}`), { request: this.request });
-    }
-    return { type: ev.type as WatchEventType, object: ev.object as T };
   }
 }
