@@ -5,11 +5,11 @@
  */
 
 export interface EventuallyOptions {
-  /** Give up after this long (default 10 s). */
+  /** Give up after this long (default 15 s, half the tests' own timeout). */
   timeoutMs?: number;
   /** Pause between attempts (default 50 ms). */
   intervalMs?: number;
-  /** What is awaited, for the timeout error: "timed out after 10000 ms waiting for <message>". */
+  /** What is awaited, for the timeout error: "timed out after 15000 ms waiting for <message>". */
   message?: string;
 }
 
@@ -24,7 +24,7 @@ type Falsy = false | 0 | '' | null | undefined;
  * An assertion-style condition returns `true` after its `expect()` calls.
  */
 export async function eventually<T>(fn: () => T | Promise<T>, options: EventuallyOptions = {}): Promise<Exclude<T, Falsy>> {
-  const { timeoutMs = 10_000, intervalMs = 50, message = 'a condition' } = options;
+  const { timeoutMs = 15_000, intervalMs = 50, message = 'a condition' } = options;
   const deadline = Date.now() + timeoutMs;
   let last: { error: unknown } | { value: unknown } = { value: undefined };
   for (;;) {

@@ -2,7 +2,6 @@
  * The Endpoints controller against a real API server: what `kubectl get endpoints -o yaml`
  * shows for a Service as its Pods turn ready, not ready or terminating.
  */
-
 import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PODS, refTo } from '../internal/resources.ts';
