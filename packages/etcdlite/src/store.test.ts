@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually } from '@minik8s/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store, type StoreOptions } from './store.ts';
 import type { Event } from './types.ts';
@@ -137,7 +138,7 @@ describe('Store', () => {
     // Writes racing the replay must come after it, exactly once.
     const live = Promise.all(Array.from({ length: 30 }, (_, i) => store.put({ key: b(`w/${i}`), value: b('live') })));
     await live;
-    await until(() => got.length === 42 + 30);
+    await eventually(() => got.length === 42 + 30);
     expect(got.map((e) => e.kv.modRevision)).toEqual(Array.from({ length: 72 }, (_, i) => i + 10));
     h.cancel();
   });
@@ -167,7 +168,7 @@ describe('Store', () => {
     await sleep(50);
     expect(await value(store, 'l/a')).toBe('1');
     now += 2500;
-    await until(() => store.revision === before + 1);
+    await eventually(() => store.revision === before + 1);
     expect(await value(store, 'l/a')).toBeUndefined();
     expect(await value(store, 'l/b')).toBeUndefined();
     expect(await value(store, 'kept')).toBe('1');
@@ -187,11 +188,3 @@ describe('Store', () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}

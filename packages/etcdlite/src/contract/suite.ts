@@ -8,8 +8,9 @@
  * differs from etcd (strict request validation) are tested in etcdlite's own suite.
  */
 import type { Compare, EtcdClient, SortOrder, SortTarget } from '@minik8s/client/etcd';
+import { eventually } from '@minik8s/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { currentRevision, eventLine, eventually, expectEtcdError, keysOf, plain, plainEvent, useStore, WatchReader } from './helpers.ts';
+import { currentRevision, eventLine, expectEtcdError, keysOf, plain, plainEvent, useStore, WatchReader } from './helpers.ts';
 import type { StoreTarget } from './targets.ts';
 
 const COMPACTED = { code: 11, httpStatus: 400, message: 'etcdserver: mvcc: required revision has been compacted' };
@@ -906,9 +907,10 @@ function cases(target: StoreTarget): void {
       await c.put('l/exp/b', '2', { lease: lease.id });
       const r0 = await currentRevision(c);
       const started = Date.now();
-      await eventually('the leased keys to expire', 10_000, async () =>
-        (await c.range('l/exp/', { prefix: true, countOnly: true })).count === 0 ? true : undefined,
-      );
+      await eventually(async () => ((await c.range('l/exp/', { prefix: true, countOnly: true })).count === 0 ? true : undefined), {
+        message: 'the leased keys to expire',
+        timeoutMs: 10_000,
+      });
       expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
       expect(await currentRevision(c)).toBe(r0 + 1);
       expect((await c.leaseTimeToLive(lease.id)).ttl).toBe(-1);
