@@ -5,8 +5,9 @@
  * ReplicaSets and the status a controller would.
  */
 import { join } from 'node:path';
+import { type FakeKubelet, fakeNodeStatus, startFakeKubelet } from '@minik8s/apiserver/testing';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeKubelet, fakeNodeStatus, startFakeKubelet } from '../../apiserver/src/testing/fake-kubelet.ts';
 import { run } from './index.ts';
 import { type Harness, startHarness, withoutAges } from './testing/harness.ts';
 
@@ -166,7 +167,7 @@ describe('mkctl workload verbs like kubectl', () => {
     expect(theirs.stdout).toBe(mine.stdout);
     const follows = kubelet.requests.filter((r) => r.query.get('follow') === 'true');
     expect(follows).toHaveLength(2);
-    for (let i = 0; i < 50 && follows.some((r) => !r.closed); i++) await new Promise((r) => setTimeout(r, 20));
+    await eventually(() => follows.every((r) => r.closed), { message: 'the follow requests to close', timeoutMs: 1000 });
     expect(follows.every((r) => r.closed)).toBe(true);
   });
 

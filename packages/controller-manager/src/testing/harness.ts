@@ -17,7 +17,7 @@ export interface Harness {
 
 export async function startHarness(controllers?: string[]): Promise<Harness> {
   const server = await startTestApiServer();
-  const client = KubeClient.fromKubeconfig({ kubeconfig: server.kubeconfigPath });
+  const { client } = server;
   const cm = startControllerManager({ client, controllers, workers: 2 });
   await cm.synced;
   return {
@@ -26,7 +26,6 @@ export async function startHarness(controllers?: string[]): Promise<Harness> {
     cm,
     async close() {
       await cm.stop();
-      await client.close();
       await server.close();
     },
   };

@@ -2,7 +2,7 @@
  * Test helpers: a real API server on loopback, mkctl run in-process against it, and the
  * stock kubectl run with the same kubeconfig for side-by-side comparisons.
  */
-import { startTestApiServer, type TestApiServer } from '../../../apiserver/src/testing/cluster.ts';
+import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
 import { type RunResult, run } from '../index.ts';
 
 export interface Harness {
