@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Pod } from '@minik8s/api';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { KubeClient } from '@minik8s/client/kube';
+import type { KubeClient } from '@minik8s/client/kube';
+import type { EventuallyOptions } from '@minik8s/testing';
 import Docker from 'dockerode';
 import { pino } from 'pino';
 import { type RunningKubelet, startKubelet } from '../kubelet.ts';
@@ -74,20 +75,8 @@ export async function dockerTestEnv(prefix: string): Promise<DockerTestEnv> {
   };
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** How kubelet tests wait on Docker: longer than eventually()'s default, and gentler on the engine. */
+export const ON_DOCKER = { timeoutMs: 20_000, intervalMs: 200 } satisfies EventuallyOptions;
 
 /**
  * An in-process API server, a Docker test network and a kubelet on it (fast back-offs,
@@ -115,7 +104,7 @@ export interface KubeletTestBed {
 export async function kubeletTestBed(prefix: string): Promise<KubeletTestBed> {
   await ensureBusybox();
   const [api, env] = await Promise.all([startTestApiServer(), dockerTestEnv(prefix)]);
-  const client = KubeClient.fromKubeconfig({ kubeconfig: api.kubeconfigPath });
+  const { client } = api;
   const nodeName = `node-${env.runId}`;
   const rootDir = mkdtempSync(join(tmpdir(), 'minik8s-kubelet-'));
   const gateway = env.subnet.replace(/\.0\/24$/, '.1');
@@ -173,7 +162,6 @@ export async function kubeletTestBed(prefix: string): Promise<KubeletTestBed> {
     async close() {
       await bed.kubelet.stop().catch(() => undefined);
       await env.cleanup();
-      await client.close();
       await api.close();
       rmSync(rootDir, { recursive: true, force: true });
     },
