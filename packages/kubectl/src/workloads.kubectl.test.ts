@@ -207,16 +207,19 @@ describe('mkctl workload verbs like kubectl', () => {
     const r = await sameOnEach(['rollout', 'status', 'deploy/NAME', '--timeout=1s']);
     expect(r).toMatchObject({ code: 1, stderr: 'error: timed out waiting for the condition\n' });
     // Watching: both print each change until the rollout is done.
+    let mine = '';
+    let theirs = '';
     const watching = Promise.all([
-      h.mk(['rollout', 'status', 'deploy/web-a', '--timeout=15s']),
-      h.kubectl(['rollout', 'status', 'deploy/web-b', '--timeout=15s']),
+      h.mk(['rollout', 'status', 'deploy/web-a', '--timeout=15s'], undefined, { onStdout: (t) => (mine += t) }),
+      h.kubectl(['rollout', 'status', 'deploy/web-b', '--timeout=15s'], undefined, { onStdout: (t) => (theirs += t) }),
     ]);
-    await new Promise((res) => setTimeout(res, 700));
-    for (const s of [{ availableReplicas: 2 }, { availableReplicas: 3 }]) {
-      await setStatus('web-a', s);
-      await setStatus('web-b', s);
-      await new Promise((res) => setTimeout(res, 200));
-    }
+    const printed = (n: number) => eventually(() => mine.includes(`${n} of 3`) && theirs.includes(`${n} of 3`), { message: `both to print ${n} of 3` });
+    await printed(1);
+    await setStatus('web-a', { availableReplicas: 2 });
+    await setStatus('web-b', { availableReplicas: 2 });
+    await printed(2);
+    await setStatus('web-a', { availableReplicas: 3 });
+    await setStatus('web-b', { availableReplicas: 3 });
     const [a, b] = await watching;
     expect(norm(a, 'web-a', 'NAME')).toEqual(norm(b, 'web-b', 'NAME'));
     expect(a.stdout).toBe(

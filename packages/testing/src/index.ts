@@ -5,3 +5,4 @@
  * server, in `@minik8s/apiserver/testing`.
  */
 export * from './eventually.ts';
+export * from './run-command.ts';
