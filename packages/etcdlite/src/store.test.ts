@@ -155,7 +155,12 @@ describe('Store', () => {
 
   it('expires leases and deletes their keys in one revision', async () => {
     let now = 1_000_000;
-    const { store } = await open({ now: () => now, leaseCheckIntervalMs: 10 });
+    let clockReads = 0; // the lease checker reads the clock every 10 ms
+    const clock = () => {
+      clockReads++;
+      return now;
+    };
+    const { store } = await open({ now: clock, leaseCheckIntervalMs: 10 });
     const { id, ttl } = await store.leaseGrant(1);
     expect(ttl).toBe(2);
     await store.put({ key: b('l/a'), value: b('1'), lease: id });
@@ -165,7 +170,8 @@ describe('Store', () => {
     now += 1500;
     expect(store.leaseKeepAlive(id)).toBe(2);
     now += 1500;
-    await sleep(50);
+    const reads = clockReads;
+    await eventually(() => clockReads >= reads + 2, { message: 'two lease checks at the new time' });
     expect(await value(store, 'l/a')).toBe('1');
     now += 2500;
     await eventually(() => store.revision === before + 1);
@@ -186,5 +192,3 @@ describe('Store', () => {
     expect(await value(again, 'owned')).toBeUndefined();
   });
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

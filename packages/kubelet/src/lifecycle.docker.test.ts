@@ -91,7 +91,8 @@ describe('restart policies', () => {
     await bed.createPod('never-fail', { restartPolicy: 'Never', containers: [busybox('c', 'exit 1')] });
     await eventually(async () => (await phaseOf('never-ok')) === 'Succeeded', { ...ON_DOCKER, message: 'never-ok Succeeded' });
     await eventually(async () => (await phaseOf('never-fail')) === 'Failed', { ...ON_DOCKER, message: 'never-fail Failed' });
-    await new Promise((r) => setTimeout(r, 1500));
+    // A full resync period later, neither has been restarted.
+    await bed.leaseRenewals(2);
     expect(await statusOf('never-ok', 'c')).toMatchObject({ restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } });
     expect(await statusOf('never-fail', 'c')).toMatchObject({ restartCount: 0, state: { terminated: { exitCode: 1, reason: 'Error' } } });
     // The finished Pod's sandbox is stopped: nothing of it runs any more.

@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Pod } from '@minik8s/api';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import type { KubeClient } from '@minik8s/client/kube';
-import type { EventuallyOptions } from '@minik8s/testing';
+import type { KubeClient, Lease } from '@minik8s/client/kube';
+import { type EventuallyOptions, eventually } from '@minik8s/testing';
 import Docker from 'dockerode';
 import { pino } from 'pino';
 import { type RunningKubelet, startKubelet } from '../kubelet.ts';
@@ -98,6 +98,11 @@ export interface KubeletTestBed {
   appContainers(uid: string, name?: string): Promise<Docker.ContainerInfo[]>;
   /** The kubelet's logs endpoint. */
   logs(pod: string, container: string, query?: string): Promise<string>;
+  /**
+   * Waits until the kubelet renews its node Lease `times` more times (every 2 s here, as
+   * often as it resyncs; it relists every 300 ms): proof that it ran its loops that long.
+   */
+  leaseRenewals(times: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -109,6 +114,7 @@ export async function kubeletTestBed(prefix: string): Promise<KubeletTestBed> {
   const rootDir = mkdtempSync(join(tmpdir(), 'minik8s-kubelet-'));
   const gateway = env.subnet.replace(/\.0\/24$/, '.1');
   const PODS = { version: 'v1', plural: 'pods', namespace: 'default' } as const;
+  const LEASES = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'kube-node-lease' } as const;
   const start = () =>
     startKubelet({
       client,
@@ -158,6 +164,18 @@ export async function kubeletTestBed(prefix: string): Promise<KubeletTestBed> {
     async logs(pod, container, query = '') {
       const res = await fetch(`http://127.0.0.1:${bed.kubelet.port}/containerLogs/default/${pod}/${container}${query}`);
       return res.text();
+    },
+    async leaseRenewals(times) {
+      const renewTime = async () => (await client.get<Lease>({ ...LEASES, name: nodeName })).spec?.renewTime;
+      const seen = [await renewTime()];
+      await eventually(
+        async () => {
+          const t = await renewTime();
+          if (t !== seen.at(-1)) seen.push(t);
+          return seen.length > times;
+        },
+        { ...ON_DOCKER, message: `the kubelet to renew its Lease ${times} times` },
+      );
     },
     async close() {
       await bed.kubelet.stop().catch(() => undefined);
