@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -9,7 +10,8 @@ import { defineConfig } from 'vitest/config';
  *             network namespace).
  * - docker:   `*.docker.test.ts` — a Docker engine (the kubelet on real containers).
  * - e2e:      test/e2e — the compose cluster on Docker, images built offline.
- * `pnpm test` runs them all; `pnpm test:<tier>` one of them.
+ * `pnpm test` runs them all (docker, then e2e, after the others, one file at a time);
+ * `pnpm test:<tier>` one of them.
  */
 const SOURCES = ['packages/*/src/**/', 'deploy/src/**/'];
 const tier = (suffix: string) => SOURCES.map((dir) => `${dir}*.${suffix}.test.ts`);
@@ -24,13 +26,16 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most tests wait on servers and timers, not the CPU: on a small machine (2 cores, where
+    // vitest's default is one fork) four forks overlap that waiting.
+    maxWorkers: Math.max(4, availableParallelism() - 1),
     reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: UNIT, exclude: [...UPSTREAM, ...ROOT, ...DOCKER, '**/node_modules/**'] } },
       { extends: true, test: { name: 'upstream', include: UPSTREAM } },
       { extends: true, test: { name: 'root', include: ROOT } },
-      { extends: true, test: { name: 'docker', include: DOCKER } },
-      { extends: true, test: { name: 'e2e', include: E2E } },
+      { extends: true, test: { name: 'docker', include: DOCKER, sequence: { groupOrder: 1 }, poolOptions: { forks: { singleFork: true } } } },
+      { extends: true, test: { name: 'e2e', include: E2E, sequence: { groupOrder: 2 }, poolOptions: { forks: { singleFork: true } } } },
     ],
   },
 });
