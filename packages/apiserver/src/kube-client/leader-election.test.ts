@@ -21,6 +21,7 @@ describe('LeaderElector against the API server', () => {
   });
 
   it('two candidates on one Lease: exactly one leads; when it stops, the other takes over within the lease duration', async () => {
+    const LEASE = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'kube-system', name: 'test-controller' };
     const log: string[] = [];
     const mk = (id: string) =>
       new LeaderElector({
@@ -39,13 +40,20 @@ describe('LeaderElector against the API server', () => {
     const b = mk('candidate-b');
     const runs = [a.run(), b.run()];
     await eventually(() => a.isLeader() || b.isLeader());
-    // For a second, exactly one of them leads, and it is the Lease's holder.
-    for (let i = 0; i < 10; i++) {
-      expect(Number(a.isLeader()) + Number(b.isLeader())).toBe(1);
-      await sleep(100);
-    }
+    // Over three renewals of the Lease (about a second), exactly one of them leads, and it is the Lease's holder.
+    const leading: number[] = [];
+    const renewals = new Set<string | undefined>();
+    await eventually(
+      async () => {
+        leading.push(Number(a.isLeader()) + Number(b.isLeader()));
+        renewals.add((await client.get<Lease>(LEASE)).spec?.renewTime);
+        return renewals.size > 3;
+      },
+      { message: 'three renewals of the Lease', intervalMs: 100 },
+    );
+    expect(new Set(leading)).toEqual(new Set([1]));
     const [leader, follower] = a.isLeader() ? [a, b] : [b, a];
-    const lease = await client.get<Lease>({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'kube-system', name: 'test-controller' });
+    const lease = await client.get<Lease>(LEASE);
     expect(lease.spec).toMatchObject({ holderIdentity: leader.identity, leaseDurationSeconds: 2, leaseTransitions: 0 });
     expect(lease.spec!.renewTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     expect(follower.getLeader()).toBe(leader.identity);
@@ -57,7 +65,7 @@ describe('LeaderElector against the API server', () => {
     await eventually(() => follower.isLeader(), { timeoutMs: 4000 });
     const takeover = Date.now() - stoppedAt;
     expect(takeover).toBeLessThan(2000 + 300 * 1.2 + 500);
-    const after = await client.get<Lease>({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'kube-system', name: 'test-controller' });
+    const after = await client.get<Lease>(LEASE);
     expect(after.spec).toMatchObject({ holderIdentity: follower.identity, leaseTransitions: 1 });
     expect(log).toContain(`${leader.identity} stopped`);
     expect(log).toContain(`${follower.identity} sees ${follower.identity}`);
@@ -96,5 +104,3 @@ describe('LeaderElector against the API server', () => {
     expect((await client.get<Lease>(ref)).spec?.holderIdentity).toBe('');
   });
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
