@@ -1,7 +1,7 @@
 /** Selecting controllers, and leader election on the Lease kube-system/kube-controller-manager. */
 import type { KubeObject } from '@minik8s/api';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { KubeClient } from '@minik8s/client/kube';
+import type { KubeClient } from '@minik8s/client/kube';
 import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runControllerManager, selectControllers } from './controller-manager.ts';
@@ -28,10 +28,9 @@ describe('runControllerManager', () => {
   let client: KubeClient;
   beforeAll(async () => {
     server = await startTestApiServer();
-    client = KubeClient.fromKubeconfig({ kubeconfig: server.kubeconfigPath });
+    client = server.client;
   });
   afterAll(async () => {
-    await client?.close();
     await server?.close();
   });
 

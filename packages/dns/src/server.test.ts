@@ -7,7 +7,7 @@
 import { Resolver } from 'node:dns/promises';
 import type { Service } from '@minik8s/api';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { KubeClient, type ListerWatcher } from '@minik8s/client/kube';
+import type { KubeClient, ListerWatcher } from '@minik8s/client/kube';
 import { eventually } from '@minik8s/testing';
 import dnsPacket, { type Answer } from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,7 +50,7 @@ const data = (answers: Answer[] | undefined, type: string) => (answers ?? []).fi
 
 beforeAll(async () => {
   api = await startTestApiServer();
-  client = KubeClient.fromKubeconfig({ kubeconfig: api.kubeconfigPath });
+  client = api.client;
   upstream = await startFakeUpstream(
     {
       'example.test': [{ name: 'example.test', type: 'A', ttl: 300, data: '192.0.2.1' }],
@@ -96,7 +96,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await dns?.stop();
   await upstream?.close();
-  await client?.close();
   await api?.close();
 });
 

@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { KubeClient } from '@minik8s/client/kube';
+import type { KubeClient } from '@minik8s/client/kube';
 import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ENDPOINT_SLICES, INGRESSES, SERVICES } from './controller.ts';
@@ -18,7 +18,7 @@ let child: ChildProcess | undefined;
 
 beforeAll(async () => {
   api = await startTestApiServer();
-  client = KubeClient.fromKubeconfig({ kubeconfig: api.kubeconfigPath });
+  client = api.client;
   backend = await startBackend('cli-backend');
 });
 
@@ -28,7 +28,6 @@ afterAll(async () => {
     child.kill('SIGKILL');
     await exited;
   }
-  await client?.close();
   await backend?.close();
   await api?.close();
 });

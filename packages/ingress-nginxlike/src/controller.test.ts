@@ -5,7 +5,7 @@
 import { connect as netConnect } from 'node:net';
 import { type PeerCertificate, connect as tlsConnect } from 'node:tls';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { KubeClient, type KubeObject } from '@minik8s/client/kube';
+import type { KubeClient, KubeObject } from '@minik8s/client/kube';
 import { createCa, issueCertificate } from '@minik8s/client/pki';
 import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,7 +45,7 @@ const get = (path: string, host: string, o: Parameters<typeof send>[2] = {}) => 
 
 beforeAll(async () => {
   api = await startTestApiServer();
-  client = KubeClient.fromKubeconfig({ kubeconfig: api.kubeconfigPath });
+  client = api.client;
   for (const n of ['a1', 'a2', 'a3', 'b1', 'r1', 'k1']) backends[n] = await startBackend(n);
   backends.hang = await startBackend('hang', { hang: true });
   const dead = await closedPort();
@@ -118,7 +118,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ctl?.stop();
-  await client?.close();
   for (const b of Object.values(backends)) await b.close();
   await api?.close();
 });

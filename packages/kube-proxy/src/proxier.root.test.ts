@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Service } from '@minik8s/api';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { KubeClient } from '@minik8s/client/kube';
+import type { KubeClient } from '@minik8s/client/kube';
 import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Iptables } from './iptables.ts';
@@ -87,7 +87,7 @@ beforeAll(async () => {
     servers.push(spawn('ip', ['netns', 'exec', NS, 'busybox', 'httpd', '-f', '-p', `${ip}:8080`, '-h', dir], { stdio: 'ignore' }));
   });
   api = await startTestApiServer();
-  client = KubeClient.fromKubeconfig({ kubeconfig: api.kubeconfigPath });
+  client = api.client;
   await start();
 }, 60_000);
 
@@ -95,7 +95,6 @@ afterAll(async () => {
   await proxier?.stop();
   for (const s of servers) s.kill();
   await run('ip', ['netns', 'del', NS]).catch(() => undefined);
-  await client?.close();
   await api?.close();
   rmSync(webRoot, { recursive: true, force: true });
 }, 30_000);

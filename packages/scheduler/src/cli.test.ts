@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Pod } from '@minik8s/api';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { KubeClient, type Lease } from '@minik8s/client/kube';
+import type { KubeClient, Lease } from '@minik8s/client/kube';
 import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { makeNode, makePod } from './testing/fixtures.ts';
@@ -16,7 +16,7 @@ let child: ChildProcess | undefined;
 
 beforeAll(async () => {
   server = await startTestApiServer();
-  client = KubeClient.fromKubeconfig({ kubeconfig: server.kubeconfigPath });
+  client = server.client;
 });
 
 afterAll(async () => {
@@ -25,7 +25,6 @@ afterAll(async () => {
     child.kill('SIGTERM');
     await exited;
   }
-  await client?.close();
   await server?.close();
 });
 

@@ -4,7 +4,7 @@
  */
 import type { Node, Pod } from '@minik8s/api';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { KubeClient, type KubeList } from '@minik8s/client/kube';
+import type { KubeClient, KubeList } from '@minik8s/client/kube';
 import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningScheduler, startScheduler } from './scheduler.ts';
@@ -42,7 +42,7 @@ async function eventsFor(name: string): Promise<Array<{ reason: string; message:
 
 beforeAll(async () => {
   server = await startTestApiServer();
-  client = KubeClient.fromKubeconfig({ kubeconfig: server.kubeconfigPath });
+  client = server.client;
   await createNode(makeNode().name('node-a').cpu('4').memory('8Gi'));
   await createNode(makeNode().name('node-b').cpu('4').memory('8Gi'));
   scheduler = await startScheduler({ client, podInitialBackoffMs: 100, podMaxBackoffMs: 500 });
@@ -50,7 +50,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await scheduler?.stop();
-  await client?.close();
   await server?.close();
 });
 

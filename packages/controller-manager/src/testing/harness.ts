@@ -4,7 +4,7 @@
  */
 import type { KubeObject, Pod } from '@minik8s/api';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { Informer, KubeClient, type ResourceRef } from '@minik8s/client/kube';
+import { Informer, type KubeClient, type ResourceRef } from '@minik8s/client/kube';
 import { type RunningControllerManager, startControllerManager } from '../controller-manager.ts';
 import { PODS, refTo } from '../internal/resources.ts';
 
