@@ -1,4 +1,6 @@
 import { availableParallelism } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -20,6 +22,9 @@ const ROOT = tier('root');
 const DOCKER = tier('docker');
 const E2E = ['test/e2e/**/*.test.ts'];
 const UNIT = SOURCES.map((dir) => `${dir}*.test.ts`);
+/** kubectl, etcd, docker, ip and iptables that refuse, first on the unit tier's PATH, so a test that needs one fails even where it is installed. */
+const REFUSE = fileURLToPath(new URL('./test/unit-tier/bin', import.meta.url));
+const UNIT_ENV = { PATH: `${REFUSE}${delimiter}${process.env.PATH ?? ''}`, ETCD_BIN: join(REFUSE, 'etcd'), DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
 
 export default defineConfig({
   test: {
@@ -31,7 +36,7 @@ export default defineConfig({
     maxWorkers: Math.max(4, availableParallelism() - 1),
     reporters: ['default', './test/summary-reporter.ts'],
     projects: [
-      { extends: true, test: { name: 'unit', include: UNIT, exclude: [...UPSTREAM, ...ROOT, ...DOCKER, '**/node_modules/**'] } },
+      { extends: true, test: { name: 'unit', include: UNIT, exclude: [...UPSTREAM, ...ROOT, ...DOCKER, '**/node_modules/**'], env: UNIT_ENV } },
       { extends: true, test: { name: 'upstream', include: UPSTREAM } },
       { extends: true, test: { name: 'root', include: ROOT } },
       { extends: true, test: { name: 'docker', include: DOCKER, sequence: { groupOrder: 1 }, poolOptions: { forks: { singleFork: true } } } },
