@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeClient } from '@minik8s/client/kube';
 import { must as mustRun, type Run, type RunOptions, run as runCommand } from '@minik8s/deploy';
+import type { EventuallyOptions } from '@minik8s/testing';
 
 export type { Run };
 
@@ -55,17 +56,5 @@ export async function startCluster(): Promise<Cluster> {
   };
 }
 
-export async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 250): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+/** How the end-to-end tests wait: a real cluster is slower than eventually()'s defaults allow. */
+export const ON_CLUSTER = { timeoutMs: 60_000, intervalMs: 250 } satisfies EventuallyOptions;

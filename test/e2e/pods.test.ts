@@ -8,13 +8,17 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Deployment, Pod } from '@minik8s/api';
+import type { Lease } from '@minik8s/client/kube';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Cluster, clusterAlreadyRunning, must, ROOT, startCluster, until } from './harness.ts';
+import { type Cluster, clusterAlreadyRunning, must, ON_CLUSTER, ROOT, startCluster } from './harness.ts';
 import { describeTraffic } from './traffic.ts';
 
 const NS = 'e2e';
 const PODS = { version: 'v1', plural: 'pods', namespace: NS };
 const DEPLOYS = { group: 'apps', version: 'v1', plural: 'deployments', namespace: NS };
+const LEASES = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'kube-node-lease' };
+const NODES = ['node-1', 'node-2'];
 let c: Cluster;
 
 const deployment = (name: string, image: string, replicas: number) => `apiVersion: apps/v1
@@ -34,6 +38,26 @@ spec:
         env: [{name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]
         readinessProbe: {httpGet: {path: /healthz, port: 8080}, periodSeconds: 1}
 `;
+
+/**
+ * Waits until each kubelet has renewed its node Lease `times` more times (every 10 s, the
+ * first at its start): proof that it runs, talks to the API server, and has had its
+ * loops (a relist every second, a resync every 10 s) act on what they found.
+ */
+async function leaseRenewals(times: number): Promise<void> {
+  const renewTime = async (node: string) => (await c.client.get<Lease>({ ...LEASES, name: node })).spec?.renewTime;
+  const seen = await Promise.all(NODES.map(async (node) => [await renewTime(node)]));
+  await eventually(
+    async () => {
+      const now = await Promise.all(NODES.map(renewTime));
+      now.forEach((t, i) => {
+        if (t !== seen[i]!.at(-1)) seen[i]!.push(t);
+      });
+      return seen.every((s) => s.length > times);
+    },
+    { ...ON_CLUSTER, message: `both kubelets to renew their Lease ${times} times` },
+  );
+}
 
 async function podsOf(app: string): Promise<Pod[]> {
   return (await c.client.list<Pod & { metadata: { name: string } }>(PODS, { labelSelector: `app=${app}` })).items as Pod[];
@@ -102,7 +126,7 @@ describe('the compose cluster', () => {
 
   it('runs a Deployment of 3 replicas as 3 containers spread over both nodes', async () => {
     await must('kubectl', ['apply', '-f', '-'], { env: { KUBECONFIG: c.kubeconfig, HOME: c.state }, input: deployment('web', 'minik8s/echo:v1', 3) });
-    const pods = await until('3 ready pods', () => readyPods('web', 3), 90_000);
+    const pods = await eventually(() => readyPods('web', 3), { ...ON_CLUSTER, message: '3 ready pods', timeoutMs: 90_000 });
     const nodes = new Set(pods.map((p) => p.spec?.nodeName));
     expect(nodes).toEqual(new Set(['node-1', 'node-2']));
     for (const p of pods) {
@@ -119,11 +143,14 @@ describe('the compose cluster', () => {
     const name = pod?.metadata?.name as string;
     const [id] = await containersOf(name);
     await must('docker', ['rm', '-f', id as string]);
-    const restarted = await until('restartCount 1', async () => {
-      const p = await c.client.get<Pod & { metadata: { name: string } }>({ ...PODS, name });
-      const s = p.status?.containerStatuses?.[0];
-      return s?.restartCount === 1 && s.ready ? p : undefined;
-    });
+    const restarted = await eventually(
+      async () => {
+        const p = await c.client.get<Pod & { metadata: { name: string } }>({ ...PODS, name });
+        const s = p.status?.containerStatuses?.[0];
+        return s?.restartCount === 1 && s.ready ? p : undefined;
+      },
+      { ...ON_CLUSTER, message: 'restartCount 1' },
+    );
     expect(restarted.status?.containerStatuses?.[0]?.restartCount).toBe(1);
     expect(await containersOf(name)).toHaveLength(1);
   });
@@ -136,8 +163,7 @@ describe('the compose cluster', () => {
     );
     await must('kubectl', ['run', 'noimage', '-n', NS, '--image=minik8s/does-not-exist:v9'], { env: { KUBECONFIG: c.kubeconfig, HOME: c.state } });
     const seen = new Set<string>();
-    await until(
-      'CrashLoopBackOff and ImagePullBackOff',
+    await eventually(
       async () => {
         for (const name of ['crash', 'noimage']) {
           const p = await c.client.get<Pod & { metadata: { name: string } }>({ ...PODS, name });
@@ -146,8 +172,7 @@ describe('the compose cluster', () => {
         }
         return seen.has('crash:CrashLoopBackOff') && seen.has('noimage:ErrImagePull') && seen.has('noimage:ImagePullBackOff');
       },
-      90_000,
-      100,
+      { ...ON_CLUSTER, message: 'CrashLoopBackOff and ImagePullBackOff', timeoutMs: 90_000, intervalMs: 100 },
     );
     const crash = await c.client.get<Pod & { metadata: { name: string } }>({ ...PODS, name: 'crash' });
     expect(crash.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode).toBe(3);
@@ -170,26 +195,28 @@ describe('the compose cluster', () => {
         if (ready.size >= 3) minReady = Math.min(minReady, [...ready.values()].filter(Boolean).length);
       }
     })().catch(() => {});
-    await until('watch primed', async () => ready.size >= 3);
+    await eventually(async () => ready.size >= 3, { ...ON_CLUSTER, message: 'watch primed' });
     await must('kubectl', ['set', 'image', '-n', NS, 'deployment/web', 'app=minik8s/echo:v2'], { env: { KUBECONFIG: c.kubeconfig, HOME: c.state } });
     const status = await c.kubectl(['rollout', 'status', '-n', NS, 'deployment/web', '--timeout=120s']);
     expect(status.stdout).toContain('deployment "web" successfully rolled out');
-    const pods = await until('3 ready v2 pods', async () => {
-      const r = await readyPods('web', 3);
-      return r?.every((p) => p.spec?.containers[0]?.image === 'minik8s/echo:v2') ? r : undefined;
-    });
+    const pods = await eventually(
+      async () => {
+        const r = await readyPods('web', 3);
+        return r?.every((p) => p.spec?.containers[0]?.image === 'minik8s/echo:v2') ? r : undefined;
+      },
+      { ...ON_CLUSTER, message: '3 ready v2 pods' },
+    );
     expect(pods).toHaveLength(3);
     expect(minReady).toBeGreaterThanOrEqual(2); // replicas 3 - maxUnavailable 1
 
     const undo = await c.mkctl(['rollout', 'undo', '-n', NS, 'deployment/web']);
     expect(undo.stdout).toBe('deployment.apps/web rolled back\n');
-    await until(
-      '3 ready v1 pods again',
+    await eventually(
       async () => {
         const r = await readyPods('web', 3);
         return r?.every((p) => p.spec?.containers[0]?.image === 'minik8s/echo:v1') ? r : undefined;
       },
-      120_000,
+      { ...ON_CLUSTER, message: '3 ready v1 pods again', timeoutMs: 120_000 },
     );
     ac.abort();
     await watching;
@@ -197,10 +224,10 @@ describe('the compose cluster', () => {
 
   it('scales 3 -> 5 -> 1', async () => {
     expect((await c.mkctl(['scale', '-n', NS, 'deployment/web', '--replicas=5'])).stdout).toBe('deployment.apps/web scaled\n');
-    await until('5 ready pods', () => readyPods('web', 5), 90_000);
+    await eventually(() => readyPods('web', 5), { ...ON_CLUSTER, message: '5 ready pods', timeoutMs: 90_000 });
     await must('kubectl', ['scale', '-n', NS, 'deployment/web', '--replicas=1'], { env: { KUBECONFIG: c.kubeconfig, HOME: c.state } });
-    const [pod] = await until('1 pod', () => readyPods('web', 1), 90_000);
-    await until('4 pods gone from Docker', async () => (await allPodContainers()).length === 2); // 1 pod = sandbox + app
+    const [pod] = await eventually(() => readyPods('web', 1), { ...ON_CLUSTER, message: '1 pod', timeoutMs: 90_000 });
+    await eventually(async () => (await allPodContainers()).length === 2, { ...ON_CLUSTER, message: '4 pods gone from Docker' }); // 1 pod = sandbox + app
     expect(pod).toBeDefined();
   });
 
@@ -209,9 +236,13 @@ describe('the compose cluster', () => {
     const ids = new Map<string, string[]>();
     for (const p of before) ids.set(p.metadata?.name as string, await containersOf(p.metadata?.name as string));
     await must('docker', ['restart', 'minik8s-node-1', 'minik8s-node-2']);
-    await until('nodes Ready again', async () => /node-1\s+Ready[\s\S]*node-2\s+Ready/.test((await c.kubectl(['get', 'nodes'])).stdout));
-    // Give the kubelets a few sync periods to (wrongly) recreate anything.
-    await new Promise((r) => setTimeout(r, 5000));
+    await eventually(async () => /node-1\s+Ready[\s\S]*node-2\s+Ready/.test((await c.kubectl(['get', 'nodes'])).stdout), {
+      ...ON_CLUSTER,
+      message: 'nodes Ready again',
+    });
+    // Give the new kubelets a full lease period (ten relists, a resync) to (wrongly) recreate
+    // anything: Ready may still be the old kubelets' word, so wait for their start and one more.
+    await leaseRenewals(2);
     for (const p of await podsOf('web')) {
       expect(await containersOf(p.metadata?.name as string)).toEqual(ids.get(p.metadata?.name as string));
       expect(p.status?.containerStatuses?.[0]?.restartCount).toBe(
@@ -225,16 +256,17 @@ describe('the compose cluster', () => {
     const ids = new Map<string, string[]>();
     for (const p of before) ids.set(p.metadata?.name as string, await containersOf(p.metadata?.name as string));
     await must('docker', ['restart', 'minik8s-apiserver']);
-    await until('the API server answers again', async () => (await c.kubectl(['get', 'nodes'])).code === 0);
-    await new Promise((r) => setTimeout(r, 3000));
+    await eventually(async () => (await c.kubectl(['get', 'nodes'])).code === 0, { ...ON_CLUSTER, message: 'the API server answers again' });
+    // The kubelets reach the new API server (and would act on what their watches missed).
+    await leaseRenewals(1);
     for (const p of await podsOf('web')) {
       expect(await containersOf(p.metadata?.name as string)).toEqual(ids.get(p.metadata?.name as string));
     }
     // The kubelets' watches came back: a new replica runs, and goes again.
     expect((await c.kubectl(['scale', 'deployment/web', '-n', NS, '--replicas=2'])).code).toBe(0);
-    await until('2 replicas Ready', () => readyPods('web', 2), 60_000);
+    await eventually(() => readyPods('web', 2), { ...ON_CLUSTER, message: '2 replicas Ready', timeoutMs: 60_000 });
     expect((await c.kubectl(['scale', 'deployment/web', '-n', NS, '--replicas=1'])).code).toBe(0);
-    await until('1 replica again', () => readyPods('web', 1), 60_000);
+    await eventually(() => readyPods('web', 1), { ...ON_CLUSTER, message: '1 replica again', timeoutMs: 60_000 });
   });
 
   it('keeps every object across down and up', async () => {
@@ -247,12 +279,16 @@ describe('the compose cluster', () => {
     // Deployment and ReplicaSet are the same objects; the Pod may be the same too.
     const after = (await c.kubectl(['get', 'deploy,rs', '-n', NS, '-o', 'name'])).stdout;
     expect(before).toContain(after.trim());
-    await until('the pod runs again', () => readyPods('web', 1), 90_000);
+    await eventually(() => readyPods('web', 1), { ...ON_CLUSTER, message: 'the pod runs again', timeoutMs: 90_000 });
   });
 
   it('removes every container when the Deployment is deleted', async () => {
     await must('kubectl', ['delete', 'deployment', '-n', NS, 'web'], { env: { KUBECONFIG: c.kubeconfig, HOME: c.state } });
-    await until('no pods and no containers', async () => (await podsOf('web')).length === 0 && (await allPodContainers()).length === 0, 60_000);
+    await eventually(async () => (await podsOf('web')).length === 0 && (await allPodContainers()).length === 0, {
+      ...ON_CLUSTER,
+      message: 'no pods and no containers',
+      timeoutMs: 60_000,
+    });
     const dep = await c.client.list<Deployment & { metadata: { name: string } }>(DEPLOYS);
     expect(dep.items).toEqual([]);
   });

@@ -9,8 +9,9 @@
 import { request as httpRequest } from 'node:http';
 import { connect as tlsConnect } from 'node:tls';
 import { createCa, issueCertificate } from '@minik8s/client/pki';
+import { eventually } from '@minik8s/testing';
 import { describe, expect, it } from 'vitest';
-import { type Cluster, must, until } from './harness.ts';
+import { type Cluster, must, ON_CLUSTER } from './harness.ts';
 
 const NS = 'traffic';
 const INGRESS_HTTP = 8080;
@@ -130,7 +131,11 @@ export function describeTraffic(cluster: () => Cluster): void {
       const pods = await replicasOf('hello');
       for (const node of ['node-1', 'node-2']) {
         for (const host of [ip, 'hello', `hello.${NS}`, `hello.${NS}.svc.cluster.local`]) {
-          const answer = await until(`${host} from ${node}`, async () => (await fromPod(node, host)) || undefined, 20_000);
+          const answer = await eventually(async () => (await fromPod(node, host)) || undefined, {
+            ...ON_CLUSTER,
+            message: `${host} from ${node}`,
+            timeoutMs: 20_000,
+          });
           expect(pods.has(answer.split(' ')[0] ?? ''), `${host} from ${node}: ${answer}`).toBe(true);
         }
       }
@@ -141,15 +146,14 @@ export function describeTraffic(cluster: () => Cluster): void {
       await kubectl(['expose', 'deployment', 'hello', '-n', NS, '--name', 'hello-lb', '--type', 'LoadBalancer', '--port', '9090', '--target-port', '8080']);
       const nodePort = await kubectl(['get', 'svc', '-n', NS, 'hello-np', '-o', 'jsonpath={.spec.ports[0].nodePort}']);
       for (const node of ['10.244.0.11', '10.244.0.12']) {
-        const r = await until(`NodePort on ${node}`, () => httpGet(`http://${node}:${nodePort}/`), 20_000);
+        const r = await eventually(() => httpGet(`http://${node}:${nodePort}/`), { ...ON_CLUSTER, message: `NodePort on ${node}`, timeoutMs: 20_000 });
         expect(r.body).toMatch(/^hello-/);
       }
-      const lbIP = await until(
-        'a LoadBalancer address',
+      const lbIP = await eventually(
         async () => (await kubectl(['get', 'svc', '-n', NS, 'hello-lb', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])) || undefined,
-        20_000,
+        { ...ON_CLUSTER, message: 'a LoadBalancer address', timeoutMs: 20_000 },
       );
-      const r = await until('the LoadBalancer answering', () => httpGet(`http://${lbIP}:9090/`), 20_000);
+      const r = await eventually(() => httpGet(`http://${lbIP}:9090/`), { ...ON_CLUSTER, message: 'the LoadBalancer answering', timeoutMs: 20_000 });
       expect(r.body).toMatch(/^hello-/);
     });
 
@@ -169,7 +173,7 @@ spec:
       paths:
       - {path: /, pathType: Prefix, backend: {service: {name: other, port: {number: 80}}}}
 `);
-      await until('the route', () => ingressOk('hello.local'), 20_000);
+      await eventually(() => ingressOk('hello.local'), { ...ON_CLUSTER, message: 'the route', timeoutMs: 20_000 });
       const pods = await replicasOf('hello');
       const seen = new Set<string>();
       for (let i = 0; i < 100 && seen.size < pods.size; i++)
@@ -179,10 +183,9 @@ spec:
       expect((await httpGet(`http://127.0.0.1:${INGRESS_HTTP}/`, 'other.local')).body).toMatch(/^other-/);
       const unknown = await httpGet(`http://127.0.0.1:${INGRESS_HTTP}/`, 'nobody.local');
       expect(unknown.status).toBe(404);
-      const address = await until(
-        'the Ingress address',
+      const address = await eventually(
         async () => (await kubectl(['get', 'ingress', '-n', NS, 'web', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])) || undefined,
-        20_000,
+        { ...ON_CLUSTER, message: 'the Ingress address', timeoutMs: 20_000 },
       );
       expect(address).toBe('127.0.0.1');
     });
@@ -217,7 +220,11 @@ data:
           },
         }),
       ]);
-      await until('hello.local served with its certificate', async () => (await peerCertificate('hello.local')).cn === 'hello.local', 20_000);
+      await eventually(async () => (await peerCertificate('hello.local')).cn === 'hello.local', {
+        ...ON_CLUSTER,
+        message: 'hello.local served with its certificate',
+        timeoutMs: 20_000,
+      });
       expect(await peerCertificate('other.local')).toEqual({ cn: 'other.local', issuer: 'e2e-ca' });
       expect((await peerCertificate('nobody.local')).cn).toBe('Kubernetes Ingress Controller Fake Certificate');
       // With TLS for the host, plain HTTP is redirected.
@@ -227,7 +234,7 @@ data:
 
     it('keeps answering through a rolling update: 0 failed requests', async () => {
       await kubectl(['patch', 'ingress', '-n', NS, 'web', '--type=json', '-p', '[{"op":"remove","path":"/spec/tls"}]']);
-      await until('plain HTTP again', () => ingressOk('hello.local'), 20_000);
+      await eventually(() => ingressOk('hello.local'), { ...ON_CLUSTER, message: 'plain HTTP again', timeoutMs: 20_000 });
       const failures: string[] = [];
       let total = 0;
       let rolling = true;
@@ -251,18 +258,22 @@ data:
 
     it('scaled to 0 the ingress answers 503; a deleted Ingress stops routing within 1 s', async () => {
       await kubectl(['scale', '-n', NS, 'deployment/other', '--replicas=0']);
-      const r = await until(
-        '503',
+      const r = await eventually(
         async () => {
           const x = await httpGet(`http://127.0.0.1:${INGRESS_HTTP}/`, 'other.local');
           return x.status === 503 ? x : undefined;
         },
-        30_000,
+        { ...ON_CLUSTER, message: '503', timeoutMs: 30_000 },
       );
       expect(r.status).toBe(503);
       await kubectl(['delete', 'ingress', '-n', NS, 'web']);
       const t0 = Date.now();
-      await until('the route gone', async () => (await httpGet(`http://127.0.0.1:${INGRESS_HTTP}/`, 'hello.local')).status === 404 || undefined, 5000, 50);
+      await eventually(async () => (await httpGet(`http://127.0.0.1:${INGRESS_HTTP}/`, 'hello.local')).status === 404 || undefined, {
+        ...ON_CLUSTER,
+        message: 'the route gone',
+        timeoutMs: 5000,
+        intervalMs: 50,
+      });
       expect(Date.now() - t0).toBeLessThan(1000);
       await kubectl(['delete', 'namespace', NS, '--wait=false']);
     });

@@ -3,6 +3,7 @@
  * list, watch, an informer, and optimistic concurrency under contention.
  */
 import * as k8s from '@kubernetes/client-node';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApiServer, type TestApiServer } from './testing/cluster.ts';
 
@@ -47,7 +48,7 @@ describe('@kubernetes/client-node against the API server', () => {
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
     );
     await core.deleteNamespacedConfigMap({ namespace: 'default', name: 'w' });
-    await until(() => events.length >= 3);
+    await eventually(() => events.length >= 3);
     req.abort();
     expect(events).toEqual(['ADDED w 1', 'MODIFIED w 2', 'DELETED w 2']);
   });
@@ -57,9 +58,9 @@ describe('@kubernetes/client-node against the API server', () => {
     await informer.start();
     try {
       await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'inf' }, data: { v: 'a' } } });
-      await until(() => informer.get('inf', 'default') !== undefined);
+      await eventually(() => informer.get('inf', 'default') !== undefined);
       await core.deleteNamespacedConfigMap({ namespace: 'default', name: 'inf' });
-      await until(() => informer.get('inf', 'default') === undefined);
+      await eventually(() => informer.get('inf', 'default') === undefined);
       expect(informer.list('default').map((c) => c.metadata?.name)).toContain('one');
     } finally {
       await informer.stop();
@@ -102,11 +103,3 @@ describe('@kubernetes/client-node against the API server', () => {
     expect(conflicts).toBeGreaterThan(0);
   }, 60_000);
 });
-
-async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

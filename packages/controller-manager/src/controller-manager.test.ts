@@ -1,10 +1,10 @@
 /** Selecting controllers, and leader election on the Lease kube-system/kube-controller-manager. */
 import type { KubeObject } from '@minik8s/api';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { KubeClient } from '@minik8s/client/kube';
+import type { KubeClient } from '@minik8s/client/kube';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runControllerManager, selectControllers } from './controller-manager.ts';
-import { eventually } from './testing/harness.ts';
 
 describe('selectControllers', () => {
   it('knows upstream names and short aliases, * and -name', () => {
@@ -28,10 +28,9 @@ describe('runControllerManager', () => {
   let client: KubeClient;
   beforeAll(async () => {
     server = await startTestApiServer();
-    client = KubeClient.fromKubeconfig({ kubeconfig: server.kubeconfigPath });
+    client = server.client;
   });
   afterAll(async () => {
-    await client?.close();
     await server?.close();
   });
 
@@ -46,7 +45,7 @@ describe('runControllerManager', () => {
           namespace: 'kube-system',
           name: 'kube-controller-manager',
         }),
-      'the Lease',
+      { message: 'the Lease' },
     );
     expect(lease.spec?.holderIdentity).toBe('test-1');
     await client.create(
@@ -62,10 +61,9 @@ describe('runControllerManager', () => {
         },
       },
     );
-    await eventually(
-      async () => (await client.list({ version: 'v1', plural: 'pods', namespace: 'default' }, { labelSelector: 'app=le' })).items.length === 1,
-      'a pod',
-    );
+    await eventually(async () => (await client.list({ version: 'v1', plural: 'pods', namespace: 'default' }, { labelSelector: 'app=le' })).items.length === 1, {
+      message: 'a pod',
+    });
     await cm.stop();
     const after = await client.get<KubeObject & { spec?: { holderIdentity?: string } }>({
       group: 'coordination.k8s.io',

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Service } from '@minik8s/api';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { KubeClient } from '@minik8s/client/kube';
+import type { KubeClient } from '@minik8s/client/kube';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type FakeUpstream, queryTcp, queryUdp, rcodeOf, startFakeUpstream } from './internal/test-dns.ts';
 
@@ -18,7 +18,7 @@ let child: ChildProcess | undefined;
 
 beforeAll(async () => {
   api = await startTestApiServer();
-  client = KubeClient.fromKubeconfig({ kubeconfig: api.kubeconfigPath });
+  client = api.client;
   upstream = await startFakeUpstream({ 'example.test': [{ name: 'example.test', type: 'A', ttl: 300, data: '192.0.2.1' }] });
 });
 
@@ -29,7 +29,6 @@ afterAll(async () => {
     await exited;
   }
   await upstream?.close();
-  await client?.close();
   await api?.close();
 });
 

@@ -1,6 +1,6 @@
 import type { Service } from '@minik8s/api';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { KubeClient } from '@minik8s/client/kube';
+import type { KubeClient } from '@minik8s/client/kube';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishService } from './publish.ts';
 
@@ -8,10 +8,9 @@ let api: TestApiServer;
 let client: KubeClient;
 beforeAll(async () => {
   api = await startTestApiServer();
-  client = KubeClient.fromKubeconfig({ kubeconfig: api.kubeconfigPath });
+  client = api.client;
 }, 60_000);
 afterAll(async () => {
-  await client?.close();
   await api?.close();
 });
 

@@ -7,7 +7,8 @@
 import { Resolver } from 'node:dns/promises';
 import type { Service } from '@minik8s/api';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { KubeClient, type ListerWatcher } from '@minik8s/client/kube';
+import type { KubeClient, ListerWatcher } from '@minik8s/client/kube';
+import { eventually } from '@minik8s/testing';
 import dnsPacket, { type Answer } from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EndpointSlice } from './cluster-state.ts';
@@ -47,19 +48,9 @@ async function createSlice(name: string, service: string, slice: Partial<Endpoin
 
 const data = (answers: Answer[] | undefined, type: string) => (answers ?? []).filter((a) => a.type === type).map((a) => (a as { data: unknown }).data);
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 beforeAll(async () => {
   api = await startTestApiServer();
-  client = KubeClient.fromKubeconfig({ kubeconfig: api.kubeconfigPath });
+  client = api.client;
   upstream = await startFakeUpstream(
     {
       'example.test': [{ name: 'example.test', type: 'A', ttl: 300, data: '192.0.2.1' }],
@@ -105,7 +96,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await dns?.stop();
   await upstream?.close();
-  await client?.close();
   await api?.close();
 });
 
@@ -230,7 +220,7 @@ describe('headless Services', () => {
     await createService('big', { clusterIP: 'None', ports: [{ port: 80 }] });
     await createSlice('big-1', 'big', { endpoints: Array.from({ length: 20 }, (_, i) => ({ addresses: [`10.244.9.${i + 1}`] })) });
     const name = `big.default.svc.${ZONE}`;
-    await until('big resolvable', async () => ((await queryTcp(dns.port, name, 'A')).answers?.length === 20 ? true : undefined));
+    await eventually(async () => ((await queryTcp(dns.port, name, 'A')).answers?.length === 20 ? true : undefined), { message: 'big resolvable' });
     const udp = await queryUdp(dns.port, name, 'A');
     expect(udp.flag_tc).toBe(true);
     expect(udp.raw.length).toBeLessThanOrEqual(512);
@@ -342,12 +332,15 @@ describe('watching', () => {
     expect(rcodeOf(await queryUdp(dns.port, name, 'A'))).toBe('NXDOMAIN');
     const created = Date.now();
     const svc = await createService('late', { ports: [{ port: 8080 }] });
-    const ip = await until('late resolvable', async () => data((await queryUdp(dns.port, name, 'A')).answers, 'A')[0] as string | undefined, 1000);
+    const ip = await eventually(async () => data((await queryUdp(dns.port, name, 'A')).answers, 'A')[0] as string | undefined, {
+      message: 'late resolvable',
+      timeoutMs: 1000,
+    });
     expect(Date.now() - created).toBeLessThan(1000);
     expect(ip).toBe(svc.spec!.clusterIP);
 
     await client.delete({ ...SERVICES, name: 'late' });
-    await until('late gone', async () => (rcodeOf(await queryUdp(dns.port, name, 'A')) === 'NXDOMAIN' ? true : undefined), 1000);
+    await eventually(async () => (rcodeOf(await queryUdp(dns.port, name, 'A')) === 'NXDOMAIN' ? true : undefined), { message: 'late gone', timeoutMs: 1000 });
   });
 
   it('follows EndpointSlice changes of a headless Service', async () => {
@@ -361,13 +354,12 @@ describe('watching', () => {
       },
       { type: 'merge' },
     );
-    const ips = await until(
-      'db-2 ready',
+    const ips = await eventually(
       async () => {
         const got = (data((await queryUdp(dns.port, `db.default.svc.${ZONE}`, 'A')).answers, 'A') as string[]).sort();
         return got.includes('10.244.3.7') ? got : undefined;
       },
-      1000,
+      { message: 'db-2 ready', timeoutMs: 1000 },
     );
     expect(ips).toEqual(['10.244.1.5', '10.244.3.7']);
     expect(data((await queryUdp(dns.port, `db-2.db.default.svc.${ZONE}`, 'A')).answers, 'A')).toEqual(['10.244.3.7']);

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually } from '@minik8s/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store, type StoreOptions } from './store.ts';
 import type { Event } from './types.ts';
@@ -137,7 +138,7 @@ describe('Store', () => {
     // Writes racing the replay must come after it, exactly once.
     const live = Promise.all(Array.from({ length: 30 }, (_, i) => store.put({ key: b(`w/${i}`), value: b('live') })));
     await live;
-    await until(() => got.length === 42 + 30);
+    await eventually(() => got.length === 42 + 30);
     expect(got.map((e) => e.kv.modRevision)).toEqual(Array.from({ length: 72 }, (_, i) => i + 10));
     h.cancel();
   });
@@ -154,7 +155,12 @@ describe('Store', () => {
 
   it('expires leases and deletes their keys in one revision', async () => {
     let now = 1_000_000;
-    const { store } = await open({ now: () => now, leaseCheckIntervalMs: 10 });
+    let clockReads = 0; // the lease checker reads the clock every 10 ms
+    const clock = () => {
+      clockReads++;
+      return now;
+    };
+    const { store } = await open({ now: clock, leaseCheckIntervalMs: 10 });
     const { id, ttl } = await store.leaseGrant(1);
     expect(ttl).toBe(2);
     await store.put({ key: b('l/a'), value: b('1'), lease: id });
@@ -164,10 +170,11 @@ describe('Store', () => {
     now += 1500;
     expect(store.leaseKeepAlive(id)).toBe(2);
     now += 1500;
-    await sleep(50);
+    const reads = clockReads;
+    await eventually(() => clockReads >= reads + 2, { message: 'two lease checks at the new time' });
     expect(await value(store, 'l/a')).toBe('1');
     now += 2500;
-    await until(() => store.revision === before + 1);
+    await eventually(() => store.revision === before + 1);
     expect(await value(store, 'l/a')).toBeUndefined();
     expect(await value(store, 'l/b')).toBeUndefined();
     expect(await value(store, 'kept')).toBe('1');
@@ -185,13 +192,3 @@ describe('Store', () => {
     expect(await value(again, 'owned')).toBeUndefined();
   });
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}

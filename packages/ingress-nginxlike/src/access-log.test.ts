@@ -1,3 +1,4 @@
+import { eventually } from '@minik8s/testing';
 import { describe, expect, it } from 'vitest';
 import { formatAccessLine, jsonLines } from './access-log.ts';
 
@@ -28,7 +29,7 @@ describe('access log lines', () => {
     log.info(entry);
     log.info(entry);
     expect(out).toEqual([]);
-    await new Promise((r) => setTimeout(r, 60));
+    await eventually(() => out.length === 1, { message: 'the batch after flushMs' });
     expect(out).toHaveLength(1);
     expect(
       out[0]!

@@ -3,10 +3,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { KubeClient } from '@minik8s/client/kube';
+import type { KubeClient } from '@minik8s/client/kube';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ENDPOINT_SLICES, INGRESSES, SERVICES } from './controller.ts';
-import { closedPort, send, startBackend, type TestBackend, waitFor } from './testing/backends.ts';
+import { closedPort, send, startBackend, type TestBackend } from './testing/backends.ts';
 import { makeIngress, makeService, makeSlice } from './testing/fixtures.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -17,7 +18,7 @@ let child: ChildProcess | undefined;
 
 beforeAll(async () => {
   api = await startTestApiServer();
-  client = KubeClient.fromKubeconfig({ kubeconfig: api.kubeconfigPath });
+  client = api.client;
   backend = await startBackend('cli-backend');
 });
 
@@ -27,7 +28,6 @@ afterAll(async () => {
     child.kill('SIGKILL');
     await exited;
   }
-  await client?.close();
   await backend?.close();
   await api?.close();
 });
@@ -51,18 +51,16 @@ it('serves Ingresses, logs each request as a JSON line, and stops on SIGTERM', a
   child.stderr!.on('data', (d) => {
     stderr += d;
   });
-  const r = await waitFor(
-    'the ingress',
+  const r = await eventually(
     async () => {
       const a = await send(httpPort, '/hello?x=1', { host: 'cli.test' });
       return a.status === 200 ? a : undefined;
     },
-    20_000,
-    100,
+    { message: 'the ingress', timeoutMs: 20_000, intervalMs: 100 },
   );
   expect(r.echo).toMatchObject({ name: 'cli-backend', url: '/hello?x=1' });
   expect((await send(httpsPort, '/', { host: 'cli.test', https: true })).status).toBe(200);
-  await waitFor('the access log', () => stdout.includes('/hello?x=1'), 5000);
+  await eventually(() => stdout.includes('/hello?x=1'), { message: 'the access log', timeoutMs: 5000 });
   const line = JSON.parse(stdout.split('\n').find((l) => l.includes('/hello?x=1'))!);
   expect(line).toMatchObject({ level: 30, host: 'cli.test', method: 'GET', path: '/hello?x=1', status: 200, upstream_addr: `127.0.0.1:${backend.port}` });
 

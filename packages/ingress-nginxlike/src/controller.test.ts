@@ -5,13 +5,14 @@
 import { connect as netConnect } from 'node:net';
 import { type PeerCertificate, connect as tlsConnect } from 'node:tls';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { KubeClient, type KubeObject } from '@minik8s/client/kube';
+import type { KubeClient, KubeObject } from '@minik8s/client/kube';
 import { createCa, issueCertificate } from '@minik8s/client/pki';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENDPOINT_SLICES, INGRESS_CLASSES, INGRESSES, type RunningIngressController, SECRETS, SERVICES, startIngressController } from './controller.ts';
 import type { Ingress, IngressClass } from './internal/types.ts';
 import { type AccessEntry, FAKE_CERTIFICATE_CN } from './proxy.ts';
-import { closedPort, send, startBackend, type TestBackend, waitFor, wsAccept } from './testing/backends.ts';
+import { closedPort, send, startBackend, type TestBackend, wsAccept } from './testing/backends.ts';
 import { makeIngress, makeIngressClass, makeService, makeSlice, makeTlsSecret } from './testing/fixtures.ts';
 
 const NS = 'default';
@@ -44,7 +45,7 @@ const get = (path: string, host: string, o: Parameters<typeof send>[2] = {}) => 
 
 beforeAll(async () => {
   api = await startTestApiServer();
-  client = KubeClient.fromKubeconfig({ kubeconfig: api.kubeconfigPath });
+  client = api.client;
   for (const n of ['a1', 'a2', 'a3', 'b1', 'r1', 'k1']) backends[n] = await startBackend(n);
   backends.hang = await startBackend('hang', { hang: true });
   const dead = await closedPort();
@@ -112,12 +113,11 @@ beforeAll(async () => {
   });
   httpPort = ctl.ports.http;
   httpsPort = ctl.ports.https;
-  await waitFor('routes', async () => (await get('/b', 'web.test')).status === 200);
+  await eventually(async () => (await get('/b', 'web.test')).status === 200, { message: 'routes' });
 });
 
 afterAll(async () => {
   await ctl?.stop();
-  await client?.close();
   for (const b of Object.values(backends)) await b.close();
   await api?.close();
 });
@@ -213,14 +213,14 @@ describe('what the backend sees', () => {
     sock.write(
       `GET /b/ws HTTP/1.1\r\nHost: web.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
     );
-    await waitFor('101', () => got.includes('\r\n\r\n'));
+    await eventually(() => got.includes('\r\n\r\n'), { message: '101' });
     expect(got).toMatch(/^HTTP\/1\.1 101 /);
     expect(got).toContain(`Sec-WebSocket-Accept: ${wsAccept(key)}`);
     got = '';
     sock.write('hello');
-    await waitFor('echo', () => got === 'b1:hello');
+    await eventually(() => got === 'b1:hello', { message: 'echo' });
     sock.write('again');
-    await waitFor('second echo', () => got === 'b1:hellob1:again');
+    await eventually(() => got === 'b1:hellob1:again', { message: 'second echo' });
     sock.destroy();
   });
 });
@@ -295,12 +295,12 @@ describe('TLS', () => {
     s.write(
       'GET /chat HTTP/1.1\r\nHost: secure.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
     );
-    await waitFor('101', () => got.includes('\r\n\r\n'));
+    await eventually(() => got.includes('\r\n\r\n'), { message: '101' });
     expect(got).toMatch(/^HTTP\/1\.1 101 /);
     expect(got).toContain('Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
     got = '';
     s.write('over tls');
-    await waitFor('echo', () => got === 'b1:over tls');
+    await eventually(() => got === 'b1:over tls', { message: 'echo' });
     s.destroy();
   });
 
@@ -322,32 +322,31 @@ describe('changes', () => {
     // Timed from the API server's answer: the change exists from then on.
     await createIngress(makeIngress('dynamic').className('nginx').rule('dyn.test', ['/', 'Prefix', 'app-b', 80]).obj());
     const t0 = Date.now();
-    await waitFor('route added', async () => (await get('/', 'dyn.test')).status === 200, 3000);
+    await eventually(async () => (await get('/', 'dyn.test')).status === 200, { message: 'route added', timeoutMs: 3000 });
     expect(Date.now() - t0).toBeLessThan(1000);
     await client.delete({ ...INGRESSES, namespace: NS, name: 'dynamic' });
     const t1 = Date.now();
-    await waitFor('route removed', async () => (await get('/', 'dyn.test')).status === 404, 3000);
+    await eventually(async () => (await get('/', 'dyn.test')).status === 404, { message: 'route removed', timeoutMs: 3000 });
     expect(Date.now() - t1).toBeLessThan(1000);
   });
 
   it('follows EndpointSlice changes', async () => {
     await create(ENDPOINT_SLICES, makeSlice('app-b', { name: 'http', port: backends.a1!.port }, ['127.0.0.1'], { name: 'app-b-extra' }));
-    await waitFor('new endpoint', async () => (await get('/b', 'web.test')).echo?.name === 'a1', 3000);
+    await eventually(async () => (await get('/b', 'web.test')).echo?.name === 'a1', { message: 'new endpoint', timeoutMs: 3000 });
     await client.delete({ ...ENDPOINT_SLICES, namespace: NS, name: 'app-b-extra' });
-    await waitFor(
-      'endpoint gone',
+    await eventually(
       async () => {
         const names = new Set<string>();
         for (let i = 0; i < 4; i++) names.add((await get('/b', 'web.test')).echo!.name);
         return names.size === 1 && names.has('b1');
       },
-      3000,
+      { message: 'endpoint gone', timeoutMs: 3000 },
     );
   });
 
   it('writes status.loadBalancer.ingress on served Ingresses only', async () => {
     const status = async (name: string) => (await client.get<Ingress>({ ...INGRESSES, namespace: NS, name })).status?.loadBalancer?.ingress;
-    await waitFor('status', async () => JSON.stringify(await status('web')) === JSON.stringify([{ ip: '127.0.0.1' }]));
+    await eventually(async () => JSON.stringify(await status('web')) === JSON.stringify([{ ip: '127.0.0.1' }]), { message: 'status' });
     expect(await status('other-class')).toBeUndefined();
   });
 
@@ -358,7 +357,7 @@ describe('changes', () => {
       { ...INGRESS_CLASSES, name: 'nginx' },
       { ...cls, metadata: { ...cls.metadata, annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } } },
     );
-    await waitFor('default class', async () => (await get('/', 'noclass.test')).status === 200, 3000);
+    await eventually(async () => (await get('/', 'noclass.test')).status === 200, { message: 'default class', timeoutMs: 3000 });
     expect((await get('/', 'other.test')).status).toBe(404);
   });
 

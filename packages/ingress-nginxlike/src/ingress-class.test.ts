@@ -1,5 +1,5 @@
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { KubeClient, type KubeObject } from '@minik8s/client/kube';
+import type { KubeClient, KubeObject } from '@minik8s/client/kube';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CLASS_ANNOTATION, ensureIngressClass } from './ingress-class.ts';
 
@@ -7,10 +7,9 @@ let api: TestApiServer;
 let client: KubeClient;
 beforeAll(async () => {
   api = await startTestApiServer();
-  client = KubeClient.fromKubeconfig({ kubeconfig: api.kubeconfigPath });
+  client = api.client;
 });
 afterAll(async () => {
-  await client?.close();
   await api?.close();
 });
 

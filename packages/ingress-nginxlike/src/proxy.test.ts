@@ -5,6 +5,7 @@
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, connect as netConnect, type Socket } from 'node:net';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngressProxy } from './proxy.ts';
 import { buildRoutes, type RouteInputs } from './routes.ts';
@@ -235,7 +236,11 @@ describe('table swaps', () => {
 
 describe('stopping', () => {
   it('lets a request in flight finish, then closes', async () => {
-    const slow = createHttpServer((_req, res) => setTimeout(() => res.end('done late'), 300));
+    let arrived = false;
+    const slow = createHttpServer((_req, res) => {
+      arrived = true;
+      setTimeout(() => res.end('done late'), 300);
+    });
     const p = new IngressProxy({ httpPort: 0, httpsPort: 0, bindAddress: '127.0.0.1' });
     const s = await listen(slow);
     const ing = makeIngress('s').className('nginx').rule('', ['/', 'Prefix', 'slow', 80]).obj();
@@ -250,7 +255,7 @@ describe('stopping', () => {
     );
     const { http } = await p.listen();
     const inFlight = send(http, '/', { host: 'x' });
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => arrived, { message: 'the request at the backend' });
     const closing = p.close(5000);
     const r = await inFlight;
     expect([r.status, r.body, r.headers.connection]).toEqual([200, 'done late', 'close']);

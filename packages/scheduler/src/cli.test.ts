@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Pod } from '@minik8s/api';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { KubeClient, type Lease } from '@minik8s/client/kube';
+import type { KubeClient, Lease } from '@minik8s/client/kube';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { makeNode, makePod } from './testing/fixtures.ts';
 
@@ -15,7 +16,7 @@ let child: ChildProcess | undefined;
 
 beforeAll(async () => {
   server = await startTestApiServer();
-  client = KubeClient.fromKubeconfig({ kubeconfig: server.kubeconfigPath });
+  client = server.client;
 });
 
 afterAll(async () => {
@@ -24,19 +25,8 @@ afterAll(async () => {
     child.kill('SIGTERM');
     await exited;
   }
-  await client?.close();
   await server?.close();
 });
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 it('takes the kube-scheduler Lease and binds Pods', async () => {
   const node = makeNode().name('node-1').obj();
@@ -69,14 +59,14 @@ it('takes the kube-scheduler Lease and binds Pods', async () => {
   child.stderr!.on('data', (d) => {
     stderr += d;
   });
-  const lease = await waitFor('the Lease', () =>
-    client.get<Lease>({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'kube-system', name: 'kube-scheduler' }),
+  const lease = await eventually(
+    () => client.get<Lease>({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'kube-system', name: 'kube-scheduler' }),
+    { message: 'the Lease' },
   );
   expect(lease.spec?.holderIdentity).toMatch(/_/);
-  const bound = await waitFor(
-    'cli-pod bound',
-    async () => (await client.get<Pod>({ version: 'v1', plural: 'pods', namespace: 'default', name: 'cli-pod' })).spec?.nodeName,
-  );
+  const bound = await eventually(async () => (await client.get<Pod>({ version: 'v1', plural: 'pods', namespace: 'default', name: 'cli-pod' })).spec?.nodeName, {
+    message: 'cli-pod bound',
+  });
   expect(bound).toBe('node-1');
   expect(stderr).toBe('');
 });

@@ -4,7 +4,8 @@
  */
 import type { Node, Pod } from '@minik8s/api';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { KubeClient, type KubeList } from '@minik8s/client/kube';
+import type { KubeClient, KubeList } from '@minik8s/client/kube';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningScheduler, startScheduler } from './scheduler.ts';
 import { makeNode, makePod, type NodeBuilder } from './testing/fixtures.ts';
@@ -15,16 +16,6 @@ const NODES = { version: 'v1', plural: 'nodes' } as const;
 let server: TestApiServer;
 let client: KubeClient;
 let scheduler: RunningScheduler;
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function createNode(b: NodeBuilder): Promise<void> {
   const node = b.obj();
@@ -51,7 +42,7 @@ async function eventsFor(name: string): Promise<Array<{ reason: string; message:
 
 beforeAll(async () => {
   server = await startTestApiServer();
-  client = KubeClient.fromKubeconfig({ kubeconfig: server.kubeconfigPath });
+  client = server.client;
   await createNode(makeNode().name('node-a').cpu('4').memory('8Gi'));
   await createNode(makeNode().name('node-b').cpu('4').memory('8Gi'));
   scheduler = await startScheduler({ client, podInitialBackoffMs: 100, podMaxBackoffMs: 500 });
@@ -59,58 +50,66 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await scheduler?.stop();
-  await client?.close();
   await server?.close();
 });
 
 describe('scheduler', () => {
   it('spreads 3 replicas of one ReplicaSet 2/1 over 2 nodes and records Scheduled', async () => {
     for (const n of ['web-1', 'web-2', 'web-3']) await createPod(makePod().name(n).owner('rs-web-uid', 'ReplicaSet', 'web').labels({ app: 'web' }).obj());
-    const nodes = await waitFor('3 pods bound', async () => {
-      const ns = await Promise.all(['web-1', 'web-2', 'web-3'].map(nodeOf));
-      return ns.every(Boolean) && (ns as string[]);
-    });
+    const nodes = await eventually(
+      async () => {
+        const ns = await Promise.all(['web-1', 'web-2', 'web-3'].map(nodeOf));
+        return ns.every(Boolean) && (ns as string[]);
+      },
+      { message: '3 pods bound' },
+    );
     const counts = [nodes.filter((n) => n === 'node-a').length, nodes.filter((n) => n === 'node-b').length].sort();
     expect(counts).toEqual([1, 2]);
     expect(await scheduledCondition('web-1')).toMatchObject({ status: 'True' });
-    const ev = await waitFor('Scheduled event', async () => (await eventsFor('web-1')).find((e) => e.reason === 'Scheduled'));
+    const ev = await eventually(async () => (await eventsFor('web-1')).find((e) => e.reason === 'Scheduled'), { message: 'Scheduled event' });
     expect(ev).toMatchObject({ type: 'Normal', message: `Successfully assigned default/web-1 to ${nodes[0]}`, source: { component: 'default-scheduler' } });
   });
 
   it('marks a Pod too big for every node Unschedulable, then schedules it when a big node joins', async () => {
     await createPod(makePod().name('huge').cpu('8').obj());
     const want = '0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod..';
-    const cond = await waitFor('PodScheduled=False', async () => {
-      const c = await scheduledCondition('huge');
-      return c?.status === 'False' && c;
-    });
+    const cond = await eventually(
+      async () => {
+        const c = await scheduledCondition('huge');
+        return c?.status === 'False' && c;
+      },
+      { message: 'PodScheduled=False' },
+    );
     expect(cond).toMatchObject({ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: want });
-    const ev = await waitFor('FailedScheduling event', async () => (await eventsFor('huge')).find((e) => e.reason === 'FailedScheduling'));
+    const ev = await eventually(async () => (await eventsFor('huge')).find((e) => e.reason === 'FailedScheduling'), { message: 'FailedScheduling event' });
     expect(ev).toMatchObject({ type: 'Warning', message: want });
 
     await createNode(makeNode().name('node-big').cpu('16').memory('32Gi'));
-    expect(await waitFor('huge bound', () => nodeOf('huge'))).toBe('node-big');
+    expect(await eventually(() => nodeOf('huge'), { message: 'huge bound' })).toBe('node-big');
     expect(await scheduledCondition('huge')).toMatchObject({ status: 'True' });
     await client.delete({ ...NODES, name: 'node-big' });
-    await waitFor('node-big gone from the cache', async () => !scheduler.cache.nodeInfos().some((n) => n.name === 'node-big'));
+    await eventually(async () => !scheduler.cache.nodeInfos().some((n) => n.name === 'node-big'), { message: 'node-big gone from the cache' });
   });
 
   it('follows nodeSelector, waiting for a node to get the label', async () => {
     await createPod(makePod().name('ssd').nodeSelector({ disk: 'ssd' }).obj());
-    const c = await waitFor('PodScheduled=False', async () => {
-      const c = await scheduledCondition('ssd');
-      return c?.status === 'False' && c;
-    });
+    const c = await eventually(
+      async () => {
+        const c = await scheduledCondition('ssd');
+        return c?.status === 'False' && c;
+      },
+      { message: 'PodScheduled=False' },
+    );
     expect(c.message).toBe(
       "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling..",
     );
     await client.patch({ ...NODES, name: 'node-b' }, { metadata: { labels: { disk: 'ssd' } } }, { type: 'merge' });
-    expect(await waitFor('ssd bound', () => nodeOf('ssd'))).toBe('node-b');
+    expect(await eventually(() => nodeOf('ssd'), { message: 'ssd bound' })).toBe('node-b');
   });
 
   it('keeps Pods off tainted nodes unless they tolerate the taint', async () => {
     await client.patch({ ...NODES, name: 'node-a' }, { spec: { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] } }, { type: 'merge' });
-    await waitFor('taint seen', async () => !!scheduler.cache.nodeInfo('node-a')?.node?.spec?.taints?.length);
+    await eventually(async () => !!scheduler.cache.nodeInfo('node-a')?.node?.spec?.taints?.length, { message: 'taint seen' });
     for (const n of ['plain-1', 'plain-2', 'plain-3']) await createPod(makePod().name(n).obj());
     await createPod(
       makePod()
@@ -120,32 +119,34 @@ describe('scheduler', () => {
         .obj(),
     );
     await createPod(makePod().name('intolerant').nodeSelector({ 'kubernetes.io/hostname': 'node-a' }).obj());
-    for (const n of ['plain-1', 'plain-2', 'plain-3']) expect(await waitFor(`${n} bound`, () => nodeOf(n))).toBe('node-b');
-    expect(await waitFor('tolerant bound', () => nodeOf('tolerant'))).toBe('node-a');
-    const c = await waitFor('intolerant unschedulable', async () => {
-      const c = await scheduledCondition('intolerant');
-      return c?.status === 'False' && c;
-    });
+    for (const n of ['plain-1', 'plain-2', 'plain-3']) expect(await eventually(() => nodeOf(n), { message: `${n} bound` })).toBe('node-b');
+    expect(await eventually(() => nodeOf('tolerant'), { message: 'tolerant bound' })).toBe('node-a');
+    const c = await eventually(
+      async () => {
+        const c = await scheduledCondition('intolerant');
+        return c?.status === 'False' && c;
+      },
+      { message: 'intolerant unschedulable' },
+    );
     expect(c.message).toBe(
       "0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint {dedicated: gpu}. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling..",
     );
     await client.patch({ ...NODES, name: 'node-a' }, { spec: { taints: null } }, { type: 'merge' });
-    expect(await waitFor('intolerant bound once the taint is gone', () => nodeOf('intolerant'))).toBe('node-a');
+    expect(await eventually(() => nodeOf('intolerant'), { message: 'intolerant bound once the taint is gone' })).toBe('node-a');
   });
 
   it('binds a burst of 30 Pods within seconds without overcommitting a node', async () => {
     const started = Date.now();
     await Promise.all(Array.from({ length: 30 }, (_, i) => createPod(makePod().name(`burst-${i}`).labels({ burst: 'yes' }).cpu('300m').obj())));
     // 2 nodes × 4 CPUs hold 13 Pods of 300m each: 26 fit, 4 do not.
-    const list = await waitFor(
-      '26 bound, 4 unschedulable',
+    const list = await eventually(
       async () => {
         const l = await client.list<Pod>(PODS, { labelSelector: 'burst=yes' });
         const bound = l.items.filter((p) => p.spec?.nodeName).length;
         const unschedulable = l.items.filter((p) => p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False')).length;
         return bound === 26 && unschedulable === 4 && l;
       },
-      15_000,
+      { message: '26 bound, 4 unschedulable', timeoutMs: 15_000 },
     );
     expect(Date.now() - started).toBeLessThan(8000);
     const perNode = new Map<string, number>();
@@ -159,9 +160,12 @@ describe('scheduler', () => {
     const done = (list as KubeList<Pod>).items.find((p) => p.spec?.nodeName === 'node-a')!;
     const cur = await getPod(done.metadata!.name!);
     await client.updateStatus<Pod>({ ...PODS, name: done.metadata!.name! }, { ...cur, status: { ...cur.status, phase: 'Succeeded' } });
-    await waitFor('a waiting Pod takes the freed place', async () => {
-      const l = await client.list<Pod>(PODS, { labelSelector: 'burst=yes' });
-      return l.items.filter((p) => p.spec?.nodeName === 'node-a').length === 14;
-    });
+    await eventually(
+      async () => {
+        const l = await client.list<Pod>(PODS, { labelSelector: 'burst=yes' });
+        return l.items.filter((p) => p.spec?.nodeName === 'node-a').length === 14;
+      },
+      { message: 'a waiting Pod takes the freed place' },
+    );
   });
 });

@@ -103,9 +103,9 @@ describe('EtcdClient unary calls', () => {
   it('reports an unreachable server as UNAVAILABLE (code 14)', async () => {
     const server = http.createServer();
     const port = await listen(server);
-    server.close();
+    const closed = new Promise((r) => server.close(r));
     server.closeAllConnections();
-    await new Promise((r) => setTimeout(r, 20));
+    await closed;
     const client = new EtcdClient({ endpoint: `http://127.0.0.1:${port}` });
     cleanups.push(() => client.close());
     const e = (await client.put('a', 'b').catch((x: unknown) => x)) as EtcdError;

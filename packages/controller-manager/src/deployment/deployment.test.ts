@@ -1,9 +1,10 @@
 /** The Deployment controller (with the ReplicaSet controller) against a real API server and a stand-in kubelet. */
 import type { Deployment, KubeObject, Pod, ReplicaSet } from '@minik8s/api';
 import { type CoreEvent, Informer, type KubeList } from '@minik8s/client/kube';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEPLOYMENTS, REPLICA_SETS, refTo } from '../internal/resources.ts';
-import { createNamespace, eventually, fakeKubelet, type Harness, listPods, startHarness } from '../testing/harness.ts';
+import { createNamespace, fakeKubelet, type Harness, listPods, startHarness } from '../testing/harness.ts';
 
 const NS = 'deploy-test';
 type D = Deployment & KubeObject;
@@ -58,20 +59,23 @@ describe('Deployment controller', () => {
     }
   };
   const complete = (name: string) =>
-    eventually(async () => {
-      const d = await getD(name);
-      const s = d.status;
-      const n = d.spec!.replicas!;
-      const progressing = s?.conditions?.find((c) => c.type === 'Progressing');
-      return (
-        s?.observedGeneration === d.metadata.generation &&
-        s?.updatedReplicas === n &&
-        s?.replicas === n &&
-        s?.availableReplicas === n &&
-        progressing?.reason === 'NewReplicaSetAvailable' &&
-        d
-      );
-    }, `${name} to complete its rollout`);
+    eventually(
+      async () => {
+        const d = await getD(name);
+        const s = d.status;
+        const n = d.spec!.replicas!;
+        const progressing = s?.conditions?.find((c) => c.type === 'Progressing');
+        return (
+          s?.observedGeneration === d.metadata.generation &&
+          s?.updatedReplicas === n &&
+          s?.replicas === n &&
+          s?.availableReplicas === n &&
+          progressing?.reason === 'NewReplicaSetAvailable' &&
+          d
+        );
+      },
+      { message: `${name} to complete its rollout` },
+    );
   const events = async (name: string) =>
     (
       (await h.client.list<CoreEvent>(
@@ -219,16 +223,15 @@ describe('Deployment controller', () => {
     await change('paused', (d) => {
       d.spec!.paused = true;
     });
-    await eventually(
-      async () => (await getD('paused')).status?.conditions?.find((c) => c.type === 'Progressing')?.reason === 'DeploymentPaused',
-      'DeploymentPaused',
-    );
+    await eventually(async () => (await getD('paused')).status?.conditions?.find((c) => c.type === 'Progressing')?.reason === 'DeploymentPaused', {
+      message: 'DeploymentPaused',
+    });
     const cond = (await getD('paused')).status!.conditions!.find((c) => c.type === 'Progressing')!;
     expect(cond).toMatchObject({ status: 'Unknown', message: 'Deployment is paused' });
     await change('paused', (d) => {
       d.spec!.template.metadata!.annotations = { 'kubectl.kubernetes.io/restartedAt': '2026-01-01T00:00:00Z' };
     });
-    await eventually(async () => (await getD('paused')).status?.observedGeneration === 3, 'observedGeneration 3');
+    await eventually(async () => (await getD('paused')).status?.observedGeneration === 3, { message: 'observedGeneration 3' });
     expect(await rsOf('paused')).toHaveLength(1);
     await change('paused', (d) => {
       d.spec!.paused = false;
@@ -250,10 +253,13 @@ describe('Deployment controller', () => {
       });
       await complete('hist');
     }
-    const rss = await eventually(async () => {
-      const l = await rsOf('hist');
-      return l.length === 2 && l;
-    }, 'two ReplicaSets left');
+    const rss = await eventually(
+      async () => {
+        const l = await rsOf('hist');
+        return l.length === 2 && l;
+      },
+      { message: 'two ReplicaSets left' },
+    );
     expect(rss.map((rs) => rs.metadata.annotations?.['deployment.kubernetes.io/revision'])).toEqual(['3', '4']);
   });
 
@@ -264,8 +270,7 @@ describe('Deployment controller', () => {
         const d = await getD('stuck');
         return d.status?.conditions?.find((c) => c.type === 'Progressing')?.reason === 'ProgressDeadlineExceeded' && d;
       },
-      'ProgressDeadlineExceeded',
-      10_000,
+      { message: 'ProgressDeadlineExceeded', timeoutMs: 10_000 },
     );
     const [rs] = await rsOf('stuck');
     const conds = Object.fromEntries(d.status!.conditions!.map((c) => [c.type, c]));

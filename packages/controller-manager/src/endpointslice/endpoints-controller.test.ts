@@ -2,9 +2,10 @@
  * The Endpoints controller against a real API server: what `kubectl get endpoints -o yaml`
  * shows for a Service as its Pods turn ready, not ready or terminating.
  */
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PODS, refTo } from '../internal/resources.ts';
-import { createNamespace, eventually, type Harness, startHarness } from '../testing/harness.ts';
+import { createNamespace, type Harness, startHarness } from '../testing/harness.ts';
 import { createNode, createPod, createService, dropFinalizers, setPodStatus } from './testing.ts';
 import { ENDPOINTS, type Endpoints, SERVICES } from './types.ts';
 
@@ -22,7 +23,6 @@ describe('Endpoints controller', () => {
   });
 
   const getEndpoints = (name: string) => h.client.get<Endpoints>(refTo(ENDPOINTS, NS, name));
-  const until = <T>(what: string, fn: () => Promise<T | undefined | false>) => eventually(fn, what, 10_000);
   const uid = async (pod: string) => (await h.client.get(refTo(PODS, NS, pod))).metadata.uid;
   const address = async (pod: string, ip: string) => ({ ip, nodeName: 'node-a', targetRef: { kind: 'Pod', namespace: NS, name: pod, uid: await uid(pod) } });
 
@@ -32,10 +32,13 @@ describe('Endpoints controller', () => {
     await createPod(h.client, NS, 'web-2', { labels: { app: 'web' }, node: 'node-a' });
     await setPodStatus(h.client, NS, 'web-1', '10.244.1.1', true);
     await setPodStatus(h.client, NS, 'web-2', '10.244.1.2', false);
-    const ep = await until('web endpoints with two addresses', async () => {
-      const ep = await getEndpoints('web');
-      return ep.subsets?.[0]?.addresses?.length === 1 && ep.subsets[0].notReadyAddresses?.length === 1 && ep;
-    });
+    const ep = await eventually(
+      async () => {
+        const ep = await getEndpoints('web');
+        return ep.subsets?.[0]?.addresses?.length === 1 && ep.subsets[0].notReadyAddresses?.length === 1 && ep;
+      },
+      { message: 'web endpoints with two addresses' },
+    );
     expect(ep.metadata.labels).toEqual({ team: 'blue' });
     expect(ep.subsets).toEqual([
       {
@@ -46,10 +49,13 @@ describe('Endpoints controller', () => {
     ]);
 
     await setPodStatus(h.client, NS, 'web-2', '10.244.1.2', true);
-    const both = await until('both ready', async () => {
-      const ep = await getEndpoints('web');
-      return ep.subsets?.[0]?.addresses?.length === 2 && ep;
-    });
+    const both = await eventually(
+      async () => {
+        const ep = await getEndpoints('web');
+        return ep.subsets?.[0]?.addresses?.length === 2 && ep;
+      },
+      { message: 'both ready' },
+    );
     expect(both.subsets).toEqual([
       { addresses: [await address('web-1', '10.244.1.1'), await address('web-2', '10.244.1.2')], ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] },
     ]);
@@ -59,18 +65,21 @@ describe('Endpoints controller', () => {
     await createService(h.client, NS, 'all', { selector: { app: 'web' }, publishNotReadyAddresses: true });
     await createPod(h.client, NS, 'web-3', { labels: { app: 'web' }, node: 'node-a', finalizers: ['example.com/hold'] });
     await setPodStatus(h.client, NS, 'web-3', '10.244.1.3', false);
-    await until('web-3 ready under publishNotReadyAddresses', async () => (await getEndpoints('all')).subsets?.[0]?.addresses?.length === 3);
-    await until('web-3 not ready in web', async () => (await getEndpoints('web')).subsets?.[0]?.notReadyAddresses?.length === 1);
+    await eventually(async () => (await getEndpoints('all')).subsets?.[0]?.addresses?.length === 3, { message: 'web-3 ready under publishNotReadyAddresses' });
+    await eventually(async () => (await getEndpoints('web')).subsets?.[0]?.notReadyAddresses?.length === 1, { message: 'web-3 not ready in web' });
 
     await h.client.delete(refTo(PODS, NS, 'web-3'), { gracePeriodSeconds: 0 });
-    const ep = await until('web-3 gone from web', async () => {
-      const ep = await getEndpoints('web');
-      return !ep.subsets?.[0]?.notReadyAddresses && ep;
-    });
+    const ep = await eventually(
+      async () => {
+        const ep = await getEndpoints('web');
+        return !ep.subsets?.[0]?.notReadyAddresses && ep;
+      },
+      { message: 'web-3 gone from web' },
+    );
     expect(ep.subsets?.[0]?.addresses?.map((a) => a.targetRef?.name)).toEqual(['web-1', 'web-2']);
     expect((await getEndpoints('all')).subsets?.[0]?.addresses?.map((a) => a.targetRef?.name)).toEqual(['web-1', 'web-2', 'web-3']);
     await dropFinalizers(h.client, NS, 'web-3');
-    await until('web-3 gone from all', async () => (await getEndpoints('all')).subsets?.[0]?.addresses?.length === 2);
+    await eventually(async () => (await getEndpoints('all')).subsets?.[0]?.addresses?.length === 2, { message: 'web-3 gone from all' });
   });
 
   it('puts Pods whose named targetPort resolves differently into different subsets', async () => {
@@ -79,10 +88,13 @@ describe('Endpoints controller', () => {
     await createPod(h.client, NS, 'named-b', { labels: { app: 'named' }, node: 'node-a', ports: { web: 9090 } });
     await setPodStatus(h.client, NS, 'named-a', '10.244.1.20', true);
     await setPodStatus(h.client, NS, 'named-b', '10.244.1.21', true);
-    const ep = await until('two subsets', async () => {
-      const ep = await getEndpoints('named');
-      return ep.subsets?.length === 2 && ep;
-    });
+    const ep = await eventually(
+      async () => {
+        const ep = await getEndpoints('named');
+        return ep.subsets?.length === 2 && ep;
+      },
+      { message: 'two subsets' },
+    );
     expect(ep.subsets!.map((s) => [s.addresses?.map((a) => a.ip), s.ports?.map((p) => p.port)]).sort()).toEqual([
       [['10.244.1.20'], [8080]],
       [['10.244.1.21'], [9090]],
@@ -101,16 +113,18 @@ describe('Endpoints controller', () => {
       },
     );
     await createService(h.client, NS, 'marker', { selector: { app: 'nothing' } });
-    const marker = await until('the marker Endpoints', () => getEndpoints('marker').catch(() => undefined));
+    const marker = await eventually(() => getEndpoints('marker').catch(() => undefined), { message: 'the marker Endpoints' });
     expect(marker.subsets).toBeUndefined();
     expect((await getEndpoints('manual')).metadata.resourceVersion).toBe(mine.metadata.resourceVersion);
 
     await h.client.delete(refTo(SERVICES, NS, 'named'));
-    await until('named Endpoints deleted', () =>
-      getEndpoints('named').then(
-        () => false,
-        () => true,
-      ),
+    await eventually(
+      () =>
+        getEndpoints('named').then(
+          () => false,
+          () => true,
+        ),
+      { message: 'named Endpoints deleted' },
     );
   });
 });

@@ -5,9 +5,10 @@
  */
 import type { KubeObject } from '@minik8s/api';
 import type { CoreEvent, KubeList } from '@minik8s/client/kube';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PODS, refTo } from '../internal/resources.ts';
-import { createNamespace, eventually, type Harness, startHarness } from '../testing/harness.ts';
+import { createNamespace, type Harness, startHarness } from '../testing/harness.ts';
 import { createNode, createPod, createService, dropFinalizers, setPodStatus } from './testing.ts';
 import { ENDPOINT_SLICES, type EndpointSlice, SERVICES } from './types.ts';
 
@@ -35,7 +36,6 @@ describe('EndpointSlice controller', () => {
     const all = (await slices(svc)).flatMap((s) => s.endpoints ?? []);
     return Object.fromEntries(all.map((e) => [e.targetRef!.name!, e]));
   };
-  const until = <T>(what: string, fn: () => Promise<T | undefined | false>) => eventually(fn, what, 10_000);
 
   it('lists a ready Pod as a ready endpoint, in a slice owned by the Service', async () => {
     const svc = await createService(h.client, NS, 'web', { selector: { app: 'web' }, labels: { team: 'blue' } });
@@ -45,10 +45,13 @@ describe('EndpointSlice controller', () => {
     await setPodStatus(h.client, NS, 'other', '10.244.1.9', true);
     await setPodStatus(h.client, NS, 'web-1', '10.244.1.5', true);
 
-    const [s] = await until('an endpoint for web-1', async () => {
-      const l = await slices('web');
-      return l.length === 1 && l[0]!.endpoints?.length === 1 && l;
-    });
+    const [s] = await eventually(
+      async () => {
+        const l = await slices('web');
+        return l.length === 1 && l[0]!.endpoints?.length === 1 && l;
+      },
+      { message: 'an endpoint for web-1' },
+    );
     expect(s!.metadata.name).toMatch(/^web-[a-z0-9]{5}$/);
     expect(s!.metadata.generateName).toBe('web-');
     expect(s!.metadata.labels).toEqual({ team: 'blue', 'kubernetes.io/service-name': 'web', 'endpointslice.kubernetes.io/managed-by': MANAGED_BY });
@@ -71,20 +74,23 @@ describe('EndpointSlice controller', () => {
   it('flips ready and serving to false when the Pod stops being ready, updating the slice in place', async () => {
     const before = (await slices('web'))[0]!;
     await setPodStatus(h.client, NS, 'web-1', '10.244.1.5', false);
-    const eps = await until('web-1 not ready', async () => {
-      const e = await endpoints('web');
-      return e['web-1']?.conditions?.ready === false && e;
-    });
+    const eps = await eventually(
+      async () => {
+        const e = await endpoints('web');
+        return e['web-1']?.conditions?.ready === false && e;
+      },
+      { message: 'web-1 not ready' },
+    );
     expect(eps['web-1']!.conditions).toEqual({ ready: false, serving: false, terminating: false });
     expect((await slices('web')).map((s) => s.metadata.name)).toEqual([before.metadata.name]);
     await setPodStatus(h.client, NS, 'web-1', '10.244.1.5', true);
-    await until('web-1 ready again', async () => (await endpoints('web'))['web-1']?.conditions?.ready === true);
+    await eventually(async () => (await endpoints('web'))['web-1']?.conditions?.ready === true, { message: 'web-1 ready again' });
   });
 
   it('shows a Pod being deleted as terminating (serving while still Ready), then drops it', async () => {
     await createPod(h.client, NS, 'web-2', { labels: { app: 'web' }, node: 'node-b', finalizers: ['example.com/hold'], hostname: 'two', subdomain: 'web' });
     await setPodStatus(h.client, NS, 'web-2', '10.244.2.7', true);
-    const ready = await until('web-2 listed', async () => (await endpoints('web'))['web-2']);
+    const ready = await eventually(async () => (await endpoints('web'))['web-2'], { message: 'web-2 listed' });
     expect(ready).toMatchObject({
       addresses: ['10.244.2.7'],
       hostname: 'two',
@@ -94,14 +100,17 @@ describe('EndpointSlice controller', () => {
     });
 
     await h.client.delete(refTo(PODS, NS, 'web-2'), { gracePeriodSeconds: 0 });
-    const terminating = await until('web-2 terminating', async () => {
-      const e = (await endpoints('web'))['web-2'];
-      return e?.conditions?.terminating === true && e;
-    });
+    const terminating = await eventually(
+      async () => {
+        const e = (await endpoints('web'))['web-2'];
+        return e?.conditions?.terminating === true && e;
+      },
+      { message: 'web-2 terminating' },
+    );
     expect(terminating.conditions).toEqual({ ready: false, serving: true, terminating: true });
 
     await dropFinalizers(h.client, NS, 'web-2');
-    await until('web-2 gone from the slices', async () => !(await endpoints('web'))['web-2']);
+    await eventually(async () => !(await endpoints('web'))['web-2'], { message: 'web-2 gone from the slices' });
     expect(Object.keys(await endpoints('web'))).toEqual(['web-1']);
   });
 
@@ -111,10 +120,13 @@ describe('EndpointSlice controller', () => {
     await createPod(h.client, NS, 'named-b', { labels: { app: 'named' }, node: 'node-b', ports: { web: 9090 } });
     await setPodStatus(h.client, NS, 'named-a', '10.244.1.20', true);
     await setPodStatus(h.client, NS, 'named-b', '10.244.2.20', true);
-    const l = await until('two slices for named', async () => {
-      const l = await slices('named');
-      return l.length === 2 && l.every((s) => s.endpoints?.length === 1) && l;
-    });
+    const l = await eventually(
+      async () => {
+        const l = await slices('named');
+        return l.length === 2 && l.every((s) => s.endpoints?.length === 1) && l;
+      },
+      { message: 'two slices for named' },
+    );
     expect(l.map((s) => [s.ports, s.endpoints.map((e) => e.targetRef?.name)])).toEqual([
       [[{ name: 'http', port: 8080, protocol: 'TCP' }], ['named-a']],
       [[{ name: 'http', port: 9090, protocol: 'TCP' }], ['named-b']],
@@ -122,10 +134,13 @@ describe('EndpointSlice controller', () => {
 
     // Only the slice whose endpoint changed is written again.
     await setPodStatus(h.client, NS, 'named-b', '10.244.2.20', false);
-    const after = await until('named-b not ready', async () => {
-      const l = await slices('named');
-      return l[1]?.endpoints?.[0]?.conditions?.ready === false && l;
-    });
+    const after = await eventually(
+      async () => {
+        const l = await slices('named');
+        return l[1]?.endpoints?.[0]?.conditions?.ready === false && l;
+      },
+      { message: 'named-b not ready' },
+    );
     expect(after[0]!.metadata.resourceVersion).toBe(l[0]!.metadata.resourceVersion);
     expect(after[1]!.metadata.name).toBe(l[1]!.metadata.name);
   });
@@ -135,10 +150,13 @@ describe('EndpointSlice controller', () => {
     const names = Array.from({ length: 120 }, (_, i) => `many-${i}`);
     await Promise.all(names.map((n) => createPod(h.client, NS, n, { labels: { app: 'many' }, node: 'node-a' })));
     await Promise.all(names.map((n, i) => setPodStatus(h.client, NS, n, `10.244.3.${i + 1}`, true)));
-    const l = await until('120 endpoints', async () => {
-      const l = await slices('many');
-      return l.reduce((n, s) => n + (s.endpoints?.length ?? 0), 0) === 120 && l;
-    });
+    const l = await eventually(
+      async () => {
+        const l = await slices('many');
+        return l.reduce((n, s) => n + (s.endpoints?.length ?? 0), 0) === 120 && l;
+      },
+      { message: '120 endpoints' },
+    );
     expect(l.length).toBe(2);
     for (const s of l) expect(s.endpoints.length).toBeLessThanOrEqual(100);
     const listed = l.flatMap((s) => s.endpoints.map((e) => e.targetRef!.name!)).sort();
@@ -161,10 +179,13 @@ describe('EndpointSlice controller', () => {
     // A Service with a selector and no Pods still gets its (empty) slice; once that shows,
     // the controller has been through the Services made before it.
     await createService(h.client, NS, 'marker', { selector: { app: 'nothing' } });
-    const [placeholder] = await until('the marker slice', async () => {
-      const l = await slices('marker');
-      return l.length === 1 && l;
-    });
+    const [placeholder] = await eventually(
+      async () => {
+        const l = await slices('marker');
+        return l.length === 1 && l;
+      },
+      { message: 'the marker slice' },
+    );
     expect(placeholder!.endpoints).toEqual([]);
     expect(placeholder!.ports).toBeUndefined();
     const l = await slices('manual');
@@ -174,30 +195,36 @@ describe('EndpointSlice controller', () => {
   it('puts back a slice someone deletes', async () => {
     const [old] = await slices('web');
     await h.client.delete(refTo(ENDPOINT_SLICES, NS, old!.metadata.name!));
-    const [s] = await until('a new slice for web', async () => {
-      const l = await slices('web');
-      return l.length === 1 && l[0]!.metadata.uid !== old!.metadata.uid && l;
-    });
+    const [s] = await eventually(
+      async () => {
+        const l = await slices('web');
+        return l.length === 1 && l[0]!.metadata.uid !== old!.metadata.uid && l;
+      },
+      { message: 'a new slice for web' },
+    );
     expect(s!.endpoints.map((e) => e.targetRef?.name)).toEqual(['web-1']);
   });
 
   it('removes the slices of a deleted Service', async () => {
     expect((await slices('named')).length).toBe(2);
     await h.client.delete(refTo(SERVICES, NS, 'named'));
-    await until('no slices for named', async () => (await slices('named')).length === 0);
+    await eventually(async () => (await slices('named')).length === 0, { message: 'no slices for named' });
   });
 
   it('says why when a Pod cannot be listed (its Node does not exist)', async () => {
     await createService(h.client, NS, 'lost', { selector: { app: 'lost' } });
     await createPod(h.client, NS, 'lost-1', { labels: { app: 'lost' }, node: 'no-such-node' });
     await setPodStatus(h.client, NS, 'lost-1', '10.244.9.9', true);
-    const ev = await until('a FailedToUpdateEndpointSlices event', async () => {
-      const l = (await h.client.list<CoreEvent & KubeObject>(
-        { version: 'v1', plural: 'events', namespace: NS },
-        { fieldSelector: 'involvedObject.name=lost' },
-      )) as KubeList<CoreEvent>;
-      return l.items.find((e) => e.reason === 'FailedToUpdateEndpointSlices');
-    });
+    const ev = await eventually(
+      async () => {
+        const l = (await h.client.list<CoreEvent & KubeObject>(
+          { version: 'v1', plural: 'events', namespace: NS },
+          { fieldSelector: 'involvedObject.name=lost' },
+        )) as KubeList<CoreEvent>;
+        return l.items.find((e) => e.reason === 'FailedToUpdateEndpointSlices');
+      },
+      { message: 'a FailedToUpdateEndpointSlices event' },
+    );
     expect(ev.type).toBe('Warning');
     expect(ev.message).toBe(
       'Error updating Endpoint Slices for Service eps-test/lost: skipping Pod lost-1 for Service eps-test/lost: Node no-such-node Not Found',

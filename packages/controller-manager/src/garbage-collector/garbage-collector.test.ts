@@ -1,8 +1,9 @@
 /** The garbage collector with the workload controllers, against a real API server. */
 import type { KubeObject } from '@minik8s/api';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEPLOYMENTS, REPLICA_SETS, refTo } from '../internal/resources.ts';
-import { createNamespace, eventually, fakeKubelet, type Harness, listPods, startHarness } from '../testing/harness.ts';
+import { createNamespace, fakeKubelet, type Harness, listPods, startHarness } from '../testing/harness.ts';
 
 const NS = 'gc-test';
 const CONFIGMAPS = { version: 'v1', plural: 'configmaps' };
@@ -36,21 +37,25 @@ describe('garbage collector', () => {
   const rsNames = async (app: string) =>
     (await h.client.list({ ...REPLICA_SETS, namespace: NS })).items.filter((r) => r.metadata.labels?.app === app).map((r) => r.metadata.name);
   const gone = (ref: Parameters<typeof h.client.get>[0]) =>
-    eventually(async () => {
-      try {
-        await h.client.get(ref);
-        return false;
-      } catch (e) {
-        return (e as { status?: { code?: number } }).status?.code === 404;
-      }
-    }, `${ref.plural}/${ref.name} to be gone`);
-  const running = (app: string, n: number) => eventually(async () => (await listPods(h.client, NS, `app=${app}`)).length === n, `${n} pods of ${app}`);
+    eventually(
+      async () => {
+        try {
+          await h.client.get(ref);
+          return false;
+        } catch (e) {
+          return (e as { status?: { code?: number } }).status?.code === 404;
+        }
+      },
+      { message: `${ref.plural}/${ref.name} to be gone` },
+    );
+  const running = (app: string, n: number) =>
+    eventually(async () => (await listPods(h.client, NS, `app=${app}`)).length === n, { message: `${n} pods of ${app}` });
 
   it('background: deleting a Deployment takes its ReplicaSets and their Pods with it', async () => {
     await h.client.create(DEPLOYMENTS, deployment('bg'));
     await running('bg', 2);
     await h.client.delete(refTo(DEPLOYMENTS, NS, 'bg'), { propagationPolicy: 'Background' });
-    await eventually(async () => (await rsNames('bg')).length === 0, 'ReplicaSets deleted');
+    await eventually(async () => (await rsNames('bg')).length === 0, { message: 'ReplicaSets deleted' });
     await running('bg', 0);
   });
 
@@ -91,10 +96,13 @@ describe('garbage collector', () => {
       },
     });
     await h.client.delete(refTo(CONFIGMAPS, NS, 'a'));
-    const shared = await eventually(async () => {
-      const o = await h.client.get(refTo(CONFIGMAPS, NS, 'shared'));
-      return o.metadata.ownerReferences?.length === 1 && o;
-    }, 'the reference to a dropped');
+    const shared = await eventually(
+      async () => {
+        const o = await h.client.get(refTo(CONFIGMAPS, NS, 'shared'));
+        return o.metadata.ownerReferences?.length === 1 && o;
+      },
+      { message: 'the reference to a dropped' },
+    );
     expect(shared.metadata.ownerReferences?.[0]?.name).toBe('b');
   });
 
@@ -126,19 +134,22 @@ describe('garbage collector', () => {
     expect(marked.metadata.deletionTimestamp).toBeDefined();
     // Poll what a user would see: while the Deployment exists it is marked for deletion; it goes last.
     const seen: string[] = [];
-    await eventually(async () => {
-      const pods = (await listPods(h.client, NS, 'app=fg')).length;
-      const rss = (await rsNames('fg')).length;
-      let d: KubeObject | undefined;
-      try {
-        d = await h.client.get(refTo(DEPLOYMENTS, NS, 'fg'));
-      } catch (e) {
-        if ((e as { status?: { code?: number } }).status?.code !== 404) throw e;
-      }
-      if (d && !d.metadata.deletionTimestamp) seen.push('deployment not marked');
-      if (!d && (pods > 0 || rss > 0)) seen.push(`deployment gone first (${pods} pods, ${rss} replicasets left)`);
-      return !d;
-    }, 'foreground deletion to finish');
+    await eventually(
+      async () => {
+        const pods = (await listPods(h.client, NS, 'app=fg')).length;
+        const rss = (await rsNames('fg')).length;
+        let d: KubeObject | undefined;
+        try {
+          d = await h.client.get(refTo(DEPLOYMENTS, NS, 'fg'));
+        } catch (e) {
+          if ((e as { status?: { code?: number } }).status?.code !== 404) throw e;
+        }
+        if (d && !d.metadata.deletionTimestamp) seen.push('deployment not marked');
+        if (!d && (pods > 0 || rss > 0)) seen.push(`deployment gone first (${pods} pods, ${rss} replicasets left)`);
+        return !d;
+      },
+      { message: 'foreground deletion to finish' },
+    );
     expect(seen).toEqual([]);
     expect(await rsNames('fg')).toEqual([]);
     expect(await listPods(h.client, NS, 'app=fg')).toEqual([]);

@@ -1,9 +1,10 @@
 /** The ReplicaSet controller against a real API server (no kubelet: the test makes Pods Ready). */
 import type { KubeObject, Pod, ReplicaSet } from '@minik8s/api';
 import type { CoreEvent, KubeList } from '@minik8s/client/kube';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PODS, REPLICA_SETS, refTo } from '../internal/resources.ts';
-import { createNamespace, eventually, type Harness, listPods, makeReady, startHarness } from '../testing/harness.ts';
+import { createNamespace, type Harness, listPods, makeReady, startHarness } from '../testing/harness.ts';
 
 const NS = 'rs-test';
 type RS = ReplicaSet & KubeObject;
@@ -38,7 +39,7 @@ describe('ReplicaSet controller', () => {
     rs.spec!.replicas = replicas;
     await h.client.update(refTo(REPLICA_SETS, NS, name), rs);
   };
-  const count = (app: string, n: number) => eventually(async () => (await pods(app)).length === n && (await pods(app)), `${n} pods of ${app}`);
+  const count = (app: string, n: number) => eventually(async () => (await pods(app)).length === n && (await pods(app)), { message: `${n} pods of ${app}` });
 
   it('creates spec.replicas Pods owned by the ReplicaSet, and says so in events', async () => {
     const rs = await h.client.create<RS>(REPLICA_SETS, replicaSet('web', 3));
@@ -50,19 +51,25 @@ describe('ReplicaSet controller', () => {
         { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true },
       ]);
     }
-    const events = await eventually(async () => {
-      const l = (await h.client.list<CoreEvent>(
-        { version: 'v1', plural: 'events', namespace: NS },
-        { fieldSelector: 'involvedObject.name=web' },
-      )) as KubeList<CoreEvent>;
-      return l.items.filter((e) => e.reason === 'SuccessfulCreate').length === 3 && l.items;
-    }, 'three SuccessfulCreate events');
+    const events = await eventually(
+      async () => {
+        const l = (await h.client.list<CoreEvent>(
+          { version: 'v1', plural: 'events', namespace: NS },
+          { fieldSelector: 'involvedObject.name=web' },
+        )) as KubeList<CoreEvent>;
+        return l.items.filter((e) => e.reason === 'SuccessfulCreate').length === 3 && l.items;
+      },
+      { message: 'three SuccessfulCreate events' },
+    );
     expect(events.map((e) => e.message).sort()).toEqual(ps.map((p) => `Created pod: ${p.metadata!.name}`).sort());
     expect(events[0]!.source.component).toBe('replicaset-controller');
-    const status = await eventually(async () => {
-      const s = (await getRS('web')).status;
-      return s?.replicas === 3 && s.observedGeneration === 1 && s;
-    }, 'status');
+    const status = await eventually(
+      async () => {
+        const s = (await getRS('web')).status;
+        return s?.replicas === 3 && s.observedGeneration === 1 && s;
+      },
+      { message: 'status' },
+    );
     expect(status).toEqual({ replicas: 3, fullyLabeledReplicas: 3, observedGeneration: 1 });
   });
 
@@ -70,7 +77,7 @@ describe('ReplicaSet controller', () => {
     const ps = await pods('web');
     await makeReady(h.client, ps[0]!);
     await makeReady(h.client, ps[1]!);
-    await eventually(async () => (await getRS('web')).status?.readyReplicas === 2, 'readyReplicas 2');
+    await eventually(async () => (await getRS('web')).status?.readyReplicas === 2, { message: 'readyReplicas 2' });
     expect((await getRS('web')).status).toMatchObject({ replicas: 3, readyReplicas: 2, availableReplicas: 2 });
   });
 
@@ -81,10 +88,13 @@ describe('ReplicaSet controller', () => {
     await scale('web', 1);
     const left = await count('web', 1);
     expect(ready.map((p) => p.metadata!.name)).toContain(left[0]!.metadata!.name);
-    await eventually(async () => {
-      const s = (await getRS('web')).status;
-      return s?.replicas === 1 && s.observedGeneration === 3;
-    }, 'status after scale down');
+    await eventually(
+      async () => {
+        const s = (await getRS('web')).status;
+        return s?.replicas === 1 && s.observedGeneration === 3;
+      },
+      { message: 'status after scale down' },
+    );
     const l = (await h.client.list<CoreEvent>(
       { version: 'v1', plural: 'events', namespace: NS },
       { fieldSelector: 'involvedObject.name=web' },
@@ -95,10 +105,13 @@ describe('ReplicaSet controller', () => {
   it('replaces a deleted Pod', async () => {
     const [p] = await pods('web');
     await h.client.delete(refTo(PODS, NS, p!.metadata!.name!));
-    const [q] = await eventually(async () => {
-      const ps = await pods('web');
-      return ps.length === 1 && ps[0]!.metadata!.name !== p!.metadata!.name && ps;
-    }, 'a replacement');
+    const [q] = await eventually(
+      async () => {
+        const ps = await pods('web');
+        return ps.length === 1 && ps[0]!.metadata!.name !== p!.metadata!.name && ps;
+      },
+      { message: 'a replacement' },
+    );
     expect(q!.metadata!.ownerReferences?.[0]?.name).toBe('web');
   });
 
@@ -111,22 +124,25 @@ describe('ReplicaSet controller', () => {
     });
     const rs = await h.client.create<RS>(REPLICA_SETS, replicaSet('adopt', 2));
     const ps = await count('adopt', 2);
-    const orphan = await eventually(async () => {
-      const o = await h.client.get<Pod & KubeObject>(refTo(PODS, NS, 'orphan'));
-      return o.metadata.ownerReferences?.[0]?.uid === rs.metadata.uid && o;
-    }, 'orphan adopted');
+    const orphan = await eventually(
+      async () => {
+        const o = await h.client.get<Pod & KubeObject>(refTo(PODS, NS, 'orphan'));
+        return o.metadata.ownerReferences?.[0]?.uid === rs.metadata.uid && o;
+      },
+      { message: 'orphan adopted' },
+    );
     expect(orphan.metadata.ownerReferences).toEqual([
       { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'adopt', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true },
     ]);
     expect(ps.map((p) => p.metadata!.name)).toContain('orphan');
     // fullyLabeledReplicas: the orphan lacks the template's tier label.
-    await eventually(async () => (await getRS('adopt')).status?.fullyLabeledReplicas === 1, 'fullyLabeledReplicas 1');
+    await eventually(async () => (await getRS('adopt')).status?.fullyLabeledReplicas === 1, { message: 'fullyLabeledReplicas 1' });
 
     // Relabel: the ReplicaSet lets go of it and makes another.
     const cur = await h.client.get<Pod & KubeObject>(refTo(PODS, NS, 'orphan'));
     cur.metadata.labels = { app: 'elsewhere' };
     await h.client.update(refTo(PODS, NS, 'orphan'), cur);
-    await eventually(async () => !(await h.client.get<Pod & KubeObject>(refTo(PODS, NS, 'orphan'))).metadata.ownerReferences, 'orphan released');
+    await eventually(async () => !(await h.client.get<Pod & KubeObject>(refTo(PODS, NS, 'orphan'))).metadata.ownerReferences, { message: 'orphan released' });
     await count('adopt', 2);
   });
 

@@ -1,6 +1,7 @@
 import type { Service } from '@minik8s/api';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, type Harness, startHarness } from '../testing/harness.ts';
+import { type Harness, startHarness } from '../testing/harness.ts';
 
 const SERVICES = { version: 'v1', plural: 'services', namespace: 'default' } as const;
 const NODES = { version: 'v1', plural: 'nodes' } as const;
@@ -35,16 +36,19 @@ afterAll(() => h?.close());
 describe('service-lb controller', () => {
   it('gives a LoadBalancer Service the addresses of the Ready nodes, with upstream events', async () => {
     await lb('web', 80);
-    const ingress = await eventually(() => ingressOf('web'), 'ingress');
+    const ingress = await eventually(() => ingressOf('web'), { message: 'ingress' });
     expect(ingress).toEqual([{ ip: '10.244.0.11' }, { ip: '10.244.0.12' }]);
-    const events = await eventually(async () => {
-      const list = await h.client.list<{ metadata: { name: string }; reason?: string }>(
-        { version: 'v1', plural: 'events', namespace: 'default' },
-        { fieldSelector: 'involvedObject.name=web' },
-      );
-      const reasons = list.items.map((e) => e.reason);
-      return reasons.includes('EnsuredLoadBalancer') && reasons;
-    }, 'events');
+    const events = await eventually(
+      async () => {
+        const list = await h.client.list<{ metadata: { name: string }; reason?: string }>(
+          { version: 'v1', plural: 'events', namespace: 'default' },
+          { fieldSelector: 'involvedObject.name=web' },
+        );
+        const reasons = list.items.map((e) => e.reason);
+        return reasons.includes('EnsuredLoadBalancer') && reasons;
+      },
+      { message: 'events' },
+    );
     expect(events).toContain('EnsuringLoadBalancer');
   });
 
@@ -54,25 +58,28 @@ describe('service-lb controller', () => {
       { status: { conditions: [{ type: 'Ready', status: 'True' }] } },
       { type: 'merge' },
     );
-    await eventually(async () => (await ingressOf('web'))?.length === 3, 'three addresses');
+    await eventually(async () => (await ingressOf('web'))?.length === 3, { message: 'three addresses' });
   });
 
   it('keeps a second Service on the same port pending until the port is free', async () => {
     await lb('web2', 80);
-    await eventually(async () => {
-      const list = await h.client.list<{ metadata: { name: string }; reason?: string; message?: string }>(
-        { version: 'v1', plural: 'events', namespace: 'default' },
-        { fieldSelector: 'involvedObject.name=web2' },
-      );
-      return list.items.find((e) => e.reason === 'SyncLoadBalancerFailed');
-    }, 'a warning');
+    await eventually(
+      async () => {
+        const list = await h.client.list<{ metadata: { name: string }; reason?: string; message?: string }>(
+          { version: 'v1', plural: 'events', namespace: 'default' },
+          { fieldSelector: 'involvedObject.name=web2' },
+        );
+        return list.items.find((e) => e.reason === 'SyncLoadBalancerFailed');
+      },
+      { message: 'a warning' },
+    );
     expect(await ingressOf('web2')).toBeUndefined();
     await h.client.delete({ ...SERVICES, name: 'web' });
-    await eventually(async () => (await ingressOf('web2'))?.length === 3, 'web2 served');
+    await eventually(async () => (await ingressOf('web2'))?.length === 3, { message: 'web2 served' });
   });
 
   it('clears the status when the Service stops being a LoadBalancer', async () => {
     await h.client.patch({ ...SERVICES, name: 'web2' }, { spec: { type: 'ClusterIP' } }, { type: 'merge' });
-    await eventually(async () => !(await ingressOf('web2'))?.length, 'ingress cleared');
+    await eventually(async () => !(await ingressOf('web2'))?.length, { message: 'ingress cleared' });
   });
 });

@@ -1,10 +1,10 @@
 /**
- * Integration-test helpers: a real API server, a client, the controller manager, and
- * small waits. Pods are made Ready by writing their status, as a kubelet would.
+ * Integration-test helpers: a real API server, a client and the controller manager.
+ * Pods are made Ready by writing their status, as a kubelet would.
  */
 import type { KubeObject, Pod } from '@minik8s/api';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { Informer, KubeClient, type ResourceRef } from '@minik8s/client/kube';
+import { Informer, type KubeClient, type ResourceRef } from '@minik8s/client/kube';
 import { type RunningControllerManager, startControllerManager } from '../controller-manager.ts';
 import { PODS, refTo } from '../internal/resources.ts';
 
@@ -17,7 +17,7 @@ export interface Harness {
 
 export async function startHarness(controllers?: string[]): Promise<Harness> {
   const server = await startTestApiServer();
-  const client = KubeClient.fromKubeconfig({ kubeconfig: server.kubeconfigPath });
+  const { client } = server;
   const cm = startControllerManager({ client, controllers, workers: 2 });
   await cm.synced;
   return {
@@ -26,27 +26,9 @@ export async function startHarness(controllers?: string[]): Promise<Harness> {
     cm,
     async close() {
       await cm.stop();
-      await client.close();
       await server.close();
     },
   };
-}
-
-/** Polls `fn` until it returns a truthy value (or throws on timeout with the last value). */
-export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what = 'condition', timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 export async function listPods(client: KubeClient, namespace: string, labelSelector?: string): Promise<Pod[]> {

@@ -90,17 +90,6 @@ export async function expectEtcdError(p: Promise<unknown>, want: { code: number;
   return err;
 }
 
-/** Polls `check` until it returns a value other than undefined, or fails after `ms`. */
-export async function eventually<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Pull-style reading of a Watch with timeouts. */
 export class WatchReader {
   private readonly it: AsyncIterator<WatchResponse>;

@@ -40,5 +40,3 @@ export const etcdliteTarget: StoreTarget = {
     }
   },
 };
-
-export const targets: StoreTarget[] = [etcdTarget, etcdliteTarget];

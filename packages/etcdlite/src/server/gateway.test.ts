@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually } from '@minik8s/testing';
 import { Agent, Pool, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEtcdlite } from '../etcdlite.ts';
@@ -138,7 +139,7 @@ describe('gateway over HTTP', () => {
         // aborted
       }
     })();
-    await until(() => lines.length >= 5);
+    await eventually(() => lines.length >= 5);
     ac.abort();
     await reading;
     expect(lines[0]).toMatchObject({ created: true });
@@ -187,7 +188,7 @@ describe('a watcher that does not read', () => {
       sock.write(`POST /v3/watch HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
       sock.pause(); // never read: the kernel buffers fill, then the server's
       const closed = new Promise((r) => sock.on('close', r));
-      await until(() => s.server.store.hub.size === 1);
+      await eventually(() => s.server.store.hub.size === 1);
       const value = b64(Buffer.alloc(16 * 1024, 'x'));
       for (let i = 0; i < 2000 && s.server.store.hub.size > 0; i += 16) {
         await Promise.all(
@@ -236,11 +237,3 @@ describe('gateway over TLS with client certificates', () => {
     }
   });
 });
-
-async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

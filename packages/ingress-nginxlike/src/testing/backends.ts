@@ -155,16 +155,3 @@ export function send(port: number, path: string, o: SendOptions = {}): Promise<A
     req.end(o.body);
   });
 }
-
-/** Polls `fn` every `everyMs` until it returns something truthy, for at most `timeoutMs`. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000, everyMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await Promise.resolve()
-      .then(fn)
-      .catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}

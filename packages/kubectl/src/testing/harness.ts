@@ -2,13 +2,14 @@
  * Test helpers: a real API server on loopback, mkctl run in-process against it, and the
  * stock kubectl run with the same kubeconfig for side-by-side comparisons.
  */
-import { startTestApiServer, type TestApiServer } from '../../../apiserver/src/testing/cluster.ts';
+import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
 import { type RunResult, run } from '../index.ts';
 
 export interface Harness {
   server: TestApiServer;
-  mk(args: string[], input?: string): Promise<RunResult>;
-  kubectl(args: string[], input?: string): Promise<RunResult>;
+  /** `onStdout` sees the output as it is printed, for a test that waits on it. */
+  mk(args: string[], input?: string, o?: { onStdout?: (text: string) => void }): Promise<RunResult>;
+  kubectl(args: string[], input?: string, o?: { onStdout?: (text: string) => void }): Promise<RunResult>;
   close(): Promise<void>;
 }
 
@@ -17,8 +18,8 @@ export async function startHarness(): Promise<Harness> {
   const env = { KUBECONFIG: server.kubeconfigPath, HOME: server.dir, PATH: process.env.PATH };
   return {
     server,
-    mk: (args, input) => run(args, { env, stdin: input }),
-    kubectl: (args, input) => server.kubectl(args, input === undefined ? {} : { input }),
+    mk: (args, input, o = {}) => run(args, { env, stdin: input, stdout: o.onStdout }),
+    kubectl: (args, input, o = {}) => server.kubectl(args, { ...(input === undefined ? {} : { input }), onStdout: o.onStdout }),
     close: () => server.close(),
   };
 }

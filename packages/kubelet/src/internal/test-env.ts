@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Pod } from '@minik8s/api';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { KubeClient } from '@minik8s/client/kube';
+import type { KubeClient, Lease } from '@minik8s/client/kube';
+import { type EventuallyOptions, eventually } from '@minik8s/testing';
 import Docker from 'dockerode';
 import { pino } from 'pino';
 import { type RunningKubelet, startKubelet } from '../kubelet.ts';
@@ -74,20 +75,8 @@ export async function dockerTestEnv(prefix: string): Promise<DockerTestEnv> {
   };
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** How kubelet tests wait on Docker: longer than eventually()'s default, and gentler on the engine. */
+export const ON_DOCKER = { timeoutMs: 20_000, intervalMs: 200 } satisfies EventuallyOptions;
 
 /**
  * An in-process API server, a Docker test network and a kubelet on it (fast back-offs,
@@ -109,17 +98,23 @@ export interface KubeletTestBed {
   appContainers(uid: string, name?: string): Promise<Docker.ContainerInfo[]>;
   /** The kubelet's logs endpoint. */
   logs(pod: string, container: string, query?: string): Promise<string>;
+  /**
+   * Waits until the kubelet renews its node Lease `times` more times (every 2 s here, as
+   * often as it resyncs; it relists every 300 ms): proof that it ran its loops that long.
+   */
+  leaseRenewals(times: number): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function kubeletTestBed(prefix: string): Promise<KubeletTestBed> {
   await ensureBusybox();
   const [api, env] = await Promise.all([startTestApiServer(), dockerTestEnv(prefix)]);
-  const client = KubeClient.fromKubeconfig({ kubeconfig: api.kubeconfigPath });
+  const { client } = api;
   const nodeName = `node-${env.runId}`;
   const rootDir = mkdtempSync(join(tmpdir(), 'minik8s-kubelet-'));
   const gateway = env.subnet.replace(/\.0\/24$/, '.1');
   const PODS = { version: 'v1', plural: 'pods', namespace: 'default' } as const;
+  const LEASES = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'kube-node-lease' } as const;
   const start = () =>
     startKubelet({
       client,
@@ -170,10 +165,21 @@ export async function kubeletTestBed(prefix: string): Promise<KubeletTestBed> {
       const res = await fetch(`http://127.0.0.1:${bed.kubelet.port}/containerLogs/default/${pod}/${container}${query}`);
       return res.text();
     },
+    async leaseRenewals(times) {
+      const renewTime = async () => (await client.get<Lease>({ ...LEASES, name: nodeName })).spec?.renewTime;
+      const seen = [await renewTime()];
+      await eventually(
+        async () => {
+          const t = await renewTime();
+          if (t !== seen.at(-1)) seen.push(t);
+          return seen.length > times;
+        },
+        { ...ON_DOCKER, message: `the kubelet to renew its Lease ${times} times` },
+      );
+    },
     async close() {
       await bed.kubelet.stop().catch(() => undefined);
       await env.cleanup();
-      await client.close();
       await api.close();
       rmSync(rootDir, { recursive: true, force: true });
     },

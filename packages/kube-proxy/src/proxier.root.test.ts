@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Service } from '@minik8s/api';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { KubeClient } from '@minik8s/client/kube';
+import type { KubeClient } from '@minik8s/client/kube';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Iptables } from './iptables.ts';
 import { type RunningProxier, startProxier } from './proxier.ts';
@@ -37,8 +38,7 @@ const start = async () => {
 const settled = async () => {
   const n = proxier!.syncs();
   await new Promise((r) => setTimeout(r, 100));
-  const end = Date.now() + 5000;
-  while (proxier!.syncs() === n && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  await eventually(() => proxier!.syncs() > n, { message: 'a proxier sync', timeoutMs: 5000 });
 };
 
 async function service(name: string, spec: NonNullable<Service['spec']>, endpoints = ENDPOINTS): Promise<Service> {
@@ -87,7 +87,7 @@ beforeAll(async () => {
     servers.push(spawn('ip', ['netns', 'exec', NS, 'busybox', 'httpd', '-f', '-p', `${ip}:8080`, '-h', dir], { stdio: 'ignore' }));
   });
   api = await startTestApiServer();
-  client = KubeClient.fromKubeconfig({ kubeconfig: api.kubeconfigPath });
+  client = api.client;
   await start();
 }, 60_000);
 
@@ -95,7 +95,6 @@ afterAll(async () => {
   await proxier?.stop();
   for (const s of servers) s.kill();
   await run('ip', ['netns', 'del', NS]).catch(() => undefined);
-  await client?.close();
   await api?.close();
   rmSync(webRoot, { recursive: true, force: true });
 }, 30_000);

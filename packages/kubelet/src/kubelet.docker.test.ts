@@ -3,9 +3,10 @@
  * in Pod status, in `docker ps` and from the logs endpoint.
  */
 import type { KubeClient } from '@minik8s/client/kube';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cidrContains } from './internal/ip.ts';
-import { type DockerTestEnv, type KubeletTestBed, kubeletTestBed, waitFor } from './internal/test-env.ts';
+import { type DockerTestEnv, type KubeletTestBed, kubeletTestBed, ON_DOCKER } from './internal/test-env.ts';
 import { LABEL_POD_UID } from './runtime/labels.ts';
 
 const IMAGE = 'minik8s/busybox:latest';
@@ -29,31 +30,36 @@ afterAll(() => bed?.close(), 60_000);
 
 describe('kubelet', () => {
   it('registers a Ready node and renews its lease', async () => {
-    const node = await waitFor('a Ready node', async () => {
-      const n = await client.get<{
-        metadata: { name: string; labels?: Record<string, string> };
-        spec?: { podCIDR?: string };
-        status?: Record<string, unknown>;
-      }>({
-        version: 'v1',
-        plural: 'nodes',
-        name: nodeName,
-      });
-      const ready = (n.status?.conditions as Array<{ type: string; status: string; reason?: string }> | undefined)?.find((c) => c.type === 'Ready');
-      return ready?.status === 'True' && n;
-    });
+    const node = await eventually(
+      async () => {
+        const n = await client.get<{
+          metadata: { name: string; labels?: Record<string, string> };
+          spec?: { podCIDR?: string };
+          status?: Record<string, unknown>;
+        }>({
+          version: 'v1',
+          plural: 'nodes',
+          name: nodeName,
+        });
+        const ready = (n.status?.conditions as Array<{ type: string; status: string; reason?: string }> | undefined)?.find((c) => c.type === 'Ready');
+        return ready?.status === 'True' && n;
+      },
+      { ...ON_DOCKER, message: 'a Ready node' },
+    );
     expect(node.metadata.labels?.['kubernetes.io/hostname']).toBe(nodeName);
     expect(node.spec?.podCIDR).toBe(env.subnet);
     expect((node.status?.capacity as Record<string, string> | undefined)?.pods).toBe('110');
     expect(node.status?.daemonEndpoints).toEqual({ kubeletEndpoint: { Port: bed.kubelet.port } });
-    const lease = await waitFor('the lease', () =>
-      client.get<{ metadata: { name: string }; spec?: { holderIdentity?: string; leaseDurationSeconds?: number } }>({
-        group: 'coordination.k8s.io',
-        version: 'v1',
-        plural: 'leases',
-        namespace: 'kube-node-lease',
-        name: nodeName,
-      }),
+    const lease = await eventually(
+      () =>
+        client.get<{ metadata: { name: string }; spec?: { holderIdentity?: string; leaseDurationSeconds?: number } }>({
+          group: 'coordination.k8s.io',
+          version: 'v1',
+          plural: 'leases',
+          namespace: 'kube-node-lease',
+          name: nodeName,
+        }),
+      { ...ON_DOCKER, message: 'the lease' },
     );
     expect(lease.spec).toMatchObject({ holderIdentity: nodeName, leaseDurationSeconds: 40 });
   });
@@ -77,10 +83,13 @@ describe('kubelet', () => {
         },
       ],
     });
-    const pod = await waitFor('web Running and Ready', async () => {
-      const p = await getPod('web');
-      return p.status?.phase === 'Running' && p.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && p;
-    });
+    const pod = await eventually(
+      async () => {
+        const p = await getPod('web');
+        return p.status?.phase === 'Running' && p.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && p;
+      },
+      { ...ON_DOCKER, message: 'web Running and Ready' },
+    );
     expect(cidrContains(env.subnet, pod.status?.podIP ?? '')).toBe(true);
     expect(pod.status?.podIPs).toEqual([{ ip: pod.status?.podIP }]);
     expect(pod.status?.hostIP).toBe(bed.gateway);
@@ -88,10 +97,13 @@ describe('kubelet', () => {
     expect(web).toMatchObject({ ready: true, started: true, restartCount: 0, image: IMAGE });
     expect(web?.containerID).toMatch(/^docker:\/\/[0-9a-f]{64}$/);
     expect(web?.state?.running?.startedAt).toBeTruthy();
-    const out = await waitFor('the client reaching web over localhost', async () => {
-      const text = await logs('web', 'client');
-      return text.includes('hello-from-web') && text;
-    });
+    const out = await eventually(
+      async () => {
+        const text = await logs('web', 'client');
+        return text.includes('hello-from-web') && text;
+      },
+      { ...ON_DOCKER, message: 'the client reaching web over localhost' },
+    );
     expect(out.startsWith('first\n')).toBe(true);
     const tail = await logs('web', 'client', '?tailLines=1');
     expect(tail.trim().split('\n')).toHaveLength(1);
@@ -103,16 +115,23 @@ describe('kubelet', () => {
     const pod = await createPod('crash', {
       containers: [{ name: 'c', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'echo boom; exit 3'] }],
     });
-    const cs = await waitFor('CrashLoopBackOff', async () => {
-      const p = await getPod('crash');
-      const s = p.status?.containerStatuses?.[0];
-      return s?.state?.waiting?.reason === 'CrashLoopBackOff' && (s.restartCount ?? 0) >= 1 && s;
-    });
+    const cs = await eventually(
+      async () => {
+        const p = await getPod('crash');
+        const s = p.status?.containerStatuses?.[0];
+        return s?.state?.waiting?.reason === 'CrashLoopBackOff' && (s.restartCount ?? 0) >= 1 && s;
+      },
+      { ...ON_DOCKER, message: 'CrashLoopBackOff' },
+    );
     expect(cs.state?.waiting?.message).toMatch(
       new RegExp(`^back-off \\d+(\\.\\d+)?m?s restarting failed container=c pod=crash_default\\(${pod.metadata?.uid}\\)$`),
     );
     expect(cs.lastState?.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
-    await waitFor('restartCount 2', async () => ((await getPod('crash')).status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2, 15_000);
+    await eventually(async () => ((await getPod('crash')).status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2, {
+      ...ON_DOCKER,
+      message: 'restartCount 2',
+      timeoutMs: 15_000,
+    });
     expect((await getPod('crash')).status?.phase).toBe('Running');
     expect(await logs('crash', 'c', '?previous=true')).toBe('boom\n');
   });
@@ -121,15 +140,21 @@ describe('kubelet', () => {
     await createPod('noimage', { containers: [{ name: 'c', image: 'minik8s/does-not-exist:v1', imagePullPolicy: 'IfNotPresent' }] });
     await createPod('never', { containers: [{ name: 'c', image: 'minik8s/does-not-exist:v1', imagePullPolicy: 'Never' }] });
     const seen = new Set<string>();
-    await waitFor('ErrImagePull then ImagePullBackOff', async () => {
-      const r = (await getPod('noimage')).status?.containerStatuses?.[0]?.state?.waiting?.reason;
-      if (r) seen.add(r);
-      return seen.has('ErrImagePull') && seen.has('ImagePullBackOff');
-    });
-    const never = await waitFor('ErrImageNeverPull', async () => {
-      const s = (await getPod('never')).status?.containerStatuses?.[0]?.state?.waiting;
-      return s?.reason === 'ErrImageNeverPull' && s;
-    });
+    await eventually(
+      async () => {
+        const r = (await getPod('noimage')).status?.containerStatuses?.[0]?.state?.waiting?.reason;
+        if (r) seen.add(r);
+        return seen.has('ErrImagePull') && seen.has('ImagePullBackOff');
+      },
+      { ...ON_DOCKER, message: 'ErrImagePull then ImagePullBackOff' },
+    );
+    const never = await eventually(
+      async () => {
+        const s = (await getPod('never')).status?.containerStatuses?.[0]?.state?.waiting;
+        return s?.reason === 'ErrImageNeverPull' && s;
+      },
+      { ...ON_DOCKER, message: 'ErrImageNeverPull' },
+    );
     expect(never.message).toBe('Container image "minik8s/does-not-exist:v1" is not present with pull policy of Never');
     expect((await getPod('noimage')).status?.phase).toBe('Pending');
   });
@@ -137,13 +162,16 @@ describe('kubelet', () => {
   it('recreates an app container removed with docker rm -f, restartCount 1', async () => {
     const pod = await createPod('rmf', { containers: [{ name: 'c', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] });
     const uid = pod.metadata!.uid!;
-    await waitFor('rmf Running', async () => (await getPod('rmf')).status?.phase === 'Running');
+    await eventually(async () => (await getPod('rmf')).status?.phase === 'Running', { ...ON_DOCKER, message: 'rmf Running' });
     const [first] = await appContainers(uid, 'c');
     await env.docker.getContainer(first!.Id).remove({ force: true });
-    const s = await waitFor('restartCount 1', async () => {
-      const cs = (await getPod('rmf')).status?.containerStatuses?.[0];
-      return cs?.restartCount === 1 && cs.state?.running && cs;
-    });
+    const s = await eventually(
+      async () => {
+        const cs = (await getPod('rmf')).status?.containerStatuses?.[0];
+        return cs?.restartCount === 1 && cs.state?.running && cs;
+      },
+      { ...ON_DOCKER, message: 'restartCount 1' },
+    );
     expect(s.containerID).not.toBe(`docker://${first!.Id}`);
   });
 
@@ -152,7 +180,7 @@ describe('kubelet', () => {
     const before = pod.status?.containerStatuses?.[0];
     await bed.restart();
     // The new kubelet has looked at the Pod (its first sync, then the relist's or the resync's) and left it alone.
-    await waitFor('two syncs of rmf by the new kubelet', async () => bed.kubelet.podSyncs(pod.metadata!.uid!) >= 2);
+    await eventually(() => bed.kubelet.podSyncs(pod.metadata!.uid!) >= 2, { ...ON_DOCKER, message: 'two syncs of rmf by the new kubelet' });
     const after = (await getPod('rmf')).status?.containerStatuses?.[0];
     expect(after?.containerID).toBe(before?.containerID);
     expect(after?.restartCount).toBe(1);
@@ -163,10 +191,10 @@ describe('kubelet', () => {
   it('deleting a Pod removes its containers and sandbox', async () => {
     const pod = await getPod('rmf');
     await client.delete({ ...PODS, name: 'rmf' });
-    await waitFor(
-      'containers gone',
-      async () => (await env.docker.listContainers({ all: true, filters: { label: [`${LABEL_POD_UID}=${pod.metadata!.uid}`] } })).length === 0,
-      20_000,
-    );
+    await eventually(async () => (await env.docker.listContainers({ all: true, filters: { label: [`${LABEL_POD_UID}=${pod.metadata!.uid}`] } })).length === 0, {
+      ...ON_DOCKER,
+      message: 'containers gone',
+      timeoutMs: 20_000,
+    });
   });
 });

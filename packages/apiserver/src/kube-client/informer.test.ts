@@ -1,19 +1,18 @@
 /**
- * Informers against a real API server: sync, follow changes, and re-list after the
+ * @minik8s/client's informers against this API server (here, not in the client package,
+ * which cannot depend on the API server): sync, follow changes, and re-list after the
  * server answers a watch with 410 (here: an API server restarted on the same data, whose
  * watch cache no longer reaches back to the version the informer last saw).
  */
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Informer, isGone, KubeClient, type KubeList, type KubeObject, type ListerWatcher, objectKey, runWorkers, WorkQueue } from '@minik8s/client/kube';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer } from '../../../apiserver/src/main.ts';
-import { startTestApiServer, type TestApiServer } from '../../../apiserver/src/testing/cluster.ts';
-import { isGone } from './errors.ts';
-import { Informer, type ListerWatcher } from './informer.ts';
-import { KubeClient } from './rest-client.ts';
-import { type KubeList, type KubeObject, objectKey } from './types.ts';
-import { runWorkers, WorkQueue } from './work-queue.ts';
+import { startApiServer } from '../main.ts';
+import { startTestApiServer, type TestApiServer } from '../testing/cluster.ts';
 
 const CM = { version: 'v1', plural: 'configmaps' };
 const cm = (name: string, data: Record<string, string> = {}, labels?: Record<string, string>): KubeObject => ({
@@ -22,14 +21,6 @@ const cm = (name: string, data: Record<string, string> = {}, labels?: Record<str
   metadata: { name, ...(labels ? { labels } : {}) },
   data,
 });
-
-async function until(f: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!f()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('Informer against the API server', () => {
   let server: TestApiServer;
@@ -73,11 +64,11 @@ describe('Informer against the API server', () => {
     const created = await client.create(ref, cm('live', { v: '1' }, { app: 'x' }));
     await client.update(ref, { ...created, data: { v: '2' } });
     await client.delete({ ...ref, name: 'before' });
-    await until(() => seen.length >= 4);
+    await eventually(() => seen.length >= 4);
     expect(seen).toEqual(['add before', 'add live', 'update live', 'delete before']);
     expect(informer.keys()).toEqual(['inf/live']);
     expect((informer.get('inf/live')!.data as Record<string, string>).v).toBe('2');
-    await until(() => reconciled.includes('inf/before=gone') && reconciled.includes('inf/live=2'));
+    await eventually(() => reconciled.includes('inf/before=gone') && reconciled.includes('inf/live=2'));
     await informer.stop();
     queue.shutDown();
     await workers;
@@ -129,10 +120,10 @@ describe('Informer against the API server', () => {
         informer.onAdd((o, initial) => adds.push(`${o.metadata.name}${initial ? ' (list)' : ''}`));
         informer.start();
         await informer.waitForSync();
-        await until(() => lists >= 2 && informer.get('default/c') !== undefined);
+        await eventually(() => lists >= 2 && informer.get('default/c') !== undefined);
         expect(errors.some(isGone)).toBe(true);
         await c2.create(ref, cm('d'));
-        await until(() => informer.get('default/d') !== undefined);
+        await eventually(() => informer.get('default/d') !== undefined);
         expect(informer.keys().sort()).toEqual(['default/a', 'default/b', 'default/c', 'default/d']);
         expect(adds).toEqual(['a (list)', 'b (list)', 'c (list)', 'd']);
         await informer.stop();

@@ -5,8 +5,9 @@
  * ReplicaSets and the status a controller would.
  */
 import { join } from 'node:path';
+import { type FakeKubelet, fakeNodeStatus, startFakeKubelet } from '@minik8s/apiserver/testing';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeKubelet, fakeNodeStatus, startFakeKubelet } from '../../apiserver/src/testing/fake-kubelet.ts';
 import { run } from './index.ts';
 import { type Harness, startHarness, withoutAges } from './testing/harness.ts';
 
@@ -166,7 +167,7 @@ describe('mkctl workload verbs like kubectl', () => {
     expect(theirs.stdout).toBe(mine.stdout);
     const follows = kubelet.requests.filter((r) => r.query.get('follow') === 'true');
     expect(follows).toHaveLength(2);
-    for (let i = 0; i < 50 && follows.some((r) => !r.closed); i++) await new Promise((r) => setTimeout(r, 20));
+    await eventually(() => follows.every((r) => r.closed), { message: 'the follow requests to close', timeoutMs: 1000 });
     expect(follows.every((r) => r.closed)).toBe(true);
   });
 
@@ -206,16 +207,19 @@ describe('mkctl workload verbs like kubectl', () => {
     const r = await sameOnEach(['rollout', 'status', 'deploy/NAME', '--timeout=1s']);
     expect(r).toMatchObject({ code: 1, stderr: 'error: timed out waiting for the condition\n' });
     // Watching: both print each change until the rollout is done.
+    let mine = '';
+    let theirs = '';
     const watching = Promise.all([
-      h.mk(['rollout', 'status', 'deploy/web-a', '--timeout=15s']),
-      h.kubectl(['rollout', 'status', 'deploy/web-b', '--timeout=15s']),
+      h.mk(['rollout', 'status', 'deploy/web-a', '--timeout=15s'], undefined, { onStdout: (t) => (mine += t) }),
+      h.kubectl(['rollout', 'status', 'deploy/web-b', '--timeout=15s'], undefined, { onStdout: (t) => (theirs += t) }),
     ]);
-    await new Promise((res) => setTimeout(res, 700));
-    for (const s of [{ availableReplicas: 2 }, { availableReplicas: 3 }]) {
-      await setStatus('web-a', s);
-      await setStatus('web-b', s);
-      await new Promise((res) => setTimeout(res, 200));
-    }
+    const printed = (n: number) => eventually(() => mine.includes(`${n} of 3`) && theirs.includes(`${n} of 3`), { message: `both to print ${n} of 3` });
+    await printed(1);
+    await setStatus('web-a', { availableReplicas: 2 });
+    await setStatus('web-b', { availableReplicas: 2 });
+    await printed(2);
+    await setStatus('web-a', { availableReplicas: 3 });
+    await setStatus('web-b', { availableReplicas: 3 });
     const [a, b] = await watching;
     expect(norm(a, 'web-a', 'NAME')).toEqual(norm(b, 'web-b', 'NAME'));
     expect(a.stdout).toBe(

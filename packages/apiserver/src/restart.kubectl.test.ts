@@ -3,25 +3,19 @@
  * API server on the same data directory, dry runs store nothing, collections delete.
  */
 
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEtcdliteProcess, startEtcdProcess } from '@minik8s/etcdlite/testing';
+import { eventually, type RunCommandOptions, runCommand } from '@minik8s/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startApiServer } from './main.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'apiserver-restart-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function kubectl(kubeconfig: string, args: string[], input?: string) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: dir }, timeout: 20_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-    if (input !== undefined) child.stdin!.end(input);
-  });
-}
+const kubectl = (kubeconfig: string, args: string[], o: Omit<RunCommandOptions, 'env'> = {}) =>
+  runCommand('kubectl', args, { ...o, env: { ...process.env, KUBECONFIG: kubeconfig, HOME: dir } });
 
 describe('the API server across restarts', () => {
   it('keeps every object, its resourceVersion and the certificates', async () => {
@@ -29,7 +23,7 @@ describe('the API server across restarts', () => {
     const first = await startApiServer({ dataDir: data, securePort: 0 });
     let kc = first.kubeconfigPath;
     const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keep}\ndata: {a: "1"}\n';
-    expect((await kubectl(kc, ['apply', '-f', '-'], cm)).code).toBe(0);
+    expect((await kubectl(kc, ['apply', '-f', '-'], { input: cm })).code).toBe(0);
     const before = JSON.parse((await kubectl(kc, ['get', 'cm', 'keep', '-o', 'json'])).stdout);
     const svcIp = (await kubectl(kc, ['get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}'])).stdout;
     await first.close();
@@ -70,8 +64,10 @@ describe('the API server on an external store', () => {
       try {
         const kc = api.kubeconfigPath;
         expect((await kubectl(kc, ['create', 'configmap', 'ext', '--from-literal=a=b'])).stdout).toBe('configmap/ext created\n');
-        const watch = kubectl(kc, ['get', 'cm', 'ext', '-w', '-o', 'name', '--request-timeout=3s']);
-        await new Promise((r) => setTimeout(r, 500));
+        let printed = '';
+        const watch = kubectl(kc, ['get', 'cm', 'ext', '-w', '-o', 'name', '--request-timeout=3s'], { onStdout: (t) => (printed += t) });
+        // Listed: the watch goes on from the list's resourceVersion, so it sees the label.
+        await eventually(() => printed === 'configmap/ext\n', { message: 'kubectl get -w to list' });
         expect((await kubectl(kc, ['label', 'cm', 'ext', 'x=y'])).code).toBe(0);
         expect((await watch).stdout).toBe('configmap/ext\nconfigmap/ext\n');
         expect(JSON.parse((await kubectl(kc, ['get', 'cm', 'ext', '-o', 'json'])).stdout).metadata.labels).toEqual({ x: 'y' });

@@ -4,6 +4,7 @@
  * errors for missing or ambiguous containers and the kubelet's own messages.
  */
 import { join } from 'node:path';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApiServer, type TestApiServer } from './testing/cluster.ts';
 import { FAKE_TIMESTAMP, type FakeKubelet, fakeNodeStatus, startFakeKubelet } from './testing/fake-kubelet.ts';
@@ -123,7 +124,7 @@ describe('pods/log', () => {
     expect(r.stdout).toBe('a1\na2\na3\na4\na5\n');
     const req = kubelet.requests.slice(before).find((x) => x.query.get('follow') === 'true')!;
     expect(req).toBeDefined();
-    for (let i = 0; i < 50 && !req.closed; i++) await new Promise((res) => setTimeout(res, 20));
+    await eventually(() => req.closed, { message: 'the follow request to close', timeoutMs: 1000 });
     expect(req.closed).toBe(true);
   });
 

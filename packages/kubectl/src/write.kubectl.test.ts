@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from './index.ts';
 import { type Harness, startHarness } from './testing/harness.ts';
@@ -185,7 +186,8 @@ spec:
         if (out.includes('second')) seen();
       },
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // Listed: the watch goes on from the list's resourceVersion.
+    await eventually(() => out.includes('first'), { message: 'get -w to list' });
     await h.kubectl(['create', 'cm', 'second', '-n', 'watched', '--from-literal=a=b']);
     await second;
     ac.abort();

@@ -5,9 +5,10 @@
  */
 import type { ContainerStatus, Pod } from '@minik8s/api';
 import { type CoreEvent, isNotFound } from '@minik8s/client/kube';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cidrContains } from './internal/ip.ts';
-import { type KubeletTestBed, kubeletTestBed, waitFor } from './internal/test-env.ts';
+import { type KubeletTestBed, kubeletTestBed, ON_DOCKER } from './internal/test-env.ts';
 import { LABEL_POD_UID } from './runtime/labels.ts';
 
 const IMAGE = 'minik8s/busybox:latest';
@@ -39,10 +40,13 @@ describe('init containers', () => {
       initContainers: [busybox('first', 'echo first-done; sleep 1'), busybox('second', 'echo second-done')],
       containers: [busybox('app', 'exec sleep 3600')],
     });
-    const pod = await waitFor('init-order Running', async () => {
-      const p = await bed.getPod('init-order');
-      return p.status?.phase === 'Running' && p;
-    });
+    const pod = await eventually(
+      async () => {
+        const p = await bed.getPod('init-order');
+        return p.status?.phase === 'Running' && p;
+      },
+      { ...ON_DOCKER, message: 'init-order Running' },
+    );
     const [first, second] = pod.status?.initContainerStatuses ?? [];
     expect(first?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
     expect(second?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
@@ -59,7 +63,7 @@ describe('init containers', () => {
       initContainers: [busybox('setup', 'echo cannot; exit 2')],
       containers: [busybox('app', 'exec sleep 3600')],
     });
-    await waitFor('init-fail Failed', async () => (await phaseOf('init-fail')) === 'Failed');
+    await eventually(async () => (await phaseOf('init-fail')) === 'Failed', { ...ON_DOCKER, message: 'init-fail Failed' });
     expect((await statusOf('init-fail', 'setup'))?.state?.terminated).toMatchObject({ exitCode: 2, reason: 'Error' });
     expect((await statusOf('init-fail', 'app'))?.state?.waiting?.reason).toBe('PodInitializing');
     expect(await bed.appContainers(pod.metadata.uid, 'app')).toEqual([]);
@@ -70,10 +74,13 @@ describe('init containers', () => {
       initContainers: [busybox('setup', 'exit 1')],
       containers: [busybox('app', 'exec sleep 3600')],
     });
-    const s = await waitFor('the init container restarted', async () => {
-      const c = await statusOf('init-retry', 'setup');
-      return (c?.restartCount ?? 0) >= 1 && c;
-    });
+    const s = await eventually(
+      async () => {
+        const c = await statusOf('init-retry', 'setup');
+        return (c?.restartCount ?? 0) >= 1 && c;
+      },
+      { ...ON_DOCKER, message: 'the init container restarted' },
+    );
     expect(s.lastState?.terminated?.exitCode ?? s.state?.terminated?.exitCode).toBe(1);
     expect(await phaseOf('init-retry')).toBe('Pending');
   });
@@ -83,29 +90,35 @@ describe('restart policies', () => {
   it('Never: exit 0 is Succeeded, exit 1 is Failed, and neither is restarted', async () => {
     const ok = await bed.createPod('never-ok', { restartPolicy: 'Never', containers: [busybox('c', 'exit 0')] });
     const fail = await bed.createPod('never-fail', { restartPolicy: 'Never', containers: [busybox('c', 'exit 1')] });
-    await waitFor('never-ok Succeeded', async () => (await phaseOf('never-ok')) === 'Succeeded');
-    await waitFor('never-fail Failed', async () => (await phaseOf('never-fail')) === 'Failed');
+    await eventually(async () => (await phaseOf('never-ok')) === 'Succeeded', { ...ON_DOCKER, message: 'never-ok Succeeded' });
+    await eventually(async () => (await phaseOf('never-fail')) === 'Failed', { ...ON_DOCKER, message: 'never-fail Failed' });
     // One more look at each finished Pod, which leaves it alone.
     const syncs = (p: { metadata: { uid: string } }) => bed.kubelet.podSyncs(p.metadata.uid);
     const [okBefore, failBefore] = [syncs(ok), syncs(fail)];
-    await waitFor('another sync of both', async () => syncs(ok) > okBefore && syncs(fail) > failBefore);
+    await eventually(() => syncs(ok) > okBefore && syncs(fail) > failBefore, { ...ON_DOCKER, message: 'another sync of both' });
     expect(await statusOf('never-ok', 'c')).toMatchObject({ restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } });
     expect(await statusOf('never-fail', 'c')).toMatchObject({ restartCount: 0, state: { terminated: { exitCode: 1, reason: 'Error' } } });
     // The finished Pod's sandbox is stopped: nothing of it runs any more.
-    await waitFor('nothing of never-ok running', async () => {
-      const cs = await bed.env.docker.listContainers({ filters: { label: [`${LABEL_POD_UID}=${ok.metadata.uid}`] } });
-      return cs.length === 0;
-    });
+    await eventually(
+      async () => {
+        const cs = await bed.env.docker.listContainers({ filters: { label: [`${LABEL_POD_UID}=${ok.metadata.uid}`] } });
+        return cs.length === 0;
+      },
+      { ...ON_DOCKER, message: 'nothing of never-ok running' },
+    );
   });
 
   it('OnFailure: exit 0 is Succeeded; a failing container is restarted', async () => {
     await bed.createPod('onfailure-ok', { restartPolicy: 'OnFailure', containers: [busybox('c', 'exit 0')] });
     await bed.createPod('onfailure-fail', { restartPolicy: 'OnFailure', containers: [busybox('c', 'exit 3')] });
-    await waitFor('onfailure-ok Succeeded', async () => (await phaseOf('onfailure-ok')) === 'Succeeded');
-    const s = await waitFor('onfailure-fail restarted', async () => {
-      const c = await statusOf('onfailure-fail', 'c');
-      return (c?.restartCount ?? 0) >= 1 && c;
-    });
+    await eventually(async () => (await phaseOf('onfailure-ok')) === 'Succeeded', { ...ON_DOCKER, message: 'onfailure-ok Succeeded' });
+    const s = await eventually(
+      async () => {
+        const c = await statusOf('onfailure-fail', 'c');
+        return (c?.restartCount ?? 0) >= 1 && c;
+      },
+      { ...ON_DOCKER, message: 'onfailure-fail restarted' },
+    );
     expect(s.lastState?.terminated?.exitCode ?? s.state?.terminated?.exitCode).toBe(3);
     expect(await phaseOf('onfailure-fail')).toBe('Running');
     expect((await statusOf('onfailure-ok', 'c'))?.restartCount).toBe(0);
@@ -122,7 +135,11 @@ describe('probes', () => {
         },
       ],
     });
-    await waitFor('a liveness restart', async () => ((await statusOf('liveness', 'c'))?.restartCount ?? 0) >= 1, 20_000);
+    await eventually(async () => ((await statusOf('liveness', 'c'))?.restartCount ?? 0) >= 1, {
+      ...ON_DOCKER,
+      message: 'a liveness restart',
+      timeoutMs: 20_000,
+    });
     const evs = await events('liveness');
     expect(evs).toContainEqual(
       expect.objectContaining({
@@ -147,17 +164,27 @@ describe('probes', () => {
     await bed.createPod('never-starts', {
       containers: [{ ...busybox('c', 'exec sleep 3600'), startupProbe: { exec: { command: ['false'] }, periodSeconds: 1, failureThreshold: 2 } }],
     });
-    const early = await waitFor('startup running, not yet started', async () => {
-      const c = await statusOf('startup', 'web');
-      return c?.state?.running && c;
-    });
+    const early = await eventually(
+      async () => {
+        const c = await statusOf('startup', 'web');
+        return c?.state?.running && c;
+      },
+      { ...ON_DOCKER, message: 'startup running, not yet started' },
+    );
     expect(early).toMatchObject({ started: false, ready: false });
-    const later = await waitFor('startup started and ready', async () => {
-      const c = await statusOf('startup', 'web');
-      return c?.ready && c;
-    });
+    const later = await eventually(
+      async () => {
+        const c = await statusOf('startup', 'web');
+        return c?.ready && c;
+      },
+      { ...ON_DOCKER, message: 'startup started and ready' },
+    );
     expect(later).toMatchObject({ started: true, restartCount: 0 });
-    await waitFor('never-starts restarted', async () => ((await statusOf('never-starts', 'c'))?.restartCount ?? 0) >= 1, 20_000);
+    await eventually(async () => ((await statusOf('never-starts', 'c'))?.restartCount ?? 0) >= 1, {
+      ...ON_DOCKER,
+      message: 'never-starts restarted',
+      timeoutMs: 20_000,
+    });
     expect(await events('never-starts')).toContainEqual(
       expect.objectContaining({ reason: 'Killing', message: 'Container c failed startup probe, will be restarted' }),
     );
@@ -181,15 +208,18 @@ describe('container config', () => {
         },
       ],
     });
-    const out = await waitFor('the container output', async () => {
-      const text = (await bed.logs('config', 'c')).trim();
-      return text.startsWith('hello ') && text;
-    });
+    const out = await eventually(
+      async () => {
+        const text = (await bed.logs('config', 'c')).trim();
+        return text.startsWith('hello ') && text;
+      },
+      { ...ON_DOCKER, message: 'the container output' },
+    );
     const [greeting, ns, name, ip, cwd] = out.split(' ');
     expect([greeting, ns, name, cwd]).toEqual(['hello', 'default', 'config', '/tmp']);
     expect(cidrContains(bed.env.subnet, ip ?? '')).toBe(true);
     // The container may print before the kubelet has written the status.
-    expect(await waitFor('the podIP in the status', async () => (await bed.getPod('config')).status?.podIP)).toBe(ip);
+    expect(await eventually(async () => (await bed.getPod('config')).status?.podIP, { ...ON_DOCKER, message: 'the podIP in the status' })).toBe(ip);
     const [c] = await bed.appContainers(pod.metadata.uid, 'c');
     const info = await bed.env.docker.getContainer(c!.Id).inspect();
     expect(info.HostConfig.Memory).toBe(64 * 1024 * 1024);
@@ -201,7 +231,7 @@ describe('container config', () => {
       restartPolicy: 'Never',
       containers: [{ ...busybox('c', 'head -c 200000000 /dev/zero | tail'), resources: { limits: { memory: '16Mi' } } }],
     });
-    await waitFor('oom Failed', async () => (await phaseOf('oom')) === 'Failed', 30_000);
+    await eventually(async () => (await phaseOf('oom')) === 'Failed', { ...ON_DOCKER, message: 'oom Failed', timeoutMs: 30_000 });
     expect((await statusOf('oom', 'c'))?.state?.terminated).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
   });
 });
@@ -209,10 +239,13 @@ describe('container config', () => {
 describe('Pod networking', () => {
   it('ClusterFirst: the cluster DNS in resolv.conf, and the Service range routed through the node', async () => {
     await bed.createPod('dns', { containers: [busybox('c', 'cat /etc/resolv.conf; ip route; echo end; exec sleep 3600')] });
-    const out = await waitFor('the container output', async () => {
-      const text = await bed.logs('dns', 'c');
-      return text.endsWith('end\n') && text;
-    });
+    const out = await eventually(
+      async () => {
+        const text = await bed.logs('dns', 'c');
+        return text.endsWith('end\n') && text;
+      },
+      { ...ON_DOCKER, message: 'the container output' },
+    );
     expect(out).toContain('search default.svc.cluster.local svc.cluster.local cluster.local');
     expect(out).toContain('nameserver 10.96.0.10\noptions ndots:5\n');
     expect(out).toContain(`10.96.0.0/16 via ${bed.gateway}`);
@@ -225,16 +258,22 @@ describe('Pod networking', () => {
       dnsConfig: { nameservers: ['10.96.0.99'], searches: ['example.test'], options: [{ name: 'ndots', value: '2' }] },
       containers: [busybox('c', 'cat /etc/resolv.conf; echo end; exec sleep 3600')],
     });
-    const def = await waitFor('dns-default output', async () => {
-      const text = await bed.logs('dns-default', 'c');
-      return text.endsWith('end\n') && text;
-    });
+    const def = await eventually(
+      async () => {
+        const text = await bed.logs('dns-default', 'c');
+        return text.endsWith('end\n') && text;
+      },
+      { ...ON_DOCKER, message: 'dns-default output' },
+    );
     expect(def).not.toContain('10.96.0.10');
     expect(def).toContain('nameserver 127.0.0.11'); // Docker's resolver on the pod network, as the node has
-    const none = await waitFor('dns-none output', async () => {
-      const text = await bed.logs('dns-none', 'c');
-      return text.endsWith('end\n') && text;
-    });
+    const none = await eventually(
+      async () => {
+        const text = await bed.logs('dns-none', 'c');
+        return text.endsWith('end\n') && text;
+      },
+      { ...ON_DOCKER, message: 'dns-none output' },
+    );
     expect(none).toBe('search example.test\nnameserver 10.96.0.99\noptions ndots:2\nend\n');
   });
 });
@@ -245,8 +284,7 @@ describe('graceful termination', () => {
     await bed.client.delete({ version: 'v1', plural: 'pods', namespace: 'default', name });
     // The Pod stays, marked for deletion, until the kubelet has stopped its containers.
     expect((await bed.getPod(name)).metadata.deletionTimestamp).toBeTruthy();
-    await waitFor(
-      `${name} gone`,
+    await eventually(
       async () => {
         try {
           await bed.getPod(name);
@@ -255,15 +293,18 @@ describe('graceful termination', () => {
           return isNotFound(e);
         }
       },
-      30_000,
+      { ...ON_DOCKER, message: `${name} gone`, timeoutMs: 30_000 },
     );
     return Date.now() - t0;
   };
   const running = async (name: string): Promise<Pod> =>
-    waitFor(`${name} Running`, async () => {
-      const p = await bed.getPod(name);
-      return p.status?.phase === 'Running' && p;
-    });
+    eventually(
+      async () => {
+        const p = await bed.getPod(name);
+        return p.status?.phase === 'Running' && p;
+      },
+      { ...ON_DOCKER, message: `${name} Running` },
+    );
 
   it('sends SIGTERM first: a container that handles it stops long before the grace period', async () => {
     await bed.createPod('term', {

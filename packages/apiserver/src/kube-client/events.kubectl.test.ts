@@ -1,10 +1,8 @@
-/** The event recorder against a real API server: new events, repeats folded into count, bad writes dropped. */
+/** @minik8s/client's event recorder against this API server (and kubectl describe): new events, repeats folded into count, bad writes dropped. */
+
+import { type CoreEvent, EventRecorder, FakeClock, KubeClient, type KubeList, type KubeObject } from '@minik8s/client/kube';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApiServer, type TestApiServer } from '../../../apiserver/src/testing/cluster.ts';
-import { FakeClock } from './clock.ts';
-import { type CoreEvent, EventRecorder } from './events.ts';
-import { KubeClient } from './rest-client.ts';
-import type { KubeList, KubeObject } from './types.ts';
+import { startTestApiServer, type TestApiServer } from '../testing/cluster.ts';
 
 describe('EventRecorder', () => {
   let server: TestApiServer;

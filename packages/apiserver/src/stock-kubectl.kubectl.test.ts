@@ -1,6 +1,7 @@
 /**
  * The stock kubectl (v1.32, on the PATH) against a real API server on loopback.
  */
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApiServer, type TestApiServer } from './testing/cluster.ts';
 
@@ -194,8 +195,10 @@ describe('kubectl against the API server', () => {
   });
 
   it('streams changes to kubectl get -w', async () => {
-    const watching = s.kubectl(['get', 'configmaps', '-w', '--output-watch-events'], { timeoutMs: 4000 });
-    await new Promise((r) => setTimeout(r, 800));
+    let logged = '';
+    // -v=6 logs each request once answered: the watch's, once it is open.
+    const watching = s.kubectl(['get', 'configmaps', '-w', '--output-watch-events', '-v=6'], { timeoutMs: 4000, onStderr: (t) => (logged += t) });
+    await eventually(() => /[?&]watch=true\S* 200 OK/.test(logged), { message: 'kubectl get -w to open its watch' });
     const cm = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"watched"},"data":{"a":"1"}}';
     await s.kubectl(['create', '-f', '-'], { input: cm });
     await s.kubectl(['delete', 'cm', 'watched']);
@@ -238,8 +241,10 @@ metadata: {name: inside, namespace: scratch}
     expect(bad.stderr).toBe(
       'Error from server (BadRequest): Unable to find "/v1, Resource=configmaps" that match label selector "", field selector "spec.nope=1": "spec.nope" is not a known field selector: only "metadata.name", "metadata.namespace"\n',
     );
-    const single = s.kubectl(['get', 'cm', 'sel-a', '-w', '-o', 'name'], { timeoutMs: 2500 });
-    await new Promise((r) => setTimeout(r, 700));
+    let printed = '';
+    const single = s.kubectl(['get', 'cm', 'sel-a', '-w', '-o', 'name'], { timeoutMs: 2500, onStdout: (t) => (printed += t) });
+    // Listed: the watch goes on from the list's resourceVersion.
+    await eventually(() => printed === 'configmap/sel-a\n', { message: 'kubectl get -w to list' });
     await s.kubectl(['label', 'cm', 'sel-b', 'touched=yes']);
     await s.kubectl(['label', 'cm', 'sel-a', 'touched=yes']);
     expect((await single).stdout.split('\n').filter(Boolean)).toEqual(['configmap/sel-a', 'configmap/sel-a']);
