@@ -3,25 +3,14 @@
  * in reverse, leader-only runnables run only while holding the Lease, informers are
  * shared by resource and selectors, and readiness waits for the caches.
  */
+import { KubeClient, type Lease } from '@minik8s/client/kube';
+import { Manager, type Runnable } from '@minik8s/client/runtime';
+import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApiServer, type TestApiServer } from '../../../apiserver/src/testing/cluster.ts';
-import { KubeClient, type Lease } from '../kube/index.ts';
-import { Manager, type Runnable } from './manager.ts';
+import { startTestApiServer, type TestApiServer } from '../testing/cluster.ts';
 
 const CM = { version: 'v1', plural: 'configmaps' };
 const LEASES = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'kube-system' };
-
-async function until<T>(f: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await Promise.resolve()
-      .then(f)
-      .catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A runnable that records when it starts and when it has stopped. */
 function recording(name: string, events: string[], o: { needLeaderElection?: boolean } = {}): Runnable {
@@ -54,7 +43,7 @@ describe('Manager', () => {
     const m = new Manager({ client });
     m.add(recording('a', events)).add(recording('b', events)).add(recording('c', events));
     m.start();
-    await until(() => events.length === 3, 'three starts');
+    await eventually(() => events.length === 3, { message: 'three starts' });
     expect(events).toEqual(['start a', 'start b', 'start c']);
     await m.stop();
     expect(events.slice(3)).toEqual(['stop c', 'stop b', 'stop a']);
@@ -127,14 +116,14 @@ describe('Manager', () => {
     m1.add(recording('always', events1))
       .add(recording('leader', events1, { needLeaderElection: true }))
       .start();
-    await until(() => events1.includes('start leader'), 'one leads');
+    await eventually(() => events1.includes('start leader'), { message: 'one leads' });
     expect(m1.isLeader()).toBe(true);
 
     const m2 = new Manager({ client, leaderElection: { ...lease, identity: 'two' } });
     m2.add(recording('always', events2))
       .add(recording('leader', events2, { needLeaderElection: true }))
       .start();
-    await until(() => events2.includes('start always'), 'two starts');
+    await eventually(() => events2.includes('start always'), { message: 'two starts' });
     await new Promise((r) => setTimeout(r, 500));
     expect(events2).toEqual(['start always']); // not leading: its leader-only runnable waits
 
@@ -142,7 +131,7 @@ describe('Manager', () => {
     expect(events1).toEqual(['start always', 'start leader', 'stop leader', 'stop always']);
     const released = await client.get<Lease>({ ...LEASES, name: 'mgr-test' });
     expect(released.spec?.holderIdentity ?? '').not.toBe('one');
-    await until(() => events2.includes('start leader'), 'two takes over');
+    await eventually(() => events2.includes('start leader'), { message: 'two takes over' });
     await m2.stop();
   });
 
@@ -151,7 +140,7 @@ describe('Manager', () => {
     const lease = { namespace: 'kube-system', name: 'mgr-lost', identity: 'loser', leaseDurationMs: 2000, renewDeadlineMs: 1000, retryPeriodMs: 200 };
     const m = new Manager({ client, leaderElection: lease });
     m.add(recording('leader', events, { needLeaderElection: true })).start();
-    await until(() => events.includes('start leader'), 'leading');
+    await eventually(() => events.includes('start leader'), { message: 'leading' });
     // Someone else takes the Lease over: renewals now conflict, and the deadline passes.
     const cur = await client.get<Lease>({ ...LEASES, name: 'mgr-lost' });
     await client.update({ ...LEASES, name: 'mgr-lost' }, { ...cur, spec: { ...cur.spec, holderIdentity: 'thief', leaseDurationSeconds: 60 } });
