@@ -124,7 +124,8 @@ describe('Manager', () => {
       .add(recording('leader', events2, { needLeaderElection: true }))
       .start();
     await eventually(() => events2.includes('start always'), { message: 'two starts' });
-    await new Promise((r) => setTimeout(r, 500));
+    await eventually(() => m2.leader() === 'one', { message: 'two has tried the Lease and seen one hold it' });
+    expect(m2.isLeader()).toBe(false);
     expect(events2).toEqual(['start always']); // not leading: its leader-only runnable waits
 
     await m1.stop();

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock, flushMicrotasks } from './clock.ts';
 import { KubeApiError } from './errors.ts';
 import { LeaderElector, type Lease, type LeaseClient, microTime } from './leader-election.ts';
-import { KubeClient } from './rest-client.ts';
 import type { ResourceRef } from './types.ts';
 
 const status = (code: number, reason: string, message: string) =>

@@ -1,5 +1,6 @@
 /** runComponent with the process's seams faked: argv, streams, signals, exit. */
 import { EventEmitter } from 'node:events';
+import { eventually } from '@minik8s/testing';
 import { describe, expect, it } from 'vitest';
 import { type ComponentProcess, type ComponentSpec, runComponent } from './component.ts';
 import type { FlagTable } from './flag-table.ts';
@@ -109,7 +110,7 @@ describe('runComponent', () => {
       }),
       proc,
     );
-    await new Promise((r) => setTimeout(r, 20));
+    await eventually(() => seen !== undefined && signals.listenerCount('SIGTERM') > 0, { message: 'started, listening for SIGTERM' });
     expect(seen).toEqual({ port: 0, timeout: 500, upstream: ['10.0.0.1', '10.0.0.2', '10.0.0.3'], verbose: true, name: undefined, 'log-level': 'info' });
     expect(out.code).toBeUndefined();
     signals.emit('SIGTERM');

@@ -73,6 +73,11 @@ export class Leadership {
     return this.elector.isLeader();
   }
 
+  /** The holder of the Lease last observed ('' if none yet). */
+  leader(): string {
+    return this.elector.getLeader();
+  }
+
   campaign(): void {
     this.done ??= this.elector.run().catch(() => {});
   }

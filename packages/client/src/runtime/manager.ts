@@ -142,6 +142,11 @@ export class Manager {
     return this.leadership ? this.leadership.isLeader() : true;
   }
 
+  /** With leader election: the holder of the Lease last observed ('' if none yet). */
+  leader(): string | undefined {
+    return this.leadership?.leader();
+  }
+
   /** Resolves once every shared informer has listed; rejects if `signal` aborts or the manager stops first. */
   waitForCacheSync(signal?: AbortSignal): Promise<void> {
     return this.informers.waitForSync(signal ? AbortSignal.any([signal, this.stopper.signal]) : this.stopper.signal);

@@ -158,8 +158,12 @@ describe('ReplicaSet controller', () => {
       },
       spec: { containers: [{ name: 'c', image: 'busybox' }] },
     });
-    await new Promise((r) => setTimeout(r, 300));
-    const ps = (await pods('adopt')).filter((p) => p.metadata!.ownerReferences?.[0]?.name === 'adopt');
-    expect(ps).toHaveLength(2);
+    // The ReplicaSet now needs one more Pod: it makes one rather than take the controlled one.
+    await scale('adopt', 3);
+    const ours = (ps: Pod[]) => ps.filter((p) => p.metadata!.ownerReferences?.[0]?.name === 'adopt');
+    const ps = await eventually(async () => ours(await pods('adopt')).length === 3 && ours(await pods('adopt')), { message: '3 pods of adopt' });
+    expect(ps.map((p) => p.metadata!.name)).not.toContain('taken');
+    const taken = await h.client.get<Pod & KubeObject>(refTo(PODS, NS, 'taken'));
+    expect(taken.metadata.ownerReferences?.map((r) => r.name)).toEqual(['other']);
   });
 });
