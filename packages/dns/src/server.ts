@@ -70,7 +70,7 @@ export async function startDnsServer(o: DnsServerOptions): Promise<RunningDnsSer
 
   let bound: { udp: UdpSocket; tcp: Server; port: number };
   try {
-    bound = await bind(address, family, o.port ?? 53);
+    bound = await bindUdpAndTcp(address, family, o.port ?? 53);
   } catch (e) {
     await manager.stop();
     throw e;
@@ -139,7 +139,7 @@ export function isOwnAddress(host: string, address: string): boolean {
 }
 
 /** Binds UDP and then TCP on the same port; with port 0, retries a few times if TCP finds UDP's port taken. */
-async function bind(address: string, family: 4 | 6, port: number): Promise<{ udp: UdpSocket; tcp: Server; port: number }> {
+export async function bindUdpAndTcp(address: string, family: 4 | 6, port: number): Promise<{ udp: UdpSocket; tcp: Server; port: number }> {
   for (let attempt = 0; ; attempt++) {
     const udp = createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
     await new Promise<void>((resolve, reject) => {

@@ -4,8 +4,9 @@
  * stays silent for names it is told to ignore.
  */
 import { createSocket } from 'node:dgram';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket, type Packet } from 'dns-packet';
+import { bindUdpAndTcp } from '../server.ts';
 
 export const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'] as const;
 
@@ -122,15 +123,14 @@ export async function startFakeUpstream(records: Record<string, Answer[]>, silen
       answers,
     });
   };
-  const udp = createSocket('udp4');
-  await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
-  const port = udp.address().port;
+  const sockets = new Set<Socket>();
+  const { udp, tcp, port } = await bindUdpAndTcp('127.0.0.1', 4, 0);
+  tcp.on('connection', serveTcp);
   udp.on('message', (msg, rinfo) => {
     const out = answer(msg, 'udp');
     if (out) udp.send(out, rinfo.port, rinfo.address);
   });
-  const sockets = new Set<Socket>();
-  const tcp = createServer((s) => {
+  function serveTcp(s: Socket): void {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
     s.on('error', () => {});
@@ -144,11 +144,7 @@ export async function startFakeUpstream(records: Record<string, Answer[]>, silen
         if (out) s.write(Buffer.concat([Buffer.from([out.length >> 8, out.length & 0xff]), out]));
       }
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    tcp.once('error', reject);
-    tcp.listen(port, '127.0.0.1', () => resolve());
-  });
+  }
   return {
     port,
     received,
