@@ -4,7 +4,7 @@
  * `$patch`, `$setElementOrder`, `$retainKeys` and `$deleteFromPrimitiveList` directives)
  * and server-side apply, which is handled by the caller.
  */
-import { apiErrors, isObject } from '@minik8s/api';
+import { apiErrors, isObject, StatusError } from '@minik8s/api';
 import jsonPatch from 'fast-json-patch';
 
 // biome-ignore lint/suspicious/noExplicitAny: patches are arbitrary JSON
@@ -28,13 +28,109 @@ export function mergePatch(target: Json, patch: Json): Json {
   return out;
 }
 
+/**
+ * Upstream's bounds on a JSON patch (k8s.io/apiserver): at most 10,000 operations
+ * (maxJSONPatchOperations, answered 413), and copies adding at most 3 MiB in all
+ * (JSONPatchMaxCopyBytes, which arms json-patch's AccumulatedCopySizeLimit; answered
+ * 422). Without the second, `copy /a to /a/0` doubles the object on each operation.
+ */
+export const MAX_JSON_PATCH_OPERATIONS = 10_000;
+export const MAX_JSON_PATCH_COPY_BYTES = 3 * 1024 * 1024;
+
 export function jsonPatchApply(target: Json, ops: Json): Json {
   if (!Array.isArray(ops)) throw apiErrors.badRequest('a JSON patch must be an array of operations');
-  try {
-    return jsonPatch.applyPatch(structuredClone(target), ops, true, false).newDocument;
-  } catch (e) {
-    throw apiErrors.badRequest(`the JSON patch could not be applied: ${(e as Error).message.split('\n')[0]}`);
+  if (ops.length > MAX_JSON_PATCH_OPERATIONS) {
+    throw new StatusError(
+      413,
+      'RequestEntityTooLarge',
+      `Request entity too large: a JSON patch may have at most ${MAX_JSON_PATCH_OPERATIONS} operations, this one has ${ops.length}`,
+    );
   }
+  let doc = structuredClone(target);
+  let copied = 0;
+  ops.forEach((op: Json, i: number) => {
+    try {
+      if (isObject(op) && op.op === 'copy' && typeof op.from === 'string') {
+        // Measured before copying, so an over-limit copy is never made.
+        copied += copyCost(jsonPatch.getValueByPointer(doc, op.from), MAX_JSON_PATCH_COPY_BYTES - copied);
+        if (copied > MAX_JSON_PATCH_COPY_BYTES) throw new CopyLimitError(i, copied);
+      }
+      doc = jsonPatch.applyOperation(doc, op, validateCheaply, true, true, i).newDocument;
+    } catch (e) {
+      if (e instanceof CopyLimitError) {
+        throw new StatusError(422, 'Invalid', 'the server rejected our request due to an error in our request', {
+          causes: [{ reason: 'FieldValueInvalid', message: e.message, field: `[${e.index}]` }],
+        });
+      }
+      throw apiErrors.badRequest(`the JSON patch could not be applied: ${(e as Error).message.split('\n')[0]}`);
+    }
+  });
+  return doc;
+}
+
+class CopyLimitError extends Error {
+  constructor(
+    readonly index: number,
+    bytes: number,
+  ) {
+    super(`copy operations would add over ${bytes} bytes, past the limit of ${MAX_JSON_PATCH_COPY_BYTES} bytes`);
+  }
+}
+
+/**
+ * fast-json-patch's own validator checks a copy's or move's `from` by cloning the whole
+ * document, once per operation: 10,000 moves on a large object would clone it 10,000
+ * times. This one walks the pointer instead and leaves every other check to the library.
+ */
+const validateCheaply: jsonPatch.Validator<Json> = (op, index, document, existingPath) => {
+  if (op.op !== 'copy' && op.op !== 'move') return jsonPatch.validator(op, index, document, existingPath);
+  jsonPatch.validator(op, index);
+  if (!resolves(document, op.from)) throw new Error('Cannot perform the operation from a path that does not exist');
+};
+
+/** Whether an RFC 6901 pointer names a value in `doc`. */
+function resolves(doc: Json, pointer: string): boolean {
+  if (pointer === '') return true;
+  if (!pointer.startsWith('/')) return false;
+  let at = doc;
+  for (const raw of pointer.slice(1).split('/')) {
+    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(at)) {
+      if (!/^(0|[1-9][0-9]*)$/.test(token) || Number(token) >= at.length) return false;
+      at = at[Number(token)];
+    } else if (isObject(at) && Object.hasOwn(at, token)) at = at[token];
+    else return false;
+  }
+  return true;
+}
+
+/** What one JSON value costs in memory beyond its text: about a V8 object header. */
+const VALUE_OVERHEAD_BYTES = 16;
+
+/**
+ * What copying `v` costs: its encoded bytes plus an overhead per value, so a value made
+ * of many tiny arrays (`[[[1]],[1]]`…) is charged for what cloning it takes. The walk
+ * stops once the cost passes `budget`; undefined (a missing `from`) costs nothing.
+ */
+function copyCost(v: Json, budget: number): number {
+  let cost = 0;
+  const stack: Json[] = [v];
+  while (stack.length > 0 && cost <= budget) {
+    const x = stack.pop();
+    cost += VALUE_OVERHEAD_BYTES;
+    if (typeof x === 'string') cost += Buffer.byteLength(x) + 2;
+    else if (Array.isArray(x)) {
+      cost += 2 + x.length;
+      for (const y of x) stack.push(y);
+    } else if (isObject(x)) {
+      for (const [k, y] of Object.entries(x)) {
+        cost += Buffer.byteLength(k) + 4;
+        stack.push(y);
+      }
+    } else if (x !== undefined) cost += String(x).length;
+    else cost -= VALUE_OVERHEAD_BYTES;
+  }
+  return cost;
 }
 
 /** Strategic-merge metadata of one field: how its list merges. */
