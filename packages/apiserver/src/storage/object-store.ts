@@ -3,10 +3,20 @@
  * `metadata.resourceVersion` = the key's mod revision. Writes are compare-and-swap on
  * that revision, so a stale writer gets a conflict instead of overwriting.
  */
-import type { KubeObject, ResourceInfo } from '@minik8s/api';
-import { type KeyValue, type KvClient, prefixEnd } from '@minik8s/client/etcd';
+import { type KubeObject, type ResourceInfo, StatusError } from '@minik8s/api';
+import { type KeyValue, type KvClient, prefixEnd, type TxnRequest, type TxnResponse } from '@minik8s/client/etcd';
 
 export const REGISTRY_PREFIX = '/registry/';
+
+/**
+ * The most key and value bytes one object may take: etcd's default --max-request-bytes
+ * (1.5 MiB). Checked here for every create and update (patch and apply included), so
+ * the embedded store, which has no such limit of its own, refuses what etcd would.
+ */
+export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
+
+/** What upstream answers when etcd refuses a write as too large: 413, etcd's own message. */
+export const objectTooLarge = () => new StatusError(413, 'RequestEntityTooLarge', 'etcdserver: request is too large');
 
 /** The key prefix of a resource: `/registry/pods/` or `/registry/apps/deployments/`. */
 export function resourcePrefix(r: { group: string; plural: string }): string {
@@ -28,6 +38,13 @@ function encode(obj: KubeObject): string {
   return JSON.stringify({ ...obj, metadata });
 }
 
+/** The encoded object, refused when the write would be over MAX_OBJECT_BYTES. */
+function encodeFor(key: string, obj: KubeObject): Buffer {
+  const value = Buffer.from(encode(obj));
+  if (Buffer.byteLength(key) + value.length > MAX_OBJECT_BYTES) throw objectTooLarge();
+  return value;
+}
+
 export type WriteResult = { ok: true; object: KubeObject } | { ok: false; current: KubeObject | undefined };
 
 export interface ListPage {
@@ -47,9 +64,9 @@ export class ObjectStore {
 
   /** Creates the object unless the key exists. */
   async create(key: string, obj: KubeObject): Promise<WriteResult> {
-    const r = await this.etcd.txn({
+    const r = await this.write({
       compare: [{ key, target: 'CREATE', result: 'EQUAL', createRevision: 0 }],
-      success: [{ type: 'put', key, value: encode(obj) }],
+      success: [{ type: 'put', key, value: encodeFor(key, obj) }],
       failure: [{ type: 'range', key }],
     });
     if (!r.succeeded) return { ok: false, current: this.fromRange(r.responses[0]) };
@@ -58,9 +75,9 @@ export class ObjectStore {
 
   /** Writes the object if the key is still at `modRevision`. */
   async update(key: string, obj: KubeObject, modRevision: number): Promise<WriteResult> {
-    const r = await this.etcd.txn({
+    const r = await this.write({
       compare: [{ key, target: 'MOD', result: 'EQUAL', modRevision }],
-      success: [{ type: 'put', key, value: encode(obj) }],
+      success: [{ type: 'put', key, value: encodeFor(key, obj) }],
       failure: [{ type: 'range', key }],
     });
     if (!r.succeeded) return { ok: false, current: this.fromRange(r.responses[0]) };
@@ -101,6 +118,16 @@ export class ObjectStore {
 
   async revision(): Promise<number> {
     return (await this.etcd.range(REGISTRY_PREFIX, { countOnly: true })).header.revision;
+  }
+
+  /** A write transaction; an etcd configured below our limit still answers 413. */
+  private async write(req: TxnRequest): Promise<TxnResponse> {
+    try {
+      return await this.etcd.txn(req);
+    } catch (e) {
+      if (e instanceof Error && e.message.includes('etcdserver: request is too large')) throw objectTooLarge();
+      throw e;
+    }
   }
 
   private fromRange(resp: unknown): KubeObject | undefined {
