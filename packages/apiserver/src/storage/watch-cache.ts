@@ -43,12 +43,22 @@ export class TooOldError extends Error {
 export interface WatchCacheOptions {
   /** Events kept for replay. */
   capacity?: number;
+  /**
+   * Encoded bytes of the objects (and previous objects) those events hold, at most; the
+   * oldest go first. Without it, 10,000 events of 1.5 MiB objects could pin 30 GB.
+   */
+  maxBytes?: number;
   logger: Logger;
 }
+
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 export class WatchCache {
   private readonly objects = new Map<string, KubeObject>();
   private readonly events: CacheEvent[] = [];
+  /** The encoded bytes each event in `events` holds, and their sum. */
+  private readonly eventSizes: number[] = [];
+  private eventBytes = 0;
   private readonly subscribers = new Set<Subscriber>();
   private readonly waiters: Array<{ rev: number; resolve: () => void }> = [];
   /** Every event after this revision is in `events`. */
@@ -58,12 +68,14 @@ export class WatchCache {
   private watch: KvWatch | undefined;
   private stopped = false;
   private readonly capacity: number;
+  private readonly maxBytes: number;
 
   private constructor(
     private readonly etcd: KvClient,
     private readonly o: WatchCacheOptions,
   ) {
     this.capacity = o.capacity ?? 10_000;
+    this.maxBytes = o.maxBytes ?? DEFAULT_MAX_BYTES;
   }
 
   static async start(etcd: KvClient, o: WatchCacheOptions): Promise<WatchCache> {
@@ -83,6 +95,8 @@ export class WatchCache {
     for (const kv of r.kvs) this.objects.set(kv.key.toString('utf8'), decode(kv));
     this.rev = this.windowStart = r.header.revision;
     this.events.length = 0;
+    this.eventSizes.length = 0;
+    this.eventBytes = 0;
     void this.follow();
   }
 
@@ -110,7 +124,7 @@ export class WatchCache {
     }
   }
 
-  private apply(type: 'PUT' | 'DELETE', kv: { key: Buffer; modRevision: number; version: number }, prevKv?: unknown): void {
+  private apply(type: 'PUT' | 'DELETE', kv: { key: Buffer; value: Buffer; modRevision: number; version: number }, prevKv?: unknown): void {
     const key = kv.key.toString('utf8');
     const prev = this.objects.get(key) ?? (prevKv ? decode(prevKv as never) : undefined);
     let event: CacheEvent;
@@ -127,15 +141,24 @@ export class WatchCache {
       this.objects.set(key, object);
       event = { type: kv.version === 1 ? 'ADDED' : 'MODIFIED', key, object, prev, revision: kv.modRevision };
     }
+    const bytes = kv.value.length + ((prevKv as { value?: Buffer } | undefined)?.value?.length ?? 0);
     this.events.push(event);
-    if (this.events.length > this.capacity) {
-      const dropped = this.events.shift()!;
-      // Keep whole revisions: a window never starts in the middle of one.
-      while (this.events[0] && this.events[0].revision === dropped.revision) this.events.shift();
-      this.windowStart = dropped.revision;
-    }
+    this.eventSizes.push(bytes);
+    this.eventBytes += bytes;
+    while (this.events.length > this.capacity || this.eventBytes > this.maxBytes) this.evictOldest();
     this.advance(kv.modRevision);
     for (const s of this.subscribers) if (key.startsWith(s.prefix)) s.onEvent(event);
+  }
+
+  /** Drops the oldest revision's events; a watch from before it gets 410 Expired. */
+  private evictOldest(): void {
+    const dropped = this.events[0]!;
+    // Keep whole revisions: a window never starts in the middle of one.
+    while (this.events[0] && this.events[0].revision === dropped.revision) {
+      this.events.shift();
+      this.eventBytes -= this.eventSizes.shift()!;
+    }
+    this.windowStart = dropped.revision;
   }
 
   private advance(rev: number): void {
