@@ -9,6 +9,7 @@ import { OpenApi } from '@minik8s/api/openapi';
 import type { KvClient } from '@minik8s/client/etcd';
 import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { readTlsThroughStreams } from './keep-alive.ts';
 import { authentication } from './plugins/authentication.ts';
 import { bodies } from './plugins/bodies.ts';
 import { discovery } from './plugins/discovery.ts';
@@ -74,6 +75,7 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     ...(o.https ? { https: o.https } : {}),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  if (o.https) readTlsThroughStreams(app.server as unknown as import('node:https').Server);
 
   const deps: ServerDeps = {
     registry,

@@ -38,7 +38,7 @@ export const resources: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
 };
 
 /** The verbs of an object (and of its status, which reads and writes through them too). */
-export function objectHandlers({ resources, cache }: Pick<ServerDeps, 'resources' | 'cache'>): Record<Verb, ResourceHandler> {
+export function objectHandlers({ resources, cache, logger }: Pick<ServerDeps, 'resources' | 'cache' | 'logger'>): Record<Verb, ResourceHandler> {
   const watch = async (c: ResourceRequest, p: ResourcePath, extraField?: string) => {
     const { query: q, reply } = c;
     const r = p.resource;
@@ -59,6 +59,7 @@ export function objectHandlers({ resources, cache }: Pick<ServerDeps, 'resources
       encode: (obj: KubeObject, first: boolean) =>
         c.asTable ? toTable(r, [obj], { resourceVersion: obj.metadata.resourceVersion }, { ...tableOptions(q), noHeaders: !first }) : obj,
       bookmark: (resourceVersion) => ({ kind: r.kind, apiVersion: apiVersionOf(r), metadata: { resourceVersion } }),
+      onOverflow: (bufferedBytes) => logger.warn({ resource: r.plural, bufferedBytes }, 'closed a watch whose client is not reading'),
     });
   };
 

@@ -2,6 +2,13 @@
  * `?watch=true`: a chunked stream of `{"type":..., "object":...}` lines from the watch
  * cache. Selector watches see an object leave (DELETED) or enter (ADDED) their view when
  * a change moves it across the selector, as upstream.
+ *
+ * A watcher that stops reading is cut off, as upstream's cacher terminates a watcher
+ * whose channel stays full: once more than `maxBufferedBytes` wait to be sent, the
+ * connection is closed (what is queued would never be read) and the client re-lists
+ * and watches again. What is written at the start (the ADDED events of a
+ * `resourceVersion=0` watch, or the events replayed from the window) comes on top of
+ * that allowance, so a big start does not cut off a healthy watcher.
  */
 import type { ServerResponse } from 'node:http';
 import type { KubeObject } from '@minik8s/api';
@@ -19,14 +26,24 @@ export interface WatchRequest {
   /** The bookmark object: kind and apiVersion of the resource. */
   bookmark(rv: string): unknown;
   bookmarkIntervalMs?: number;
+  /** Bytes that may wait to be sent before the watch is closed (default WATCH_BUFFER_BYTES). */
+  maxBufferedBytes?: number;
+  /** Called when the watch is closed because the client is not reading. */
+  onOverflow?(bufferedBytes: number): void;
 }
+
+/** 16 MiB: over a hundred 100 KiB objects, far more than a reading client ever has queued. */
+export const WATCH_BUFFER_BYTES = 16 * 1024 * 1024;
 
 export function serveWatch(cache: WatchCache, res: ServerResponse, w: WatchRequest): void {
   let first = true;
   let closed = false;
+  /** Set once the start is written: the most bytes that may wait to be sent. */
+  let limit: number | undefined;
   const send = (type: string, object: unknown) => {
     if (closed) return;
     res.write(`${JSON.stringify({ type, object })}\n`);
+    if (limit !== undefined && res.writableLength > limit) overflow();
   };
   const emit = (type: string, o: KubeObject) => {
     send(type, w.encode(o, first));
@@ -53,13 +70,24 @@ export function serveWatch(cache: WatchCache, res: ServerResponse, w: WatchReque
     else if (before) emit('DELETED', e.object);
   };
   let sub: { close(): void } | undefined;
-  const end = () => {
-    if (closed) return;
+  const stop = () => {
     closed = true;
     sub?.close();
     clearTimeout(timeout);
     clearInterval(bookmarks);
+  };
+  const end = () => {
+    if (closed) return;
+    stop();
     res.end();
+  };
+  const overflow = () => {
+    const buffered = res.writableLength;
+    stop();
+    // Not end(): that would keep everything queued until a client that is not
+    // reading reads it. Dropping the connection frees it now.
+    res.destroy();
+    w.onOverflow?.(buffered);
   };
   const fail = (err: Error) => {
     const tooOld = err instanceof TooOldError;
@@ -82,4 +110,5 @@ export function serveWatch(cache: WatchCache, res: ServerResponse, w: WatchReque
   } catch (e) {
     fail(e as Error);
   }
+  limit = res.writableLength + (w.maxBufferedBytes ?? WATCH_BUFFER_BYTES);
 }
