@@ -5,6 +5,7 @@
  */
 import { apiErrors, apiVersionOf, type KubeObject } from '@minik8s/api';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { checkNestingDepth } from '../rest/depth.ts';
 import { makeFilter } from '../rest/filters.ts';
 import { PATCH_TYPES } from '../rest/patch.ts';
 import { parseResourcePath, type ResourcePath } from '../rest/paths.ts';
@@ -21,6 +22,7 @@ export const resources: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
     const url = new URL(req.url, 'http://x');
     const p = parseResourcePath(registry, url.pathname);
     if (!p) throw apiErrors.noResource();
+    checkNestingDepth(req.body, { yaml: /yaml/.test(req.headers['content-type'] ?? '') });
     let handler: ResourceHandler | undefined;
     if (p.subresource) {
       if (!p.resource.subresources.some((s) => s.name === p.subresource)) throw apiErrors.noResource();
