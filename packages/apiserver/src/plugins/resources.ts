@@ -20,7 +20,8 @@ export const resources: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
   const objectVerbs = objectHandlers(deps);
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const url = new URL(req.url, 'http://x');
-    const p = parseResourcePath(registry, url.pathname);
+    // The path as sent: URL would resolve `..` and `%2e%2e` segments away, to another path.
+    const p = parseResourcePath(registry, req.url.startsWith('/') ? req.url.split('?')[0]! : url.pathname);
     if (!p) throw apiErrors.noResource();
     checkNestingDepth(req.body, { yaml: /yaml/.test(req.headers['content-type'] ?? '') });
     let handler: ResourceHandler | undefined;
