@@ -7,7 +7,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { Definitions } from './definitions.ts';
-import { ajvId, ajvSchema } from './internal/ajv-schema.ts';
+import { ajvId, ajvSchema, INTEGER_FORMATS } from './internal/ajv-schema.ts';
 import { convertErrors } from './internal/field-errors.ts';
 import type { ValidateOptions, ValidationResult } from './types.ts';
 
@@ -15,7 +15,10 @@ export class SchemaValidator {
   private readonly ajv = new Ajv({
     strict: false,
     allErrors: true,
-    validateFormats: false,
+    // Only the integer formats are added to the schemas (ajv-schema.ts), with the checks below.
+    validateFormats: true,
+    // Infinity (what JSON.parse makes of 1e400) is not a number, as in Go's decoder.
+    strictNumbers: true,
     inlineRefs: false,
     messages: false,
     logger: false,
@@ -25,7 +28,11 @@ export class SchemaValidator {
   private readonly added = new Set<string>();
   private readonly compiled = new Map<string, ValidateFunction>();
 
-  constructor(private readonly defs: Definitions) {}
+  constructor(private readonly defs: Definitions) {
+    for (const [name, range] of Object.entries(INTEGER_FORMATS)) {
+      this.ajv.addFormat(name, { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= range.min && n <= range.max });
+    }
+  }
 
   /** Compiles (once) the validator for a definition. */
   compile(definition: string): ValidateFunction {

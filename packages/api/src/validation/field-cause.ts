@@ -8,6 +8,7 @@ import { goQuote, goStringSlice } from './internal/go-format.ts';
 
 export type FieldCauseReason =
   | 'FieldValueInvalid'
+  | 'FieldValueTypeInvalid'
   | 'FieldValueRequired'
   | 'FieldValueNotSupported'
   | 'FieldValueTooLong'
@@ -34,6 +35,7 @@ export type BadValue = string | number | boolean | bigint | null | undefined | r
 
 const TYPE_TEXT: Record<FieldCauseReason, string> = {
   FieldValueInvalid: 'Invalid value',
+  FieldValueTypeInvalid: 'Invalid value',
   FieldValueRequired: 'Required value',
   FieldValueNotSupported: 'Unsupported value',
   FieldValueTooLong: 'Too long',
@@ -60,6 +62,18 @@ export function fieldInvalid(field: string, value: BadValue, detail: string): Fi
     reason: 'FieldValueInvalid',
     field,
     message: withDetail(`${TYPE_TEXT.FieldValueInvalid}: ${formatBadValue(value)}`, detail),
+  };
+}
+
+/**
+ * field.TypeInvalid as the schema validation words it for a JSON value of the wrong type:
+ * `Invalid value: "integer": metadata.name in body must be of type string: "integer"`.
+ */
+export function fieldTypeInvalid(field: string, actual: string, expected: string): FieldCause {
+  return {
+    reason: 'FieldValueTypeInvalid',
+    field,
+    message: `${TYPE_TEXT.FieldValueTypeInvalid}: ${goQuote(actual)}: ${field} in body must be of type ${expected}: ${goQuote(actual)}`,
   };
 }
 

@@ -1,3 +1,4 @@
+export * from './config-data.ts';
 export * from './field-cause.ts';
 export { goQuote } from './internal/go-format.ts';
 export * from './label-selector.ts';

@@ -165,3 +165,21 @@ export function generateName(base: string, random: () => number = Math.random): 
   }
   return head + tail;
 }
+
+const configMapKeyFmt = '[-._a-zA-Z0-9]+';
+const configMapKeyErrMsg = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'";
+const configMapKeyRe = anchored(configMapKeyFmt);
+
+/**
+ * IsConfigMapKey: a key of a ConfigMap's or Secret's data, which becomes a file name
+ * when mounted: at most 253 characters of `[-._a-zA-Z0-9]`, and not `.`, `..` or `..x`.
+ */
+export function isConfigMapKey(value: string): string[] {
+  const errs: string[] = [];
+  if (byteLength(value) > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
+  if (!configMapKeyRe.test(value)) errs.push(regexError(configMapKeyErrMsg, configMapKeyFmt, 'key.name', 'KEY_NAME', 'key-name'));
+  if (value === '.') errs.push("must not be '.'");
+  else if (value === '..') errs.push("must not be '..'");
+  else if (value.startsWith('..')) errs.push("must not start with '..'");
+  return errs;
+}

@@ -1,9 +1,11 @@
 /**
  * ObjectMeta validation on create, as upstream's ValidateObjectMeta
  * (k8s.io/apimachinery/pkg/api/validation/objectmeta.go): generateName, name, namespace
- * by scope, generation, labels and annotations. Returns causes; never throws.
+ * by scope, generation, labels and annotations. Returns causes; never throws, whatever
+ * the client sent: a field of the wrong JSON type gets the schema's type error (as
+ * upstream, whose decoder refuses it before any rule runs) and no rule is run on it.
  */
-import { type FieldCause, fieldForbidden, fieldInvalid, fieldPath, fieldRequired, fieldTooLong } from './field-cause.ts';
+import { type FieldCause, fieldForbidden, fieldInvalid, fieldPath, fieldRequired, fieldTooLong, fieldTypeInvalid } from './field-cause.ts';
 import { byteLength } from './internal/go-format.ts';
 import {
   isQualifiedName,
@@ -54,11 +56,40 @@ export function validateLabelName(labelName: string, path: string): FieldCause[]
   return isQualifiedName(labelName).map((msg) => fieldInvalid(path, labelName, msg));
 }
 
+/** The JSON type name of a value, as kube-openapi names it in type errors. */
+function jsonType(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  return typeof v;
+}
+
+/** The schema's type errors for the metadata fields these rules read; empty when all are of their type (or unset). */
+function metadataTypeCauses(m: Record<string, unknown>, path: string): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const check = (field: string, value: unknown, type: 'string' | 'object' | 'integer') => {
+    if (value === null || value === undefined) return true;
+    const actual = jsonType(value);
+    if (actual === type) return true;
+    causes.push(fieldTypeInvalid(field, actual, type));
+    return false;
+  };
+  for (const f of ['name', 'generateName', 'namespace'] as const) check(fieldPath.child(path, f), m[f], 'string');
+  check(fieldPath.child(path, 'generation'), m.generation, 'integer');
+  for (const f of ['labels', 'annotations'] as const) {
+    const field = fieldPath.child(path, f);
+    if (!check(field, m[f], 'object') || !m[f]) continue;
+    for (const [k, v] of Object.entries(m[f] as Record<string, unknown>)) check(fieldPath.child(field, k), v, 'string');
+  }
+  return causes;
+}
+
 /** ValidateLabels: every key a qualified name, every value a label value (all reported at `path`). */
 export function validateLabels(labels: Readonly<Record<string, string>> | null | undefined, path: string): FieldCause[] {
   const causes: FieldCause[] = [];
   for (const [k, v] of Object.entries(labels ?? {})) {
     causes.push(...validateLabelName(k, path));
+    if (typeof v !== 'string') continue;
     for (const msg of isValidLabelValue(v)) causes.push(fieldInvalid(path, v, msg));
   }
   return causes;
@@ -100,6 +131,9 @@ export function validateNonnegativeField(value: number, path: string): FieldCaus
 export function validateObjectMeta(meta: ObjectMetaInput | null | undefined, opts: ValidateObjectMetaOptions): FieldCause[] {
   const m = meta ?? {};
   const path = opts.path ?? 'metadata';
+  // Types before semantics: a name of 5 is a type error, not a name to check.
+  const typeErrors = metadataTypeCauses(m as Record<string, unknown>, path);
+  if (typeErrors.length > 0) return typeErrors;
   const nameFn = typeof opts.nameRule === 'function' ? opts.nameRule : NAME_RULES[opts.nameRule];
   const causes: FieldCause[] = [];
 

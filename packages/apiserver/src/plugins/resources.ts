@@ -5,6 +5,7 @@
  */
 import { apiErrors, apiVersionOf, type KubeObject } from '@minik8s/api';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { checkNestingDepth } from '../rest/depth.ts';
 import { makeFilter } from '../rest/filters.ts';
 import { PATCH_TYPES } from '../rest/patch.ts';
 import { parseResourcePath, type ResourcePath } from '../rest/paths.ts';
@@ -19,8 +20,10 @@ export const resources: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
   const objectVerbs = objectHandlers(deps);
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const url = new URL(req.url, 'http://x');
-    const p = parseResourcePath(registry, url.pathname);
+    // The path as sent: URL would resolve `..` and `%2e%2e` segments away, to another path.
+    const p = parseResourcePath(registry, req.url.startsWith('/') ? req.url.split('?')[0]! : url.pathname);
     if (!p) throw apiErrors.noResource();
+    checkNestingDepth(req.body, { yaml: /yaml/.test(req.headers['content-type'] ?? '') });
     let handler: ResourceHandler | undefined;
     if (p.subresource) {
       if (!p.resource.subresources.some((s) => s.name === p.subresource)) throw apiErrors.noResource();

@@ -1,6 +1,10 @@
 /**
  * Turns a request path into what it names: `/api/v1/namespaces/default/pods/web/status`
- * → core/v1 pods, namespace default, name web, subresource status.
+ * → core/v1 pods, namespace default, name web, subresource status. Segments are
+ * percent-decoded one by one and never re-joined, so a namespace or name of `.`, `..` or
+ * one holding `/` or `%` (as `%2F`, `%25`) is refused with a 400 as upstream's storage
+ * key functions refuse it, instead of naming another key (`namespaces/../configmaps`
+ * would otherwise list every namespace).
  */
 import { apiErrors, type Registry, type ResourceInfo } from '@minik8s/api';
 
@@ -15,7 +19,7 @@ export interface ResourcePath {
 
 /** Parses `/api/v1/...` and `/apis/<group>/<version>/...`; undefined when not a resource path. */
 export function parseResourcePath(registry: Registry, path: string): ResourcePath | undefined {
-  const segs = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const segs = path.split('/').filter(Boolean).map(decodeSegment);
   let group: string;
   let version: string;
   let rest: string[];
@@ -38,6 +42,8 @@ export function parseResourcePath(registry: Registry, path: string): ResourcePat
     const r = registry.resource(group, version, rest[2]!);
     if (r?.namespaced) {
       if (rest.length > 5) throw apiErrors.badRequest(`the path ${path} has too many segments`);
+      checkSegment('Namespace', rest[1]);
+      checkSegment('Name', rest[3]);
       return { resource: r, namespace: rest[1], name: rest[3], subresource: rest[4], watchPath };
     }
   }
@@ -45,5 +51,26 @@ export function parseResourcePath(registry: Registry, path: string): ResourcePat
   if (!r) throw apiErrors.noResource();
   if (rest.length > 3) throw apiErrors.badRequest(`the path ${path} has too many segments`);
   if (r.namespaced && rest.length > 1) throw apiErrors.noResource();
+  checkSegment('Name', rest[1]);
   return { resource: r, name: rest[1], subresource: rest[2], watchPath };
+}
+
+function decodeSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw apiErrors.badRequest(`invalid path segment ${JSON.stringify(raw)}: malformed percent-encoding`);
+  }
+}
+
+/** Upstream's IsValidPathSegmentName: the messages, joined with ';' as its key functions do. */
+export function pathSegmentNameErrors(name: string): string[] {
+  if (name === '.' || name === '..') return [`may not be '${name}'`];
+  return ['/', '%'].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`);
+}
+
+function checkSegment(what: 'Namespace' | 'Name', value: string | undefined): void {
+  if (value === undefined) return;
+  const errs = pathSegmentNameErrors(value);
+  if (errs.length) throw apiErrors.badRequest(`${what} parameter invalid: ${JSON.stringify(value)}: ${errs.join(';')}`);
 }

@@ -394,7 +394,11 @@ export class Resources {
     const skipStatus = scope === 'main' && hasStatusSubresource(r);
     const schema = (res?.causes ?? []).filter((c) => (scope === 'status' ? isStatusField(c.field) : !skipStatus || !isStatusField(c.field)));
     const semantic = schema.length > 0 || scope === 'status' ? [] : strategy.validate(obj);
-    const meta = validateObjectMeta(obj.metadata, { namespaced: r.namespaced, nameRule: strategy.nameRule }) as StatusCause[];
+    // Type errors in metadata are the schema's too: each is reported once.
+    const seen = new Set(schema.map((c) => `${c.field}\0${c.message}`));
+    const meta = (validateObjectMeta(obj.metadata, { namespaced: r.namespaced, nameRule: strategy.nameRule }) as StatusCause[]).filter(
+      (c) => !seen.has(`${c.field}\0${c.message}`),
+    );
     const causes = [...meta, ...schema, ...semantic];
     if (causes.length > 0) throw apiErrors.invalid(r, obj.metadata.name ?? obj.metadata.generateName ?? '', causes);
     if (res?.warnings.length) w.warnings?.push(...res.warnings);

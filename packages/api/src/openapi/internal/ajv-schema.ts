@@ -8,7 +8,9 @@
  *   false`), so Ajv reports unknown fields, unless it keeps unknown fields
  *   (`x-kubernetes-preserve-unknown-fields`) or declares none (RawExtension, FieldsV1);
  * - an embedded resource (`x-kubernetes-embedded-resource`) must carry apiVersion and kind;
- * - descriptions and extensions are dropped, formats are not checked.
+ * - integers declared `format: int32` or `int64` must fit the Go type they decode into
+ *   (upstream's decoder refuses 18446744073709551616 for an int32); other formats,
+ *   descriptions and extensions are dropped.
  */
 import { isSchema, refName } from '../definitions.ts';
 import type { Schema } from '../types.ts';
@@ -17,6 +19,15 @@ import type { Schema } from '../types.ts';
 export const ajvId = (definition: string) => `urn:k8s:${definition}`;
 const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+
+/**
+ * The integer formats checked, as inclusive ranges. JSON.parse rounds 2^63 - 1 (int64's
+ * largest) up to 2^63, so int64 takes 2^63 too: it cannot tell the two apart.
+ */
+export const INTEGER_FORMATS: Record<string, { min: number; max: number }> = {
+  int32: { min: -(2 ** 31), max: 2 ** 31 - 1 },
+  int64: { min: -(2 ** 63), max: 2 ** 63 },
+};
 
 const COPIED = ['minimum', 'maximum', 'minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties', 'multipleOf'] as const;
 
@@ -89,6 +100,7 @@ function convert(s: Schema, refs: string[], definition?: string): Schema {
     delete out.maximum;
   }
   if (typeof s.pattern === 'string' && isJsRegExp(s.pattern)) out.pattern = s.pattern;
+  if (typeof s.format === 'string' && s.format in INTEGER_FORMATS) out.format = s.format;
   return out;
 }
 

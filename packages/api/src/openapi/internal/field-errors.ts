@@ -38,6 +38,13 @@ export function convertErrors(errors: readonly ErrorObject[], data: unknown): Co
         cause = { reason: 'FieldValueTypeInvalid', field: path, message: `Invalid value: "${actual}": ${detail}` };
         break;
       }
+      case 'format': {
+        // kube-openapi's format error: the value does not fit the declared type.
+        const v = goValue(value);
+        const shown = typeof value === 'string' ? v : `"${v}"`;
+        cause = { reason: 'FieldValueTypeInvalid', field: path, message: `Invalid value: ${shown}: ${path} in body must be of type ${p.format}: ${shown}` };
+        break;
+      }
       case 'required':
         cause = { reason: 'FieldValueRequired', field: child(path, String(p.missingProperty)), message: 'Required value' };
         break;

@@ -1,8 +1,10 @@
-/** ConfigMaps: the DATA column counts data and binaryData keys. */
+/** ConfigMaps: keys and total size of data and binaryData as upstream; the DATA column counts both. */
+import { validateConfigMapData } from '@minik8s/api/validation';
 import { type Any, ageColumn, nameColumn } from '../printers.ts';
 import { defineStrategy } from '../strategy.ts';
 
 export const configMapStrategy = defineStrategy('', 'ConfigMap', {
+  validate: (obj) => validateConfigMapData(obj as Any),
   columns: [
     nameColumn,
     { name: 'Data', type: 'integer', cell: (o: Any) => Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length },
