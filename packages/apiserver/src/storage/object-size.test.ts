@@ -5,6 +5,8 @@ import { startTestApiServer, type TestApiServer } from '../testing/cluster.ts';
 import { ObjectStore } from './object-store.ts';
 
 const CM = '/api/v1/namespaces/default/configmaps';
+// Events: a kind whose strings no per-kind rule bounds (ConfigMaps and Secrets stop at 1 MiB of data first).
+const EV = '/api/v1/namespaces/default/events';
 const KiB = 1024;
 const TOO_LARGE = { kind: 'Status', status: 'Failure', reason: 'RequestEntityTooLarge', code: 413, message: 'etcdserver: request is too large' };
 
@@ -22,31 +24,38 @@ describe('the object size limit (1.5 MiB encoded, as etcd)', () => {
     return { code: r.statusCode, json: JSON.parse(r.body.toString('utf8')) };
   };
   const cm = (name: string, size: number) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { v: 'x'.repeat(size) } });
+  const ev = (name: string, size: number) => ({
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name },
+    involvedObject: { kind: 'Pod', namespace: 'default', name: 'p' },
+    message: 'x'.repeat(size),
+  });
 
   it('refuses a create over the limit (the body itself is under 3 MiB) and stores nothing', async () => {
-    expect(await send('POST', CM, cm('big', 1600 * KiB))).toMatchObject({ code: 413, json: TOO_LARGE });
-    expect((await send('GET', `${CM}/big`)).code).toBe(404);
-    expect((await send('POST', CM, cm('big', 1400 * KiB))).code).toBe(201);
+    expect(await send('POST', EV, ev('big', 1600 * KiB))).toMatchObject({ code: 413, json: TOO_LARGE });
+    expect((await send('GET', `${EV}/big`)).code).toBe(404);
+    expect((await send('POST', EV, ev('big', 1400 * KiB))).code).toBe(201);
   });
 
   it('refuses an update, a patch of each kind and an apply that would grow an object over it', async () => {
-    const created = await send('POST', CM, cm('grow', 1000 * KiB));
+    const created = await send('POST', EV, ev('grow', 1000 * KiB));
     expect(created.code).toBe(201);
     const rv = created.json.metadata.resourceVersion;
-    const more = { w: 'y'.repeat(600 * KiB) };
+    const reason = 'y'.repeat(600 * KiB);
     const attempts = [
-      await send('PUT', `${CM}/grow`, { ...cm('grow', 1000 * KiB), data: { v: 'x'.repeat(1000 * KiB), ...more } }),
-      await send('PATCH', `${CM}/grow`, { data: more }, 'application/merge-patch+json'),
-      await send('PATCH', `${CM}/grow`, { data: more }, 'application/strategic-merge-patch+json'),
+      await send('PUT', `${EV}/grow`, { ...created.json, reason }),
+      await send('PATCH', `${EV}/grow`, { reason }, 'application/merge-patch+json'),
+      await send('PATCH', `${EV}/grow`, { reason }, 'application/strategic-merge-patch+json'),
       // Under the copy limit of a JSON patch, over the object limit once copied.
-      await send('PATCH', `${CM}/grow`, [{ op: 'copy', from: '/data/v', path: '/data/w' }], 'application/json-patch+json'),
-      await send('PATCH', `${CM}/grow?fieldManager=test&force=true`, { ...cm('grow', 1000 * KiB), data: more }, 'application/apply-patch+yaml'),
+      await send('PATCH', `${EV}/grow`, [{ op: 'copy', from: '/message', path: '/reason' }], 'application/json-patch+json'),
+      await send('PATCH', `${EV}/grow?fieldManager=test&force=true`, { ...ev('grow', 1000 * KiB), reason }, 'application/apply-patch+yaml'),
     ];
     expect(attempts.map((a) => a.code)).toEqual([413, 413, 413, 413, 413]);
     for (const a of attempts) expect(a.json).toMatchObject(TOO_LARGE);
-    const after = await send('GET', `${CM}/grow`);
+    const after = await send('GET', `${EV}/grow`);
     expect(after.json.metadata.resourceVersion).toBe(rv);
-    expect(Object.keys(after.json.data)).toEqual(['v']);
+    expect(after.json.reason).toBeUndefined();
   });
 
   it('no longer stores a 100 MiB object built by 50 copies of a 2 MiB value', async () => {
