@@ -1,6 +1,6 @@
 /** @minik8s/client's event recorder against this API server (and kubectl describe): new events, repeats folded into count, bad writes dropped. */
 
-import { type CoreEvent, EventRecorder, FakeClock, KubeClient, type KubeList, type KubeObject } from '@minik8s/client/kube';
+import { type CoreEvent, EventRecorder, FakeClock, type KubeClient, type KubeList, type KubeObject } from '@minik8s/client/kube';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApiServer, type TestApiServer } from '../testing/cluster.ts';
 
@@ -10,7 +10,7 @@ describe('EventRecorder', () => {
   let pod: KubeObject;
   beforeAll(async () => {
     server = await startTestApiServer();
-    client = KubeClient.fromKubeconfig({ kubeconfig: server.kubeconfigPath });
+    client = server.client;
     pod = await client.create({ version: 'v1', plural: 'pods', namespace: 'default' }, {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -19,7 +19,6 @@ describe('EventRecorder', () => {
     } as KubeObject);
   }, 30_000);
   afterAll(async () => {
-    await client?.close();
     await server?.close();
   });
 

@@ -27,11 +27,10 @@ describe('Informer against the API server', () => {
   let client: KubeClient;
   beforeAll(async () => {
     server = await startTestApiServer();
-    client = KubeClient.fromKubeconfig({ kubeconfig: server.kubeconfigPath });
+    client = server.client;
     await client.create({ version: 'v1', plural: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'inf' } });
   });
   afterAll(async () => {
-    await client?.close();
     await server?.close();
   });
 

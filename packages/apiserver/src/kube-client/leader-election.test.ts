@@ -3,7 +3,7 @@
  * client package, which cannot depend on the API server).
  */
 
-import { KubeClient, LeaderElector, type Lease } from '@minik8s/client/kube';
+import { type KubeClient, LeaderElector, type Lease } from '@minik8s/client/kube';
 import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApiServer, type TestApiServer } from '../testing/cluster.ts';
@@ -13,10 +13,9 @@ describe('LeaderElector against the API server', () => {
   let client: KubeClient;
   beforeAll(async () => {
     server = await startTestApiServer();
-    client = KubeClient.fromKubeconfig({ kubeconfig: server.kubeconfigPath });
+    client = server.client;
   });
   afterAll(async () => {
-    await client?.close();
     await server?.close();
   });
 

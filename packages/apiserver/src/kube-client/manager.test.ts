@@ -3,7 +3,7 @@
  * in reverse, leader-only runnables run only while holding the Lease, informers are
  * shared by resource and selectors, and readiness waits for the caches.
  */
-import { KubeClient, type Lease } from '@minik8s/client/kube';
+import type { KubeClient, Lease } from '@minik8s/client/kube';
 import { Manager, type Runnable } from '@minik8s/client/runtime';
 import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,10 +30,9 @@ let server: TestApiServer;
 let client: KubeClient;
 beforeAll(async () => {
   server = await startTestApiServer();
-  client = KubeClient.fromKubeconfig({ kubeconfig: server.kubeconfigPath });
+  client = server.client;
 });
 afterAll(async () => {
-  await client?.close();
   await server?.close();
 });
 

@@ -34,11 +34,10 @@ let client: KubeClient;
 
 beforeAll(async () => {
   server = await startTestApiServer();
-  client = KubeClient.fromKubeconfig({ kubeconfig: server.kubeconfigPath });
+  client = server.client;
 });
 
 afterAll(async () => {
-  await client?.close();
   await server?.close();
 });
 
