@@ -1,6 +1,6 @@
 /** Bootstrap makes every identity once, and the kubeconfigs it writes are usable as they are. */
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@minik8s/client/kube';
@@ -27,6 +27,9 @@ describe('bootstrap', () => {
       expect.arrayContaining(['ca.crt', 'ca.key', 'scheduler.kubeconfig', 'node-1.kubeconfig', 'node-2-kubelet-serving.crt', 'admin.kubeconfig']),
     );
     const ca = new X509Certificate(readFileSync(join(dir, 'pki', 'ca.crt')));
+    const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
+    expect([dir, join(dir, 'pki'), join(dir, 'apiserver'), join(dir, 'apiserver', 'pki')].map(mode)).toEqual(['700', '700', '700', '700']);
+    expect(mode(join(dir, 'pki', 'ca.key'))).toBe('600');
 
     const node = new X509Certificate(readFileSync(join(dir, 'pki', 'node-1.crt')));
     expect(node.subject).toBe('CN=system:node:node-1\nO=system:nodes');

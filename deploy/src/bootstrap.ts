@@ -8,10 +8,11 @@
  * The API server gets the CA in its data directory and issues its own serving
  * certificate from it at start (with the compose service name as a SAN).
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubeconfigYaml } from '@minik8s/client/kube';
 import { createCa, issueCertificate, loadCa, type Pem } from '@minik8s/client/pki';
+import { ensureStateDir } from '@minik8s/client/runtime';
 
 export interface NodeSpec {
   name: string;
@@ -52,7 +53,8 @@ export function componentIdentities(nodes: NodeSpec[]): Array<{ name: string; cn
 export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
   const log = o.log ?? (() => {});
   const pkiDir = join(o.stateDir, 'pki');
-  mkdirSync(pkiDir, { recursive: true, mode: 0o700 });
+  ensureStateDir(o.stateDir);
+  ensureStateDir(pkiDir);
   const created: string[] = [];
   const file = (n: string) => join(pkiDir, n);
   const write = (n: string, text: string, mode = 0o644) => {
@@ -98,7 +100,8 @@ export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
 
   // The API server issues its own serving certificate from this CA.
   const apiPki = join(o.stateDir, 'apiserver', 'pki');
-  mkdirSync(apiPki, { recursive: true, mode: 0o700 });
+  ensureStateDir(join(o.stateDir, 'apiserver'));
+  ensureStateDir(apiPki);
   for (const n of ['ca.crt', 'ca.key']) {
     if (!existsSync(join(apiPki, n))) copyFileSync(file(n), join(apiPki, n));
   }

@@ -5,7 +5,7 @@
  * undo, scaling, deletion, kubelet and API server restarts leave running Pods alone,
  * and `down`/`up` keeps every object. The images are built here, locally; nothing is pulled.
  */
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Deployment, Pod } from '@minik8s/api';
 import type { Lease } from '@minik8s/client/kube';
@@ -122,6 +122,12 @@ describe('the compose cluster', () => {
     const r = await c.kubectl(['get', 'nodes']);
     expect(r.stdout).toMatch(/^node-1\s+Ready\s/m);
     expect(r.stdout).toMatch(/^node-2\s+Ready\s/m);
+  });
+
+  it('keeps its state private: the store, certificates and node directories are 0700', () => {
+    const mode = (p: string) => (statSync(join(c.state, p)).mode & 0o777).toString(8);
+    const dirs = ['.', 'pki', 'etcdlite', 'etcdlite/wal', 'apiserver', 'apiserver/pki', 'node-1', 'node-2'];
+    expect(Object.fromEntries(dirs.map((d) => [d, mode(d)]))).toEqual(Object.fromEntries(dirs.map((d) => [d, '700'])));
   });
 
   it('runs a Deployment of 3 replicas as 3 containers spread over both nodes', async () => {

@@ -4,13 +4,14 @@
  * TLS on the secure port with client-certificate and token authentication, the default
  * objects, and an admin kubeconfig.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { EtcdClient, type KvClient } from '@minik8s/client/etcd';
 import { kubeconfigYaml } from '@minik8s/client/kube';
 import { type CertificateAuthority, createCa, issueCertificate, loadCa } from '@minik8s/client/pki';
+import { ensureStateDir } from '@minik8s/client/runtime';
 import { LocalKvClient, Store } from '@minik8s/etcdlite';
 import type { FastifyRequest } from 'fastify';
 import { type Logger, pino } from 'pino';
@@ -51,7 +52,7 @@ export interface RunningApiServer {
 
 export async function startApiServer(o: StartOptions): Promise<RunningApiServer> {
   const logger = o.logger ?? pino({ level: 'silent' });
-  mkdirSync(o.dataDir, { recursive: true });
+  ensureStateDir(o.dataDir);
   const pki = await ensurePki(join(o.dataDir, 'pki'), o.extraSans ?? []);
 
   // Embedded: the store lives in this process and is called directly, no HTTP between.
@@ -118,7 +119,7 @@ interface Pki {
 
 /** The cluster CA and the API server's and admin's certificates, made once and kept. */
 async function ensurePki(dir: string, extraSans: string[]): Promise<Pki> {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensureStateDir(dir);
   const file = (n: string) => join(dir, n);
   const read = (n: string) => readFileSync(file(n), 'utf8');
   if (!existsSync(file('ca.crt'))) {

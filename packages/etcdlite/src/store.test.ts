@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '@minik8s/testing';
@@ -26,6 +26,15 @@ afterEach(async () => {
 const value = async (s: Store, key: string, revision?: number) => (await s.range({ key: b(key), revision })).kvs[0]?.value.toString();
 
 describe('Store', () => {
+  it('keeps its data directory private as etcd does: directories 0700, WAL segments 0600', async () => {
+    const { dir } = await open();
+    const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
+    expect([dir, join(dir, 'wal'), join(dir, 'db')].map(mode)).toEqual(['700', '700', '700']);
+    const segments = readdirSync(join(dir, 'wal'));
+    expect(segments.length).toBeGreaterThan(0);
+    expect(segments.map((f) => mode(join(dir, 'wal', f)))).toEqual(segments.map(() => '600'));
+  });
+
   it('starts at revision 1 and gives each write the next revision', async () => {
     const { store } = await open();
     expect(store.revision).toBe(1);

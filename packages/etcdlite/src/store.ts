@@ -8,8 +8,9 @@
  *
  * On disk: <dataDir>/db (LevelDB) and <dataDir>/wal (the log).
  */
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureStateDir } from '@minik8s/client/runtime';
 import { Level } from 'level';
 import { errors } from './errors.ts';
 import { LevelApplier } from './internal/applier.ts';
@@ -110,7 +111,8 @@ export class Store {
   }
 
   static async open(opts: StoreOptions): Promise<Store> {
-    mkdirSync(join(opts.dataDir, 'wal'), { recursive: true });
+    // Private, as etcd keeps its data directory: 0700 for the directory and its two parts.
+    for (const dir of [opts.dataDir, join(opts.dataDir, 'wal'), join(opts.dataDir, 'db')]) ensureStateDir(dir);
     const db = new Level<Buffer, Buffer>(join(opts.dataDir, 'db'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
     await db.open();
     const store = new Store(db, opts);

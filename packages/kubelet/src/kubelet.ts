@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { type KubeObject, type Node, type Pod, parseResolvConf } from '@minik8s/api';
 import { type Clock, EventRecorder, isNotFound, type KubeClient, realClock, sleep, WorkQueue } from '@minik8s/client/kube';
-import { Manager, periodic, type Runnable, withComponent } from '@minik8s/client/runtime';
+import { ensureStateDir, Manager, periodic, type Runnable, withComponent } from '@minik8s/client/runtime';
 import { type Logger, pino } from 'pino';
 import { Backoff } from './backoff.ts';
 import type { KeyLookup } from './container-config.ts';
@@ -211,6 +211,8 @@ interface PodWorkerWiring {
 }
 
 async function newPodWorkers(o: KubeletOptions, w: PodWorkerWiring): Promise<PodWorkers> {
+  // The node's Pod files are private to the kubelet, as every state directory (0700).
+  if (o.rootDir) ensureStateDir(o.rootDir);
   const infraImage = o.infraImage ?? DEFAULT_INFRA_IMAGE;
   const { clock, runtime, nodeIP } = w;
   return new PodWorkers({

@@ -142,7 +142,7 @@ export class Wal {
     const spare = this.takeSpare(size);
     if (spare) renameSync(spare, path);
     else {
-      const fd = openSync(path, 'w');
+      const fd = openSync(path, 'w', 0o600);
       writeSync(fd, Buffer.alloc(size));
       fsyncSync(fd);
       closeSync(fd);
@@ -166,7 +166,7 @@ export class Wal {
     const path = join(this.dir, `spare-${process.pid}-${Date.now()}.tmp`);
     const size = this.segmentBytes;
     this.spare = (async () => {
-      const fh = await openAsync(path, 'w');
+      const fh = await openAsync(path, 'w', 0o600);
       try {
         const zeros = Buffer.alloc(1024 * 1024);
         for (let off = 0; off < size; off += zeros.length) {
