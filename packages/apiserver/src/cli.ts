@@ -3,6 +3,7 @@
  * where there is one.
  */
 import { readFileSync } from 'node:fs';
+import { bytes, isQuantity } from '@minik8s/api';
 import { runComponent } from '@minik8s/client/runtime';
 import { startApiServer } from './main.ts';
 import type { KubeletClientConfig } from './rest/pod-log.ts';
@@ -16,6 +17,12 @@ function readTokens(file: string): Map<string, { user: string; groups: string[] 
     tokens.set(m[1]!, { user: m[2]!, groups: m[4] ? m[4].split(',') : [] });
   }
   return tokens;
+}
+
+function watchCacheBytes(v: string): number {
+  const n = isQuantity(v) ? bytes(v) : Number.NaN;
+  if (!(n >= 1024 * 1024)) throw new Error(`--watch-cache-max-bytes: "${v}" is not a size of at least 1Mi (64Mi, 1Gi)`);
+  return n;
 }
 
 /** The --kubelet-* flags, as overrides of startApiServer's defaults. */
@@ -56,6 +63,17 @@ await runComponent({
       type: 'list',
       help: 'node address types to reach kubelets by (default InternalIP,Hostname,InternalDNS,ExternalIP,ExternalDNS)',
     },
+    'request-timeout': {
+      type: 'duration',
+      default: '60s',
+      help: 'how long a request that is not long-running (watch, log, exec, proxy) may take before it gets 504 Timeout',
+    },
+    'watch-cache-max-bytes': {
+      type: 'string',
+      arg: 'QUANTITY',
+      default: '64Mi',
+      help: 'the most the watch window keeps of recent events, in bytes (64Mi, 1Gi); not an upstream flag',
+    },
     'kubelet-insecure-plain-http': { type: 'bool', default: 'false', help: 'talk plain HTTP to kubelets (tests only; not an upstream flag)' },
   },
   async start({ flags: f, log }) {
@@ -68,6 +86,8 @@ await runComponent({
       kubeconfigPath: f['kubeconfig-out'],
       tokens: f['token-auth-file'] ? readTokens(f['token-auth-file']) : undefined,
       kubelet: kubeletFlags(f),
+      timeouts: { requestMs: f['request-timeout'] },
+      watchCache: { maxBytes: watchCacheBytes(f['watch-cache-max-bytes']) },
       logger: log,
     });
     process.stdout.write(`apiserver at ${running.url}; kubeconfig: ${running.kubeconfigPath}\n`);

@@ -17,8 +17,9 @@ import type { FastifyRequest } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { ensureDefaults } from './defaults.ts';
 import { kindHooks } from './kinds.ts';
+import type { Timeouts } from './plugins/deadline.ts';
 import type { KubeletClientConfig } from './rest/pod-log.ts';
-import { buildServer } from './server.ts';
+import { type ApiServerOptions, buildServer } from './server.ts';
 
 export interface StartOptions {
   /** Holds the embedded store (`etcd/`) and the certificates (`pki/`). */
@@ -40,6 +41,10 @@ export interface StartOptions {
    * system:masters) and trusting the cluster CA; each field overrides one default.
    */
   kubelet?: KubeletClientConfig;
+  /** `--request-timeout` (default 60 s) and the header timeout (32 s). */
+  timeouts?: Timeouts;
+  /** `--watch-cache-bytes`: how many bytes of events the watch window keeps (default 64 MiB); also its event count. */
+  watchCache?: ApiServerOptions['watchCache'];
   logger?: Logger;
 }
 
@@ -66,6 +71,8 @@ export async function startApiServer(o: StartOptions): Promise<RunningApiServer>
     authenticate: (req) => authenticate(req, o.tokens),
     hooks: kindHooks,
     kubelet: { scheme: 'https', cert: pki.kubeletClient.cert, key: pki.kubeletClient.key, ca: pki.ca.cert, ...o.kubelet },
+    timeouts: o.timeouts,
+    watchCache: o.watchCache,
   });
   try {
     await api.app.listen({ host, port: o.securePort ?? 6443 });

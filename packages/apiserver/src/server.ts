@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { readTlsThroughStreams } from './keep-alive.ts';
 import { authentication } from './plugins/authentication.ts';
 import { bodies } from './plugins/bodies.ts';
+import { CONNECTION_CHECK_INTERVAL_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, deadlines, type Timeouts } from './plugins/deadline.ts';
 import { discovery } from './plugins/discovery.ts';
 import { errors, MAX_BODY_BYTES } from './plugins/errors.ts';
 import { openApi } from './plugins/openapi.ts';
@@ -25,7 +26,7 @@ import { NamespaceLifecycle } from './registry/core/namespace-lifecycle.ts';
 import type { KubeletClientConfig } from './rest/pod-log.ts';
 import { type ResourceContext, Resources } from './rest/resources.ts';
 import { ObjectStore } from './storage/object-store.ts';
-import { WatchCache } from './storage/watch-cache.ts';
+import { WatchCache, type WatchCacheOptions } from './storage/watch-cache.ts';
 
 export { MAX_BODY_BYTES };
 
@@ -43,6 +44,10 @@ export interface ApiServerOptions {
   https?: import('node:https').ServerOptions;
   /** How to reach kubelets for `pods/log` (default: HTTPS on the node's InternalIP:10250). */
   kubelet?: KubeletClientConfig;
+  /** `--request-timeout` and the header timeout (defaults 60 s and 32 s, as upstream). */
+  timeouts?: Timeouts;
+  /** Watch cache options: how many events, and how many bytes of them, it keeps (10,000 and 64 MiB). */
+  watchCache?: Pick<WatchCacheOptions, 'capacity' | 'maxBytes'>;
 }
 
 export interface ApiServer {
@@ -58,22 +63,29 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
   const registry = o.registry ?? new Registry();
   const logger = o.logger.child({ component: 'apiserver' });
   const store = new ObjectStore(o.etcd);
-  const cache = await WatchCache.start(o.etcd, { logger });
+  const cache = await WatchCache.start(o.etcd, { ...o.watchCache, logger });
   const now = o.now ?? (() => new Date());
   const openapi = new OpenApi(registry.resources);
   const resources = new Resources({ registry, store, cache, now, ...o.hooks?.({ cache, openapi }) });
   const namespaces = new NamespaceLifecycle(registry, resources, store, cache, logger);
   namespaces.start();
 
+  const timeouts = { requestMs: o.timeouts?.requestMs ?? DEFAULT_REQUEST_TIMEOUT_MS, headersMs: o.timeouts?.headersMs ?? DEFAULT_HEADERS_TIMEOUT_MS };
+  const connectionLimits = {
+    requestTimeout: timeouts.requestMs,
+    headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
+    connectionsCheckingInterval: CONNECTION_CHECK_INTERVAL_MS,
+  };
   // Typed as a plain HTTP/1.1 Fastify app: TLS changes the socket, not the API.
   const app = Fastify({
     loggerInstance: logger,
     // One log line per request would drown everything else: requests are not logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
+    requestTimeout: timeouts.requestMs,
     // Kubernetes paths and query strings are passed through as they are.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
-    ...(o.https ? { https: o.https } : {}),
+    ...(o.https ? { https: { ...o.https, ...connectionLimits } } : { http: connectionLimits }),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   if (o.https) readTlsThroughStreams(app.server as unknown as import('node:https').Server);
 
@@ -90,6 +102,7 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
   };
   await app.register(bodies);
   await app.register(errors, { logger });
+  await app.register(deadlines, { timeouts, logger });
   if (o.authenticate) await app.register(authentication, { authenticate: o.authenticate });
   await app.register(discovery, deps);
   await app.register(openApi, deps);

@@ -11,7 +11,7 @@ export const errors = global<{ logger: Logger }>(async (app, { logger }) => {
   app.setNotFoundHandler((_req, reply) => sendError(reply, apiErrors.noResource()));
 });
 
-function sendError(reply: FastifyReply, e: StatusError) {
+export function sendError(reply: FastifyReply, e: StatusError) {
   return reply.code(e.code).type('application/json').send(e.toStatus());
 }
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { KubeObject } from '@minik8s/api';
 import { LocalKvClient, Store } from '@minik8s/etcdlite';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -66,4 +67,32 @@ describe('the watch cache window', () => {
     expect(() => c.replay(revs[1]! - 1)).toThrow(TooOldError);
     expect(c.replay(revs[1]!)).toEqual(revs.slice(2));
   });
+});
+
+describe('the API server watch window option', () => {
+  it('bounds the window to watchCache.maxBytes: a watch from before 3 MiB of updates is 410 Gone with a 2 MiB window', async () => {
+    const { startTestApiServer } = await import('../testing/cluster.ts');
+    const s = await startTestApiServer({ watchCache: { maxBytes: 2 * 1024 * KiB } });
+    try {
+      const cms = { version: 'v1', plural: 'configmaps', namespace: 'default' };
+      const first = await s.client.create<KubeObject>(cms, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'big' },
+        data: { v: '' },
+      });
+      for (let i = 0; i < 6; i++) {
+        await s.client.update(
+          { ...cms, name: 'big' },
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { v: String(i).repeat(512 * KiB) } },
+        );
+      }
+      const r = await s.client.request<{ type: string; object: { code: number; reason: string } }>({
+        path: `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${first.metadata.resourceVersion!}&timeoutSeconds=1`,
+      });
+      expect(JSON.stringify(r)).toMatch(/"code":410/);
+    } finally {
+      await s.close();
+    }
+  }, 30_000);
 });
