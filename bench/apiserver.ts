@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { startApiServer } from '@minik8s/apiserver';
 import { Pool } from 'undici';
 import { parse } from 'yaml';
+import { patchCopy, stalledWatchers } from './apiserver-hostile.ts';
 
 const CONCURRENCY = 32;
 const PODS = 1000;
@@ -89,6 +90,11 @@ async function main() {
     process.stderr.write('watch latency with 100 watchers...\n');
     const watchP99 = await watchLatency(pool, watchPool, 100, 200);
 
+    process.stderr.write('refusing the 26-copy JSON patch...\n');
+    const patch = await patchCopy(pool);
+    process.stderr.write('1,000 updates of 100 KiB, without and with 4 stalled watchers...\n');
+    const stalled = await stalledWatchers();
+
     process.stderr.write('mkctl get pods vs kubectl get pods...\n');
     const env = { ...process.env, KUBECONFIG: server.kubeconfigPath, HOME: dir };
     const kubectlGet = await timeCommand('kubectl', ['get', 'pods'], env);
@@ -103,6 +109,11 @@ async function main() {
       ['gets/s (32 clients)', gets.toFixed(0)],
       [`lists/s of ${PODS} pods`, lists.toFixed(1)],
       ['watch p99 ms (100 watchers)', watchP99.toFixed(1)],
+      ['patch_copy_26 ms (refused)', patch.copy26Ms.toFixed(1)],
+      ['one-op patch ms', patch.smallMs.toFixed(1)],
+      ['RSS MB, 1,000 x 100 KiB updates', stalled.plainMb.toFixed(1)],
+      ['  the same, 4 stalled watchers', stalled.stalledMb.toFixed(1)],
+      ['  stalled watchers closed', `${stalled.closed}/4`],
       ['mkctl get pods s', mkctlGet.toFixed(3)],
       ['kubectl get pods s', kubectlGet.toFixed(3)],
       ['mkctl get namespaces s', mkctlGetNs.toFixed(3)],
@@ -117,6 +128,11 @@ async function main() {
         watch_p99_ms: Number(watchP99.toFixed(1)),
         mkctl_get_s: Number(mkctlGet.toFixed(3)),
         kubectl_get_s: Number(kubectlGet.toFixed(3)),
+        patch_copy_26_ms: Number(patch.copy26Ms.toFixed(1)),
+        patch_small_ms: Number(patch.smallMs.toFixed(1)),
+        stalled_watchers_rss_mb: Number(stalled.stalledMb.toFixed(1)),
+        updates_rss_mb: Number(stalled.plainMb.toFixed(1)),
+        stalled_watchers_closed: stalled.closed,
       }),
     );
   } finally {

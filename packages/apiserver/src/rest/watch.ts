@@ -32,8 +32,8 @@ export interface WatchRequest {
   onOverflow?(bufferedBytes: number): void;
 }
 
-/** 16 MiB: over a hundred 100 KiB objects, far more than a reading client ever has queued. */
-export const WATCH_BUFFER_BYTES = 16 * 1024 * 1024;
+/** 8 MiB: about eighty 100 KiB objects, far more than a reading client has queued; 4 stalled watchers cost at most 32 MiB. */
+export const WATCH_BUFFER_BYTES = 8 * 1024 * 1024;
 
 export function serveWatch(cache: WatchCache, res: ServerResponse, w: WatchRequest): void {
   let first = true;
