@@ -7,7 +7,7 @@
  */
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Deployment, Pod } from '@minik8s/api';
+import type { Deployment, KubeObject, Pod } from '@minik8s/api';
 import type { Lease } from '@minik8s/client/kube';
 import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -185,6 +185,30 @@ describe('the compose cluster', () => {
     const logs = await c.kubectl(['logs', '-n', NS, 'crash', '--previous']);
     expect(logs.stdout).toBe('dying\n');
     await must('kubectl', ['delete', 'pod', '-n', NS, 'crash', 'noimage', '--wait=true'], { env: { KUBECONFIG: c.kubeconfig, HOME: c.state } });
+  });
+
+  it('runs a Deployment of a locally built :latest image (pull policy Always) with a Warning PulledLocal event', async () => {
+    const env = { env: { KUBECONFIG: c.kubeconfig, HOME: c.state } };
+    await must('kubectl', ['create', 'deployment', 'local-latest', '-n', NS, '--image=minik8s/busybox:latest', '--', 'sleep', '3600'], env);
+    const pod = await eventually(
+      async () => {
+        const pods = (await c.client.list<Pod>({ ...PODS }, { labelSelector: 'app=local-latest' })).items;
+        return pods.find((p) => p.status?.containerStatuses?.[0]?.state?.running);
+      },
+      { ...ON_CLUSTER, message: 'the local-latest Pod to run' },
+    );
+    expect(pod.spec?.containers[0]?.imagePullPolicy).toBe('Always');
+    const events = await c.client.list<KubeObject & { reason?: string; type?: string; message?: string; involvedObject: { name?: string } }>({
+      version: 'v1',
+      plural: 'events',
+      namespace: NS,
+    });
+    const warning = events.items.find((e) => e.reason === 'PulledLocal' && e.involvedObject.name === pod.metadata?.name);
+    expect(warning?.type).toBe('Warning');
+    expect(warning?.message).toMatch(
+      /^Failed to pull image "minik8s\/busybox:latest" \(.+\); running the image of that name on this node instead: sha256:[0-9a-f]{64}$/,
+    );
+    await must('kubectl', ['delete', 'deployment', '-n', NS, 'local-latest', '--wait=true'], env);
   });
 
   it('rolls an image update out within maxUnavailable, and rollout undo brings the old image back', async () => {

@@ -2,6 +2,12 @@
  * Image pulls by imagePullPolicy, as the kubelet's image manager: Never with a missing
  * image is ErrImageNeverPull; a failed pull is ErrImagePull and starts a back-off during
  * which the container waits with ImagePullBackOff. Events carry upstream's wording.
+ *
+ * With `localFallback` (not upstream; the compose cluster turns it on), a pull that fails
+ * while an image of exactly that name is on the node runs the local image, with a
+ * Warning `PulledLocal` naming its ID: `myapp:latest` built on this machine runs under
+ * the default `Always` policy without a registry. An image that exists nowhere still
+ * fails as upstream.
  */
 import type { Container } from '@minik8s/api';
 import type { Backoff } from './backoff.ts';
@@ -24,6 +30,7 @@ export class ImagePuller {
   constructor(
     private readonly runtime: ContainerRuntime,
     private readonly backoff: Backoff,
+    private readonly localFallback = false,
   ) {}
 
   /** Drops the pull back-offs of a Pod that is gone (they are keyed `<uid>/<image>`). */
@@ -52,6 +59,12 @@ export class ImagePuller {
     try {
       await this.runtime.pull(image);
     } catch (e) {
+      if (this.localFallback && present) {
+        this.backoff.reset(backoffKey);
+        const why = (e as Error).message;
+        event('Warning', 'PulledLocal', `Failed to pull image "${image}" (${why}); running the image of that name on this node instead: ${present}`);
+        return { ok: true, imageId: present };
+      }
       this.backoff.next(backoffKey);
       const message = `Failed to pull image "${image}": ${(e as Error).message}`;
       event('Warning', 'Failed', message);

@@ -47,6 +47,8 @@ export interface KubeletOptions {
   crashLoopMaxMs?: number;
   imagePullInitialMs?: number;
   imagePullMaxMs?: number;
+  /** Run a local image of the exact name when its pull fails, with a Warning (not upstream; default off). */
+  localImageFallback?: boolean;
   cpus?: string;
   memory?: string;
   maxPods?: number;
@@ -225,7 +227,11 @@ async function newPodWorkers(o: KubeletOptions, w: PodWorkerWiring): Promise<Pod
     infraImage,
     infraCommand: o.infraCommand ?? (infraImage === DEFAULT_INFRA_IMAGE ? ['sleep', 'infinity'] : undefined),
     crashBackoff: new Backoff({ initialMs: o.crashLoopInitialMs ?? 10_000, maxMs: o.crashLoopMaxMs ?? 300_000, clock }),
-    images: new ImagePuller(runtime, new Backoff({ initialMs: o.imagePullInitialMs ?? 10_000, maxMs: o.imagePullMaxMs ?? 300_000, clock })),
+    images: new ImagePuller(
+      runtime,
+      new Backoff({ initialMs: o.imagePullInitialMs ?? 10_000, maxMs: o.imagePullMaxMs ?? 300_000, clock }),
+      o.localImageFallback,
+    ),
     lookup: keyLookup(o.client),
     extraLabels: o.extraLabels ?? {},
     resyncMs: o.resyncMs ?? 10_000,

@@ -16,9 +16,9 @@ import { FakeRuntime } from './runtime/fake.ts';
 const IMAGE = 'busybox:1';
 const INFRA = 'pause:1';
 
-function setup() {
+function setup(o: { localImageFallback?: boolean; images?: string[] } = {}) {
   const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'));
-  const runtime = new FakeRuntime({ clock, images: [IMAGE, INFRA] });
+  const runtime = new FakeRuntime({ clock, images: [IMAGE, INFRA, ...(o.images ?? [])] });
   const statuses = new Map<string, PodStatus>();
   const deleted: string[] = [];
   const client = {
@@ -48,7 +48,7 @@ function setup() {
     hostIP: '10.88.0.1',
     infraImage: INFRA,
     crashBackoff,
-    images: new ImagePuller(runtime, pullBackoff),
+    images: new ImagePuller(runtime, pullBackoff, o.localImageFallback),
     probes: new ProbeManager({ runtime, clock, onChange: () => {}, event }),
     lookup: async () => undefined,
     extraLabels: {},
@@ -127,6 +127,29 @@ describe('PodWorkers on the fake runtime', () => {
     expect(t.state('img', 'c')?.waiting?.reason).toBe('ErrImagePull');
     expect(t.runtime.named('k8s_c_')).toEqual([]);
     expect(r.requeueAfter).toBe(1000);
+  });
+
+  it('a local :latest image whose pull fails: ErrImagePull as upstream, or with the local fallback it runs, with a Warning naming the image', async () => {
+    const strict = setup({ images: ['myapp:latest'] });
+    strict.create('mine', { containers: [{ name: 'c', image: 'myapp:latest' }] });
+    await strict.sync('mine');
+    expect(strict.state('mine', 'c')?.waiting?.reason).toBe('ErrImagePull');
+    expect(strict.runtime.named('k8s_c_')).toEqual([]);
+
+    const local = setup({ images: ['myapp:latest'], localImageFallback: true });
+    local.create('mine', { containers: [{ name: 'c', image: 'myapp:latest' }] });
+    await local.sync('mine');
+    expect(local.runtime.calls).toContain('pull myapp:latest');
+    expect(local.state('mine', 'c')?.running).toBeTruthy();
+    const id = await local.runtime.imageId('myapp:latest');
+    expect(local.events.find((e) => e.startsWith('Warning PulledLocal: '))).toBe(
+      `Warning PulledLocal: Failed to pull image "myapp:latest" (pull access denied for myapp:latest, repository does not exist); running the image of that name on this node instead: ${id}`,
+    );
+
+    // An image that exists nowhere still fails as upstream.
+    local.create('none', { containers: [{ name: 'c', image: 'nowhere:latest' }] });
+    await local.sync('none');
+    expect(local.state('none', 'c')?.waiting?.reason).toBe('ErrImagePull');
   });
 
   it('a container that cannot be created waits with CreateContainerError and is retried', async () => {
