@@ -128,11 +128,13 @@ export const RESOURCES: ResourceInfo[] = [
     { kind: 'ReplicaSet', shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'] },
     { kind: 'StatefulSet', shortNames: ['sts'], categories: ['all'], subresources: ['status', 'scale'] },
     { kind: 'DaemonSet', shortNames: ['ds'], categories: ['all'], subresources: ['status'] },
+    { kind: 'ControllerRevision', hasSpec: false },
   ]),
   ...group('batch', 'v1', [
     { kind: 'Job', categories: ['all'], subresources: ['status'] },
     { kind: 'CronJob', shortNames: ['cj'], categories: ['all'], subresources: ['status'] },
   ]),
+  ...group('policy', 'v1', [{ kind: 'PodDisruptionBudget', shortNames: ['pdb'], subresources: ['status'] }]),
   ...group('networking.k8s.io', 'v1', [
     { kind: 'Ingress', plural: 'ingresses', shortNames: ['ing'], subresources: ['status'] },
     { kind: 'IngressClass', plural: 'ingressclasses', namespaced: false },
