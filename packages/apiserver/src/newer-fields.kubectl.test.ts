@@ -93,6 +93,37 @@ describe('Kubernetes 1.32 fields through kubectl', () => {
     });
   });
 
+  it('re-applies a Deployment with a sidecar and new fields through a strategic merge patch', async () => {
+    const deployment = (image: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: meshed}
+spec:
+  selector: {matchLabels: {app: meshed}}
+  template:
+    metadata: {labels: {app: meshed}}
+    spec:
+      initContainers:
+      - {name: proxy, image: ${image}, restartPolicy: Always}
+      containers:
+      - name: app
+        image: busybox
+        lifecycle: {preStop: {sleep: {seconds: 3}}}
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 1
+            podAffinityTerm: {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: meshed}}, matchLabelKeys: [pod-template-hash]}
+`;
+    expect((await s.kubectl(['apply', '-f', '-'], { input: deployment('envoy:1') })).stderr).toBe('');
+    const again = await s.kubectl(['apply', '-f', '-'], { input: deployment('envoy:2') });
+    expect(again.stderr).toBe('');
+    expect(again.stdout.trim()).toBe('deployment.apps/meshed configured');
+    const spec = JSON.parse((await s.kubectl(['get', 'deploy', 'meshed', '-o', 'json'])).stdout).spec.template.spec;
+    expect(spec.initContainers).toMatchObject([{ name: 'proxy', image: 'envoy:2', restartPolicy: 'Always' }]);
+    expect(spec.containers[0].lifecycle).toEqual({ preStop: { sleep: { seconds: 3 } } });
+    expect(spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.matchLabelKeys).toEqual(['pod-template-hash']);
+  });
+
   it('still refuses an unknown field under strict validation', async () => {
     const bogus = SIDECAR_POD.replace('with-sidecar', 'bogus').replace('restartPolicy: Always', 'restartPolicy: Always\n    restartPolicyy: Always');
     const refused = await s.kubectl(['apply', '--validate=strict', '-f', '-'], { input: bogus });
