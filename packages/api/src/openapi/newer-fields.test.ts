@@ -98,3 +98,17 @@ describe('Kubernetes 1.32 fields', () => {
     expect(batch['io.k8s.api.batch.v1.SuccessPolicyRule'].properties.succeededIndexes.type).toBe('string');
   });
 });
+
+describe('a field whose type changed since 1.27', () => {
+  it('takes the 1.32 type: a PersistentVolumeClaim requests storage, Quantities as strings or numbers, and no claims', () => {
+    const PVC = { group: '', version: 'v1', kind: 'PersistentVolumeClaim' };
+    const pvc = (resources: Record<string, unknown>) => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data' },
+      spec: { accessModes: ['ReadWriteOnce'], resources },
+    });
+    expect(api.validate(PVC, pvc({ requests: { storage: '1Gi' }, limits: { storage: 2 } }), STRICT)).toEqual(CLEAN);
+    expect(api.validate(PVC, pvc({ requests: { storage: '1Gi' }, claims: [{ name: 'gpu' }] }), STRICT).unknownFields).toEqual(['spec.resources.claims']);
+  });
+});

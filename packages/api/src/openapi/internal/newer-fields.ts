@@ -9,8 +9,8 @@
  * restores them for the fields added since.
  *
  * For each definition that both know, the fields become 1.32's: a field already in 1.27 keeps
- * its 1.27 schema (extensions, enums-in-descriptions and all); a new one is built from the
- * model; a field 1.32 no longer has is dropped. A model that 1.27 lacks becomes a new
+ * its 1.27 schema (extensions, descriptions and all) unless its struct type changed; a new
+ * one is built from the model; a field 1.32 no longer has is dropped. A model that 1.27 lacks becomes a new
  * definition in the package of the definition that first refers to it.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -88,6 +88,14 @@ const NEW_FIELD_EXTENSIONS: Record<string, Record<string, Schema>> = {
   },
 };
 
+/**
+ * Fields added since 1.27 whose values are Quantities (the models type them as strings;
+ * upstream's decoder takes `1Gi` or `1`).
+ */
+const NEW_QUANTITY_MAPS: Record<string, string[]> = {
+  'io.k8s.api.core.v1.VolumeResourceRequirements': ['limits', 'requests'],
+};
+
 /** Updates `definitions` (the 1.27 spec's) in place to 1.32; returns the models package's `name@version`. */
 export function applyNewerFields(definitions: Record<string, Schema>): string {
   const require = createRequire(import.meta.url);
@@ -150,12 +158,13 @@ export function applyNewerFields(definitions: Record<string, Schema>): string {
     for (const a of m.attributes) {
       const existing = old[a.baseName];
       if (existing) {
-        properties[a.baseName] = existing;
+        properties[a.baseName] = retyped(existing, a, classOf, (c) => resolveClass(c, name)) ?? existing;
         continue;
       }
       const schema = typeSchema(a, (c) => resolveClass(c, name));
       m.docs ??= readDocs(dir, cls);
       const description = m.docs.fields.get(a.baseName);
+      if (NEW_QUANTITY_MAPS[name]?.includes(a.baseName)) schema.additionalProperties = REF('io.k8s.apimachinery.pkg.api.resource.Quantity');
       properties[a.baseName] = { ...(description ? { description } : {}), ...schema, ...added[a.baseName] };
     }
     def.properties = properties;
@@ -169,6 +178,30 @@ export function applyNewerFields(definitions: Record<string, Schema>): string {
     }
   }
   return `${pkg.name}@${pkg.version}`;
+}
+
+/**
+ * An existing field whose struct type changed since 1.27 (a PersistentVolumeClaim's
+ * `spec.resources` became VolumeResourceRequirements in 1.28) gets the 1.32 type, keeping
+ * its description and extensions; undefined if the type is the same.
+ */
+function retyped(existing: Schema, a: Attribute, classOf: Map<string, string>, ref: (cls: string) => string): Schema | undefined {
+  const target = a.type.replace(/^Array<(.+)>$/, '$1').replace(/^\{ \[key: string\]: (.+); \}$/, '$1');
+  if (!/^[A-Z]/.test(target) || target === 'IntOrString' || target === 'Date') return undefined;
+  const current = structRef(existing);
+  if (!current || classOf.get(current) === target || !classOf.has(current)) return undefined;
+  const { $ref: _ref, allOf: _allOf, items: _items, additionalProperties: _ap, type: _type, ...kept } = existing;
+  return { ...kept, ...typeSchema(a, ref) };
+}
+
+/** The definition a field's schema refers to, directly or as its items' or values' type. */
+function structRef(s: Schema): string | undefined {
+  const ref = s.$ref ?? (Array.isArray(s.allOf) && (s.allOf[0] as Schema | undefined)?.$ref);
+  if (typeof ref === 'string') return ref.slice(ref.lastIndexOf('/') + 1);
+  for (const inner of [s.items, s.additionalProperties]) {
+    if (inner && typeof inner === 'object') return structRef(inner as Schema);
+  }
+  return undefined;
 }
 
 /** `V1`, `V1beta1`, `CoreV1`, `FlowcontrolV1beta3`: the prefix the generator puts before a kind. */
