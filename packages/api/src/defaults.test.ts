@@ -49,8 +49,21 @@ describe('defaults', () => {
     // biome-ignore lint/suspicious/noExplicitAny: test objects
     const j: Record<string, any> = { spec: { template: { spec: { restartPolicy: 'Never', containers: [] } } } };
     applyDefaults('batch', 'Job', j);
-    expect(j.spec).toMatchObject({ completions: 1, parallelism: 1, backoffLimit: 6, completionMode: 'NonIndexed' });
+    expect(j.spec).toMatchObject({
+      completions: 1,
+      parallelism: 1,
+      backoffLimit: 6,
+      completionMode: 'NonIndexed',
+      podReplacementPolicy: 'TerminatingOrFailed',
+    });
     expect(j.spec.template.spec.restartPolicy).toBe('Never');
+  });
+
+  it("replaces a Job's Pods only once they failed when it has a pod failure policy", () => {
+    // biome-ignore lint/suspicious/noExplicitAny: test objects
+    const j: Record<string, any> = { spec: { podFailurePolicy: { rules: [] }, template: { spec: { restartPolicy: 'Never', containers: [] } } } };
+    applyDefaults('batch', 'Job', j);
+    expect(j.spec.podReplacementPolicy).toBe('Failed');
   });
 });
 

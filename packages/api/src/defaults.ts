@@ -179,6 +179,7 @@ function defaultJobSpec(spec: Any): void {
   spec.backoffLimit ??= 6;
   spec.completionMode ??= 'NonIndexed';
   spec.suspend ??= false;
-  spec.podReplacementPolicy ??= 'TerminatingOrFailed';
+  // 1.29+: a Job with a pod failure policy waits for failed Pods to terminate before replacing them.
+  spec.podReplacementPolicy ??= spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed';
   defaultTemplate(spec);
 }

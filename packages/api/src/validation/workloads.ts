@@ -1,10 +1,11 @@
 /**
  * The semantic checks upstream's validation makes on workloads and Pods beyond the
  * schema: required containers, names and images, non-negative replicas, selectors that
- * match their template, and the restart policies each controller allows.
+ * match their template, the restart policies each controller allows, and what init
+ * containers may carry (only sidecars, `restartPolicy: Always`, get probes and hooks).
  */
 import { labelSelectorAsSelector } from '../selectors/index.ts';
-import { type FieldCause, fieldDuplicate, fieldInvalid, fieldNotSupported, fieldRequired } from './field-cause.ts';
+import { type FieldCause, fieldDuplicate, fieldForbidden, fieldInvalid, fieldNotSupported, fieldRequired } from './field-cause.ts';
 import { isDNS1123Label } from './names.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: objects are checked field by field
@@ -25,7 +26,7 @@ export function validatePodSpec(spec: Any, path: string, restartPolicies?: strin
   const containers: Any[] = Array.isArray(spec.containers) ? spec.containers : [];
   if (containers.length === 0) out.push(fieldRequired(`${path}.containers`, ''));
   const seen = new Set<string>();
-  const check = (list: Any[], kind: string) =>
+  const check = (list: Any[], kind: 'initContainers' | 'containers') =>
     list.forEach((c, i) => {
       const at = `${path}.${kind}[${i}]`;
       if (!c?.name) out.push(fieldRequired(`${at}.name`, ''));
@@ -40,6 +41,8 @@ export function validatePodSpec(spec: Any, path: string, restartPolicies?: strin
           out.push(fieldInvalid(`${at}.ports[${j}].containerPort`, p.containerPort, 'must be between 1 and 65535, inclusive'));
         }
       });
+      if (kind === 'initContainers') checkInitContainer(c, at, out);
+      else if (c?.restartPolicy != null) out.push(fieldForbidden(`${at}.restartPolicy`, 'may not be set for non-init containers'));
     });
   check(Array.isArray(spec.initContainers) ? spec.initContainers : [], 'initContainers');
   check(containers, 'containers');
@@ -48,6 +51,19 @@ export function validatePodSpec(spec: Any, path: string, restartPolicies?: strin
   }
   nonNegative(spec.terminationGracePeriodSeconds, `${path}.terminationGracePeriodSeconds`, out);
   return out;
+}
+
+/** What only a sidecar (an init container with `restartPolicy: Always`, Kubernetes 1.28+) may carry. */
+const SIDECAR_ONLY = ['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe'] as const;
+
+/** An init container's restart policy, `Always` or unset; without it, no lifecycle hooks or probes. */
+function checkInitContainer(c: Any, at: string, out: FieldCause[]): void {
+  const policy = c?.restartPolicy;
+  if (policy != null && policy !== 'Always') out.push(fieldNotSupported(`${at}.restartPolicy`, policy, ['Always']));
+  if (policy === 'Always') return;
+  for (const field of SIDECAR_ONLY) {
+    if (c?.[field] != null) out.push(fieldForbidden(`${at}.${field}`, 'may not be set for init containers without restartPolicy=Always'));
+  }
 }
 
 /** spec.selector must be set, non-empty, and select the template's labels. */
