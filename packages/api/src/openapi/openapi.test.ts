@@ -4,8 +4,13 @@ import { RESOURCES } from '../registry.ts';
 import { OpenApi, type OpenApiResource, type Schema } from './index.ts';
 
 // Measured before anything else in this file constructs an OpenApi: the cold start,
-// including reading and parsing the bundled spec.
-const coldStart = performance.now();
+// including reading and parsing the bundled spec. In CPU time, not wall time, so that
+// other test processes sharing the cores do not count against it.
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const coldStart = cpuMs();
 const api = new OpenApi(
   [
     { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true, subresources: ['status', 'log', 'exec', 'binding', 'eviction'] },
@@ -25,7 +30,7 @@ const api = new OpenApi(
   ],
   { serverVersion: 'v1.32.0' },
 );
-const coldMs = performance.now() - coldStart;
+const coldMs = cpuMs() - coldStart;
 
 const DEPLOYMENT = { group: 'apps', version: 'v1', kind: 'Deployment' };
 
@@ -55,9 +60,9 @@ function kubectlSendsFieldValidation(doc: Doc, gvk: { group: string; version: st
 describe('construction', () => {
   it('is quick, cold (spec parsed) and warm', () => {
     expect(coldMs).toBeLessThan(300);
-    const t = performance.now();
+    const t = cpuMs();
     new OpenApi([{ group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', namespaced: true }]);
-    expect(performance.now() - t).toBeLessThan(30);
+    expect(cpuMs() - t).toBeLessThan(30);
   });
 
   it('names its source and maps GVKs to definitions', () => {
