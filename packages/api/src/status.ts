@@ -123,6 +123,10 @@ export const apiErrors = {
     ),
   unauthorized: () => new StatusError(401, 'Unauthorized', 'Unauthorized'),
   forbidden: (message: string) => new StatusError(403, 'Forbidden', message),
+  /** 403 naming the object (upstream's NewForbidden): `<resource> "<name>" is forbidden: <why>`. */
+  forbiddenObject: (gr: GR, name: string, why: string) =>
+    new StatusError(403, 'Forbidden', `${groupResource(gr)} "${name}" is forbidden: ${why}`, detailsOf(gr, name)),
+  tooManyRequests: (message: string, causes?: StatusCause[]) => new StatusError(429, 'TooManyRequests', message, causes ? { causes } : {}),
   /** Writes into a namespace that is going away. */
   namespaceTerminating: (gr: GR, name: string, namespace: string) =>
     new StatusError(

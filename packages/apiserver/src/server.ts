@@ -19,6 +19,7 @@ import { openApi } from './plugins/openapi.ts';
 import { type ServerDeps, Subresources } from './plugins/plugin.ts';
 import { resources as resourceRoutes } from './plugins/resources.ts';
 import { bindingSubresource } from './plugins/subresources/binding.ts';
+import { evictionSubresource } from './plugins/subresources/eviction.ts';
 import { logSubresource } from './plugins/subresources/log.ts';
 import { scaleSubresource } from './plugins/subresources/scale.ts';
 import { statusSubresource } from './plugins/subresources/status.ts';
@@ -110,6 +111,7 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
   await app.register(statusSubresource, deps);
   await app.register(scaleSubresource, deps);
   await app.register(bindingSubresource, deps);
+  await app.register(evictionSubresource, deps);
   await app.register(logSubresource, deps);
 
   return {

@@ -5,3 +5,4 @@ export * from './label-selector.ts';
 export * from './names.ts';
 export * from './object-meta.ts';
 export * from './workloads.ts';
+export * from './policy.ts';

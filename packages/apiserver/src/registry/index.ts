@@ -23,6 +23,7 @@ import { serviceStrategy } from './core/service.ts';
 import { serviceAccountStrategy } from './core/service-account.ts';
 import { endpointSliceStrategy } from './discovery/endpoint-slice.ts';
 import { ingressStrategy } from './networking/ingress.ts';
+import { podDisruptionBudgetStrategy } from './policy/pod-disruption-budget.ts';
 import { defineStrategy, type Strategy } from './strategy.ts';
 
 const STRATEGIES: readonly Strategy[] = [
@@ -45,6 +46,7 @@ const STRATEGIES: readonly Strategy[] = [
   cronJobStrategy,
   ingressStrategy,
   endpointSliceStrategy,
+  podDisruptionBudgetStrategy,
 ];
 
 const byKind = new Map(STRATEGIES.map((s) => [`${s.group}/${s.kind}`, s]));
