@@ -8,6 +8,7 @@ import type { Clock, KubeClient } from '@minik8s/client/kube';
 import { Manager, type Runnable, type LeaderElectionConfig as RuntimeLeaderElection } from '@minik8s/client/runtime';
 import { type Logger, pino } from 'pino';
 import { DeploymentController } from './deployment/deployment-controller.ts';
+import { DisruptionController } from './disruption/disruption-controller.ts';
 import { EndpointsController } from './endpointslice/endpoints-controller.ts';
 import { EndpointSliceController } from './endpointslice/endpointslice-controller.ts';
 import { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/garbage-collector.ts';
@@ -23,6 +24,7 @@ export const CONTROLLERS: Record<string, { aliases: string[]; make: (ctx: Contro
   'endpointslice-controller': { aliases: ['endpointslice'], make: (ctx) => new EndpointSliceController(ctx) },
   'endpoint-controller': { aliases: ['endpoint'], make: (ctx) => new EndpointsController(ctx) },
   'service-lb-controller': { aliases: ['servicelb'], make: (ctx) => new ServiceLBController(ctx) },
+  'disruption-controller': { aliases: ['disruption'], make: (ctx) => new DisruptionController(ctx) },
 };
 
 export interface ControllerManagerOptions {

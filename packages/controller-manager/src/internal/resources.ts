@@ -4,6 +4,8 @@ import type { ResourceRef } from '@minik8s/client/kube';
 export const PODS = { version: 'v1', plural: 'pods' } as const satisfies ResourceRef;
 export const REPLICA_SETS = { group: 'apps', version: 'v1', plural: 'replicasets' } as const satisfies ResourceRef;
 export const DEPLOYMENTS = { group: 'apps', version: 'v1', plural: 'deployments' } as const satisfies ResourceRef;
+export const STATEFUL_SETS = { group: 'apps', version: 'v1', plural: 'statefulsets' } as const satisfies ResourceRef;
+export const PODDISRUPTIONBUDGETS = { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets' } as const satisfies ResourceRef;
 
 /** A reference to one object of a collection. */
 export const refTo = (collection: ResourceRef, namespace: string | undefined, name: string, subresource?: string): ResourceRef => ({
