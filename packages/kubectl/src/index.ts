@@ -13,8 +13,10 @@ import { get } from './cmd/get.ts';
 import { labelOrAnnotate } from './cmd/label.ts';
 import { logs } from './cmd/logs.ts';
 import { apiResources, version } from './cmd/misc.ts';
+import { cordon, drain, taint } from './cmd/nodes.ts';
 import { history, patchRollout, status as rolloutStatus, undo } from './cmd/rollout.ts';
 import { scale } from './cmd/scale.ts';
+import { wait } from './cmd/wait.ts';
 import { CliError, Ctx, type GlobalFlags, type Io } from './context.ts';
 import { formatError } from './errors.ts';
 
@@ -270,6 +272,51 @@ function buildProgram(io: Io, onCtx: (c: Ctx) => void, setCode: (c: number) => v
     .option('--all', 'Select all resources in the namespace of the specified resource types')
     .addOption(dryRunOpt())
     .action(action((ctx, args: string[], opts: Record<string, unknown>) => scale(ctx, args, opts)));
+
+  program
+    .command('wait')
+    .description('Wait for a specific condition on one or many resources')
+    .argument('[args...]', 'TYPE NAME or TYPE/NAME')
+    .option('--for <condition>', 'condition=TYPE[=VALUE], delete, or jsonpath={.field}[=VALUE]')
+    .option('--timeout <duration>', 'The length of time to wait before giving up (default 30s)')
+    .option('-l, --selector <selector>', 'Label selector')
+    .option('--all', 'Select all resources in the namespace of the specified resource types')
+    .action(action((ctx, args: string[], opts: Record<string, unknown>) => wait(ctx, args, opts)));
+
+  for (const [verb, on, text] of [
+    ['cordon', true, 'Mark node as unschedulable'],
+    ['uncordon', false, 'Mark node as schedulable'],
+  ] as const) {
+    program
+      .command(verb)
+      .description(text)
+      .argument('[nodes...]', 'NODE')
+      .option('-l, --selector <selector>', 'Label selector')
+      .addOption(dryRunOpt())
+      .action(action((ctx, args: string[], opts: Record<string, unknown>) => cordon(ctx, args, opts, on)));
+  }
+  program
+    .command('taint')
+    .description('Update the taints on one or more nodes')
+    .argument('[args...]', 'node NODE KEY_1=VAL_1:TAINT_EFFECT_1 ... | KEY:EFFECT-')
+    .option('-l, --selector <selector>', 'Label selector')
+    .option('--all', 'Select all nodes in the cluster')
+    .option('--overwrite', 'Allow taints to be overwritten')
+    .action(action((ctx, args: string[], opts: Record<string, unknown>) => taint(ctx, args, opts)));
+  program
+    .command('drain')
+    .description('Drain node in preparation for maintenance')
+    .argument('[nodes...]', 'NODE')
+    .option('--ignore-daemonsets', 'Ignore DaemonSet-managed pods')
+    .option('--delete-emptydir-data', 'Continue even if there are pods using emptyDir (local data that will be deleted when the node is drained)')
+    .option('--force', 'Continue even if there are pods that do not declare a controller')
+    .option('--pod-selector <selector>', 'Label selector to filter pods on the node')
+    .option('-l, --selector <selector>', 'Selector (label query) to filter on nodes')
+    .option('--grace-period <seconds>', "Period of time in seconds given to each pod to terminate gracefully (-1: the pod's own)")
+    .option('--timeout <duration>', 'The length of time to wait before giving up, zero means infinite')
+    .option('--disable-eviction', 'Force drain to use delete, even if eviction is supported')
+    .addOption(dryRunOpt())
+    .action(action((ctx, args: string[], opts: Record<string, unknown>) => drain(ctx, args, opts)));
 
   const rollout = program.command('rollout').description('Manage the rollout of a resource');
   rollout
