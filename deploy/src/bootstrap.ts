@@ -12,7 +12,7 @@ import { chmodSync, copyFileSync, existsSync, readFileSync, writeFileSync } from
 import { join } from 'node:path';
 import { kubeconfigYaml } from '@minik8s/client/kube';
 import { createCa, issueCertificate, loadCa, type Pem } from '@minik8s/client/pki';
-import { ensureStateDir } from '@minik8s/client/runtime';
+import { ensureStateDir } from '@minik8s/client/state-dir';
 
 export interface NodeSpec {
   name: string;

@@ -11,7 +11,7 @@ import type { TLSSocket } from 'node:tls';
 import { EtcdClient, type KvClient } from '@minik8s/client/etcd';
 import { kubeconfigYaml } from '@minik8s/client/kube';
 import { type CertificateAuthority, createCa, issueCertificate, loadCa } from '@minik8s/client/pki';
-import { ensureStateDir } from '@minik8s/client/runtime';
+import { ensureStateDir } from '@minik8s/client/state-dir';
 import { LocalKvClient, Store } from '@minik8s/etcdlite';
 import type { FastifyRequest } from 'fastify';
 import { type Logger, pino } from 'pino';

@@ -10,7 +10,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureStateDir } from '@minik8s/client/runtime';
+import { ensureStateDir } from '@minik8s/client/state-dir';
 import { Level } from 'level';
 import { errors } from './errors.ts';
 import { LevelApplier } from './internal/applier.ts';

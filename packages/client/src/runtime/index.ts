@@ -13,4 +13,3 @@ export * from './loops.ts';
 export * from './manager.ts';
 export * from './queue-loop.ts';
 export * from './shared-informers.ts';
-export * from './state-dir.ts';
