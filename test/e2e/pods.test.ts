@@ -11,6 +11,7 @@ import type { Deployment, Pod } from '@minik8s/api';
 import type { Lease } from '@minik8s/client/kube';
 import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeCronJobs } from './cronjobs.ts';
 import { type Cluster, clusterAlreadyRunning, must, ON_CLUSTER, ROOT, startCluster } from './harness.ts';
 import { describeTraffic } from './traffic.ts';
 
@@ -296,3 +297,6 @@ describe('the compose cluster', () => {
 
 // Services, DNS, LoadBalancer and the ingress, on the same cluster.
 describeTraffic(() => c);
+
+// CronJobs make their Jobs, on the same cluster.
+describeCronJobs(() => c);
