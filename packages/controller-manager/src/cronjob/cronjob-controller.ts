@@ -116,7 +116,19 @@ export class CronJobController implements Runnable {
     const cached = this.cronJobs.get(key);
     if (!cached) return undefined;
     const jobs = this.jobs.byIndex(BY_CRONJOB, key);
-    const cj = structuredClone(cached);
+    let base = cached;
+    // A running Job missing from status.active: perhaps the cache has not seen our own status write yet.
+    const active = new Set((cached.status?.active ?? []).map((a) => a.uid));
+    if (jobs.some((j) => !finishedCondition(j) && !active.has(j.metadata.uid))) {
+      try {
+        base = await this.ctx.client.get<CronJob>(refTo(CRON_JOBS, cached.metadata.namespace, cached.metadata.name!));
+      } catch (e) {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      }
+      if (base.metadata.uid !== cached.metadata.uid) return undefined;
+    }
+    const cj = structuredClone(base);
     cj.status ??= {};
     const cleaned = await this.cleanupFinishedJobs(cj, jobs);
     const r = await this.syncCronJob(cj, jobs);
@@ -166,9 +178,7 @@ export class CronJobController implements Runnable {
       const found = inActive(j.metadata.uid);
       const finished = finishedCondition(j);
       if (!found && !finished) {
-        // Perhaps our own status write is not in the cache yet: ask the server.
-        const fresh = await this.ctx.client.get<CronJob>(refTo(CRON_JOBS, cj.metadata.namespace, cj.metadata.name!));
-        if ((fresh.status?.active ?? []).some((a) => a.uid === j.metadata.uid)) continue;
+        // Not ours to count as active (sync read the CronJob from the server before deciding): made by hand, or forgotten.
         this.recorder.event(this.ref(cj), 'Warning', 'UnexpectedJob', `Saw a job that the controller did not create or forgot: ${j.metadata.name}`);
       } else if (finished) {
         if (found) {

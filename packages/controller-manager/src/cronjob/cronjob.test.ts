@@ -224,6 +224,23 @@ describe('cronjob controller', () => {
     expect((await listJobs()).filter((n) => n.startsWith('utc-'))).toEqual(utcNine < midnight ? [`utc-${utcNine / MIN}`] : []);
   });
 
+  it('reports a running Job it did not make (UnexpectedJob) and an active Job that went missing (MissingJob)', async () => {
+    const cj = await makeCronJob('watch', { schedule: '* * * * *' });
+    const first = nextMinuteAfter(cj);
+    await advanceTo(first + NEXT_SCHEDULE_DELTA_MS);
+    const job1 = `watch-${first / MIN}`;
+    await eventually(async () => (await getCronJob('watch')).status?.active?.[0]?.name === job1, { message: 'first job active' });
+    const owner = { apiVersion: 'batch/v1', kind: 'CronJob', name: 'watch', uid: cj.metadata.uid!, controller: true };
+    const spec = { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } };
+    await h.client.create<Job>(jobsRef(), { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'by-hand', ownerReferences: [owner] }, spec } as Job);
+    await eventually(async () => (await events('watch')).includes('Warning UnexpectedJob Saw a job that the controller did not create or forgot: by-hand'), {
+      message: 'UnexpectedJob',
+    });
+    await h.client.delete({ ...jobsRef(), name: job1 });
+    await eventually(async () => (await events('watch')).includes(`Normal MissingJob Active job went missing: ${job1}`), { message: 'MissingJob' });
+    await eventually(async () => !(await getCronJob('watch')).status?.active, { message: 'nothing active' });
+  });
+
   it('deletes finished Jobs beyond the history limits, oldest first', async () => {
     const cj = await makeCronJob('history', { schedule: '0 0 1 1 *', suspend: true, successfulJobsHistoryLimit: 1, failedJobsHistoryLimit: 1 });
     const owner = { apiVersion: 'batch/v1', kind: 'CronJob', name: 'history', uid: cj.metadata.uid!, controller: true, blockOwnerDeletion: true };
