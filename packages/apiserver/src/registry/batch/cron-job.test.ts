@@ -3,8 +3,10 @@
  * schedule robfig/cron refuses, an unknown time zone, TZ= in the schedule, a bad
  * concurrency policy, negative limits and a name too long for its Jobs; nothing stored.
  */
+import type { KubeObject, ResourceInfo } from '@minik8s/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InjectServer, startInjectServer } from '../../rest/internal/inject-server.ts';
+import { toTable } from '../../rest/table.ts';
 
 const CJS = '/apis/batch/v1/namespaces/default/cronjobs';
 const cronJob = (name: string, spec: Record<string, unknown> = {}) => ({
@@ -97,5 +99,29 @@ describe('CronJob validation and defaults', () => {
     expect(bad.json.message).toBe('CronJob.batch "upd" is invalid: spec.schedule: Invalid value: "0 0 31 13 *": end of range (13) above maximum (12): 13');
     expect(((await s.call('GET', `${CJS}/upd`)).json as { spec: { schedule: string } }).spec.schedule).toBe('*/5 * * * *');
     await s.call('DELETE', `${CJS}/upd`);
+  });
+});
+
+describe('CronJob Table', () => {
+  it('prints the columns of upstream printCronJob', () => {
+    const o = {
+      ...cronJob('tick', { schedule: '*/5 * * * *', timeZone: 'Europe/Paris', suspend: false }),
+      metadata: { name: 'tick', creationTimestamp: '2026-01-01T00:00:00Z' },
+      status: { active: [{ name: 'tick-1' }], lastScheduleTime: '2026-01-01T00:05:00Z' },
+    } as unknown as KubeObject;
+    const t = toTable({ group: 'batch', kind: 'CronJob' } as ResourceInfo, [o], {}, { now: new Date('2026-01-01T00:10:00Z') });
+    const cells = Object.fromEntries(t.columnDefinitions!.map((c, i) => [c.priority ? `${c.name}*` : c.name, t.rows[0]!.cells[i]]));
+    expect(cells).toEqual({
+      Name: 'tick',
+      Schedule: '*/5 * * * *',
+      Timezone: 'Europe/Paris',
+      Suspend: 'False',
+      Active: 1,
+      'Last Schedule': '5m',
+      Age: '10m',
+      'Containers*': 'c',
+      'Images*': 'busybox',
+      'Selector*': '<none>',
+    });
   });
 });
