@@ -66,6 +66,18 @@ describe('parseCronSchedule', () => {
     expect(runs('0 9 * * *', '2026-12-02T10:00:00Z', 1, 'Asia/Tokyo')).toEqual(['2026-12-03T00:00:00.000Z']);
     // 02:30 does not happen in New York on 2026-03-08.
     expect(runs('30 2 * * *', '2026-03-07T12:00:00Z', 2, 'America/New_York')).toEqual(['2026-03-09T06:30:00.000Z', '2026-03-10T06:30:00.000Z']);
+    // 01:30 happens twice in New York on 2026-11-01 (EDT, then EST): both run, as with robfig.
+    expect(runs('30 1 * * *', '2026-10-31T16:00:00Z', 3, 'America/New_York')).toEqual([
+      '2026-11-01T05:30:00.000Z',
+      '2026-11-01T06:30:00.000Z',
+      '2026-11-02T06:30:00.000Z',
+    ]);
+    expect(runs('0 * * * *', '2026-11-01T04:30:00Z', 4, 'America/New_York')).toEqual([
+      '2026-11-01T05:00:00.000Z',
+      '2026-11-01T06:00:00.000Z',
+      '2026-11-01T07:00:00.000Z',
+      '2026-11-01T08:00:00.000Z',
+    ]);
   });
 
   it('has no next time for a date no month has', () => {

@@ -12,8 +12,7 @@
  *
  * Occurrences come from the `cron-parser` package (time zones by IANA name) fed with the
  * expanded fields. As robfig, a wall-clock time that a daylight-saving jump skips does not
- * happen that day; unlike robfig (which fires in both passes), a wall-clock time in the hour
- * repeated when clocks go back fires once.
+ * happen that day, and one in the hour repeated when clocks go back happens in both passes.
  */
 import { CronExpressionParser } from 'cron-parser';
 
@@ -185,6 +184,32 @@ function wallClock(ms: number, timeZone: string): { minute: number; hour: number
 }
 
 const FIVE_YEARS_MS = 5 * 366 * 24 * 3600_000;
+/** No zone moves its clocks by more than this at once. */
+const MAX_DST_SHIFT_MS = 2 * 3600_000;
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's offset from UTC at an instant, in ms (wall clock minus UTC). */
+function utcOffset(ms: number, timeZone: string): number {
+  let format = offsetFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    offsetFormats.set(timeZone, format);
+  }
+  const parts = format.formatToParts(new Date(ms));
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
+  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return wall - Math.floor(ms / 1000) * 1000;
+}
 
 class FieldsSchedule implements CronSchedule {
   private readonly expression: string;
@@ -197,13 +222,29 @@ class FieldsSchedule implements CronSchedule {
   }
 
   next(afterMs: number): number | undefined {
+    const first = this.firstMatch(afterMs);
+    if (first === undefined || this.timeZone === 'UTC') return first;
+    // When clocks go back, robfig runs a wall-clock time of the repeated hour in both passes;
+    // cron-parser gives only the first. Look for a second pass between `afterMs` and `first`.
+    const from = afterMs - MAX_DST_SHIFT_MS;
+    if (utcOffset(from, this.timeZone) === utcOffset(first, this.timeZone)) return first;
+    let best = first;
+    for (let m = this.firstMatch(from); m !== undefined && m < best; m = this.firstMatch(m)) {
+      const shift = utcOffset(m, this.timeZone) - utcOffset(m + MAX_DST_SHIFT_MS, this.timeZone);
+      const again = m + shift;
+      if (shift > 0 && again > afterMs && again < best && this.matches(again)) best = again;
+    }
+    return best;
+  }
+
+  /** cron-parser's next occurrence after `afterMs`, skipping the wall-clock times a DST jump moved (robfig skips them). */
+  private firstMatch(afterMs: number): number | undefined {
     let it: ReturnType<typeof CronExpressionParser.parse>;
     try {
       it = CronExpressionParser.parse(this.expression, { currentDate: new Date(afterMs), tz: this.timeZone });
     } catch {
       return undefined; // a date no month has (31 February): robfig's zero time
     }
-    // cron-parser moves a wall-clock time a DST jump skips to the next hour; robfig skips it.
     for (let i = 0; i < 1000; i++) {
       let t: number;
       try {
@@ -212,7 +253,7 @@ class FieldsSchedule implements CronSchedule {
         return undefined;
       }
       if (t - afterMs > FIVE_YEARS_MS) return undefined;
-      if (this.matches(t)) return t;
+      if (t > afterMs && this.matches(t)) return t;
     }
     return undefined;
   }
