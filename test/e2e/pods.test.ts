@@ -11,6 +11,7 @@ import type { Deployment, KubeObject, Pod } from '@minik8s/api';
 import type { Lease } from '@minik8s/client/kube';
 import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeCronJobs } from './cronjobs.ts';
 import { describeDrain } from './drain.ts';
 import { type Cluster, clusterAlreadyRunning, must, ON_CLUSTER, ROOT, startCluster } from './harness.ts';
 import { describeTraffic } from './traffic.ts';
@@ -330,3 +331,5 @@ describeTraffic(() => c);
 
 // kubectl drain, PodDisruptionBudgets and the eviction subresource, on the same cluster.
 describeDrain(() => c);
+// CronJobs make their Jobs, on the same cluster.
+describeCronJobs(() => c);

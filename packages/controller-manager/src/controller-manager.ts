@@ -7,6 +7,7 @@
 import type { Clock, KubeClient } from '@minik8s/client/kube';
 import { Manager, type Runnable, type LeaderElectionConfig as RuntimeLeaderElection } from '@minik8s/client/runtime';
 import { type Logger, pino } from 'pino';
+import { CronJobController } from './cronjob/cronjob-controller.ts';
 import { DeploymentController } from './deployment/deployment-controller.ts';
 import { DisruptionController } from './disruption/disruption-controller.ts';
 import { EndpointsController } from './endpointslice/endpoints-controller.ts';
@@ -25,6 +26,7 @@ export const CONTROLLERS: Record<string, { aliases: string[]; make: (ctx: Contro
   'endpoint-controller': { aliases: ['endpoint'], make: (ctx) => new EndpointsController(ctx) },
   'service-lb-controller': { aliases: ['servicelb'], make: (ctx) => new ServiceLBController(ctx) },
   'disruption-controller': { aliases: ['disruption'], make: (ctx) => new DisruptionController(ctx) },
+  'cronjob-controller': { aliases: ['cronjob'], make: (ctx) => new CronJobController(ctx) },
 };
 
 export interface ControllerManagerOptions {

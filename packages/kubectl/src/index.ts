@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { apply } from './cmd/apply.ts';
 import { configView, currentContext, getContexts, useContext } from './cmd/config.ts';
-import { createConfigMap, createDeployment, createFromFiles, createNamespace, createSecretGeneric } from './cmd/create.ts';
+import { createConfigMap, createCronJob, createDeployment, createFromFiles, createJob, createNamespace, createSecretGeneric } from './cmd/create.ts';
 import { del } from './cmd/delete.ts';
 import { describe } from './cmd/describe.ts';
 import { expose } from './cmd/expose.ts';
@@ -183,6 +183,24 @@ function buildProgram(io: Io, onCtx: (c: Ctx) => void, setCode: (c: number) => v
       .option('-r, --replicas <n>', 'Number of replicas')
       .option('--port <port>', 'The containerPort'),
   ).action(action((ctx, name: string, opts: Record<string, unknown>) => createDeployment(ctx, name, opts)));
+  withCommon(
+    create
+      .command('job')
+      .argument('<name>')
+      .argument('[command...]', 'after --: the command to run')
+      .option('--image <image>', 'Image name to run')
+      .option('--from <resource>', 'The CronJob to make the Job from (cronjob/NAME)'),
+  ).action(action((ctx, name: string, command: string[], opts: Record<string, unknown>) => createJob(ctx, name, command, opts)));
+  withCommon(
+    create
+      .command('cronjob')
+      .alias('cj')
+      .argument('<name>')
+      .argument('[command...]', 'after --: the command to run')
+      .option('--image <image>', 'Image name to run')
+      .option('--schedule <schedule>', 'A schedule in the Cron format the job should be run with')
+      .option('--restart <policy>', 'OnFailure (default) or Never'),
+  ).action(action((ctx, name: string, command: string[], opts: Record<string, unknown>) => createCronJob(ctx, name, command, opts)));
   const dataOpts = (c: Command) =>
     withCommon(c)
       .addOption(new Option('--from-literal <kv>', 'key=value (repeatable)').argParser(collect))

@@ -120,6 +120,66 @@ spec:
     );
   });
 
+  it('create job and create cronjob build what kubectl builds; --from=cronjob/X makes the Job kubectl makes', async () => {
+    for (const args of [
+      ['create', 'job', 'once', '--image=busybox', '--', 'sh', '-c', 'echo hi'],
+      ['create', 'job', 'bare', '--image=busybox'],
+      ['create', 'cronjob', 'tick', '--image=busybox', '--schedule=*/1 * * * *', '--', 'date'],
+      ['create', 'cronjob', 'never', '--image=busybox', '--schedule=@hourly', '--restart=Never'],
+    ]) {
+      for (const o of ['json', 'yaml']) {
+        const dash = args.indexOf('--');
+        const at = dash < 0 ? args.length : dash;
+        const withFlags = [...args.slice(0, at), '--dry-run=client', '-o', o, ...args.slice(at)];
+        const [a, b] = await Promise.all([h.mk(withFlags), h.kubectl(withFlags)]);
+        expect(a).toEqual(b);
+      }
+    }
+    for (const args of [
+      ['create', 'job', 'x'],
+      ['create', 'job', 'x', '--image=a', '--from=cronjob/y'],
+      ['create', 'cronjob', 'x', '--image=a'],
+    ]) {
+      const [a, b] = await Promise.all([h.mk(args), h.kubectl(args)]);
+      expect(a.code).toBe(1);
+      expect(a.stderr).toBe(b.stderr.replace(/^E\d+ .*err="(.*)"\n$/, (_m, e: string) => `error: ${e.replace(/\\"/g, '"')}\n`));
+    }
+    expect(await h.mk(['create', 'cronjob', 'tick', '--image=busybox', '--schedule=*/1 * * * *', '--', 'date'])).toEqual({
+      code: 0,
+      stdout: 'cronjob.batch/tick created\n',
+      stderr: '',
+    });
+    expect((await json(['get', 'cronjob', 'tick'])).spec).toMatchObject({ schedule: '*/1 * * * *', concurrencyPolicy: 'Allow', suspend: false });
+    expect(await h.mk(['create', 'job', 'once', '--image=busybox', '--', 'sh', '-c', 'echo hi'])).toEqual({
+      code: 0,
+      stdout: 'job.batch/once created\n',
+      stderr: '',
+    });
+    expect((await json(['get', 'job', 'once'])).spec.template.spec.containers[0].command).toEqual(['sh', '-c', 'echo hi']);
+    // kubectl prints the server's template in Go's field order; the content is what must agree.
+    const args = ['create', 'job', 'manual', '--from=cronjob/tick', '--dry-run=client', '-o', 'json'];
+    const [a, b] = await Promise.all([h.mk(args), h.kubectl(args)]);
+    expect(JSON.parse(a.stdout)).toEqual(JSON.parse(b.stdout));
+    expect(JSON.parse(a.stdout).metadata).toMatchObject({
+      name: 'manual',
+      annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' },
+      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'tick', controller: true }],
+    });
+    expect((await h.mk(['create', 'job', 'x', '--from=deploy/tick'])).stderr).toBe('error: from must be an existing cronjob\n');
+    for (const args of [
+      ['create', 'cronjob', 'bad', '--image=busybox', '--schedule=61 * * * *'],
+      ['create', 'cronjob', 'always', '--image=busybox', '--schedule=@daily', '--restart=Always'],
+      ['create', 'job', 'once', '--image=busybox'],
+      ['create', 'job', 'k', '--from=cronjob/nope'],
+    ]) {
+      const [a, b] = await Promise.all([h.mk(args), h.kubectl(args)]);
+      expect(a).toEqual({ code: 1, stdout: '', stderr: b.stderr });
+    }
+    expect((await h.mk(['create', 'cronjob', 'bad', '--image=busybox', '--schedule=61 * * * *'])).stderr).toBe(
+      'error: failed to create cronjob: CronJob.batch "bad" is invalid: spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61\n',
+    );
+  });
+
   it('label and annotate print what kubectl prints', async () => {
     await h.kubectl(['create', 'cm', 'lab1']);
     await h.kubectl(['create', 'cm', 'lab2']);

@@ -4,5 +4,5 @@ export { goQuote } from './internal/go-format.ts';
 export * from './label-selector.ts';
 export * from './names.ts';
 export * from './object-meta.ts';
-export * from './workloads.ts';
 export * from './policy.ts';
+export * from './workloads.ts';

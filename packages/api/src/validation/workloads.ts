@@ -4,6 +4,7 @@
  * match their template, the restart policies each controller allows, and what init
  * containers may carry (only sidecars, `restartPolicy: Always`, get probes and hooks).
  */
+import { CronScheduleError, isKnownTimeZone, parseCronSchedule } from '../cron-schedule.ts';
 import { labelSelectorAsSelector } from '../selectors/index.ts';
 import { type FieldCause, fieldDuplicate, fieldForbidden, fieldInvalid, fieldNotSupported, fieldRequired } from './field-cause.ts';
 import { isDNS1123Label } from './names.ts';
@@ -114,11 +115,63 @@ export function validateJob(o: Any): FieldCause[] {
   return out;
 }
 
-/** A CronJob: a schedule, and a Job template as a Job's. */
-export function validateCronJob(o: Any): FieldCause[] {
+/**
+ * A CronJob (upstream's ValidateCronJobCreate / ValidateCronJobUpdate): a schedule
+ * robfig/cron parses with no TZ or CRON_TZ in it (unless the stored one already had one),
+ * a time zone Go knows, a supported concurrency policy, non-negative limits, a Job
+ * template as a Job's, and on create a name of at most 52 characters (the Job names get
+ * 11 more).
+ */
+export function validateCronJob(o: Any, old?: Any): FieldCause[] {
   const out: FieldCause[] = [];
   const spec = o?.spec ?? {};
+  const oldSpec = old ? (old.spec ?? {}) : undefined;
   if (!spec.schedule) out.push(fieldRequired('spec.schedule', ''));
-  out.push(...validatePodSpec(spec.jobTemplate?.spec?.template?.spec, 'spec.jobTemplate.spec.template.spec', ['OnFailure', 'Never']));
+  else if (typeof spec.schedule === 'string') {
+    const allowTZ = typeof oldSpec?.schedule === 'string' && oldSpec.schedule.includes('TZ');
+    try {
+      parseCronSchedule(spec.schedule);
+    } catch (e) {
+      if (!(e instanceof CronScheduleError)) throw e;
+      out.push(fieldInvalid('spec.schedule', spec.schedule, e.message));
+    }
+    if (allowTZ && spec.schedule.includes('TZ') && spec.timeZone != null) {
+      out.push(fieldInvalid('spec.schedule', spec.schedule, 'cannot use both timeZone field and TZ or CRON_TZ in schedule'));
+    } else if (!allowTZ && spec.schedule.includes('TZ')) {
+      out.push(fieldInvalid('spec.schedule', spec.schedule, 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead'));
+    }
+  }
+  nonNegative(spec.startingDeadlineSeconds, 'spec.startingDeadlineSeconds', out);
+  if (!oldSpec || oldSpec.timeZone !== spec.timeZone) out.push(...validateTimeZone(spec.timeZone, 'spec.timeZone'));
+  const policies = ['Allow', 'Forbid', 'Replace'];
+  if (spec.concurrencyPolicy && !policies.includes(spec.concurrencyPolicy))
+    out.push(fieldNotSupported('spec.concurrencyPolicy', spec.concurrencyPolicy, policies));
+  const template = spec.jobTemplate?.spec ?? {};
+  if (template.manualSelector === true) out.push(fieldNotSupported('spec.jobTemplate.spec.manualSelector', true, ['nil', 'false']));
+  out.push(...validatePodSpec(template.template?.spec, 'spec.jobTemplate.spec.template.spec', ['OnFailure', 'Never']));
+  nonNegative(spec.successfulJobsHistoryLimit, 'spec.successfulJobsHistoryLimit', out);
+  nonNegative(spec.failedJobsHistoryLimit, 'spec.failedJobsHistoryLimit', out);
+  const name = o?.metadata?.name;
+  if (!old && typeof name === 'string' && name.length > CRONJOB_NAME_MAX) {
+    out.push(fieldInvalid('metadata.name', name, `must be no more than ${CRONJOB_NAME_MAX} characters`));
+  }
+  return out;
+}
+
+/** A DNS-1035 label's 63 characters less the 11 of the `-<minutes>` suffix of the Job names. */
+export const CRONJOB_NAME_MAX = 52;
+
+/** Name parts upstream tolerates in a time zone (https://data.iana.org/time-zones/theory.html#naming, plus digits and `+`). */
+const TZ_PART = /^[A-Za-z.\-_0-9+]{1,14}$/;
+
+function validateTimeZone(tz: unknown, field: string): FieldCause[] {
+  if (tz === undefined || tz === null || typeof tz !== 'string') return [];
+  if (tz.length === 0) return [fieldInvalid(field, tz, 'timeZone must be nil or non-empty string')];
+  for (const part of tz.split('/')) {
+    if (part === '.' || part === '..' || part.startsWith('-') || !TZ_PART.test(part)) return [fieldInvalid(field, tz, `unknown time zone ${tz}`)];
+  }
+  const out: FieldCause[] = [];
+  if (tz.toLowerCase() === 'local') out.push(fieldInvalid(field, tz, 'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones'));
+  if (!isKnownTimeZone(tz) || (tz !== 'Local' && tz.toLowerCase() === 'local')) out.push(fieldInvalid(field, tz, `unknown time zone ${tz}`));
   return out;
 }

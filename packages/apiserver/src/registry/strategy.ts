@@ -37,8 +37,8 @@ export interface Strategy {
   prepareForUpdate(r: ResourceInfo, obj: KubeObject, old: KubeObject): void;
   /** PrepareForUpdate of the status subresource: the stored object with the new status. */
   prepareForStatusUpdate(r: ResourceInfo, obj: KubeObject, old: KubeObject): KubeObject;
-  /** Validate / ValidateUpdate beyond the schema, for writes of the main resource. */
-  validate(obj: KubeObject): StatusCause[];
+  /** Validate (no `old`) / ValidateUpdate (the stored object as `old`) beyond the schema, for writes of the main resource. */
+  validate(obj: KubeObject, old?: KubeObject): StatusCause[];
   /** Admission that allocates or reads other objects (defaults already applied). */
   admit(obj: KubeObject, old: KubeObject | undefined, ctx: StrategyContext): void;
   /** CheckGracefulDelete: seconds the object gets before it goes (0: at once). */

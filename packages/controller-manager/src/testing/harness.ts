@@ -4,7 +4,7 @@
  */
 import type { KubeObject, Pod } from '@minik8s/api';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { Informer, type KubeClient, type ResourceRef } from '@minik8s/client/kube';
+import { type Clock, Informer, type KubeClient, type ResourceRef } from '@minik8s/client/kube';
 import { type RunningControllerManager, startControllerManager } from '../controller-manager.ts';
 import { PODS, refTo } from '../internal/resources.ts';
 
@@ -15,10 +15,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(controllers?: string[]): Promise<Harness> {
+/** `clock` drives the controllers' time (queue delays, schedules); the API server keeps real time. */
+export async function startHarness(controllers?: string[], o: { clock?: Clock } = {}): Promise<Harness> {
   const server = await startTestApiServer();
   const { client } = server;
-  const cm = startControllerManager({ client, controllers, workers: 2 });
+  const cm = startControllerManager({ client, controllers, workers: 2, clock: o.clock });
   await cm.synced;
   return {
     server,

@@ -1,6 +1,6 @@
 /**
  * `mkctl create -f FILE` and the generators `create namespace|deployment|configmap|secret
- * generic`, building the objects kubectl builds (compare `kubectl create ...
+ * generic|job|cronjob`, building the objects kubectl builds (compare `kubectl create ...
  * --dry-run=client -o json`).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -97,6 +97,99 @@ export async function createDeployment(ctx: Ctx, name: string, f: CreateDeployme
     status: {},
   };
   return send(ctx, d as unknown as KubeObject, f);
+}
+
+/** kubectl's `create job|cronjob` report a failed POST as `error: failed to create KIND: <the server's message>`. */
+async function sendWrapped(ctx: Ctx, object: KubeObject, f: CreateCommonFlags, what: string): Promise<number> {
+  try {
+    return await send(ctx, object, f);
+  } catch (e) {
+    if (e instanceof KubeApiError) throw new CliError(`error: failed to create ${what}: ${e.message}`);
+    throw e;
+  }
+}
+
+export interface CreateJobFlags extends CreateCommonFlags {
+  image?: string;
+  from?: string;
+}
+
+/** A container named after the object, running `command` (kubectl's `create job|cronjob NAME --image=I -- COMMAND`). */
+const jobContainer = (name: string, image: string, command: string[]) => ({ name, image, ...(command.length ? { command } : {}), resources: {} });
+
+/** `create job NAME --image=I [-- COMMAND...]`, or `create job NAME --from=cronjob/X` (the CronJob's template, run now). */
+export async function createJob(ctx: Ctx, name: string, command: string[], f: CreateJobFlags): Promise<number> {
+  if (!f.image === !f.from) throw new CliError('error: either --image or --from must be specified');
+  if (f.image) {
+    const job = {
+      kind: 'Job',
+      apiVersion: 'batch/v1',
+      metadata: { name, creationTimestamp: null },
+      spec: { template: { metadata: { creationTimestamp: null }, spec: { containers: [jobContainer(name, f.image, command)], restartPolicy: 'Never' } } },
+      status: {},
+    };
+    return sendWrapped(ctx, job as unknown as KubeObject, f, 'job');
+  }
+  if (command.length) throw new CliError('error: cannot specify --from and command');
+  const from = f.from!;
+  const slash = from.indexOf('/');
+  const type = slash < 0 ? '' : from.slice(0, slash);
+  const source = slash < 0 ? from : from.slice(slash + 1);
+  const r = await ctx.resolve(type || from);
+  if (r.group !== 'batch' || r.kind !== 'CronJob') throw new CliError('error: from must be an existing cronjob');
+  const cj = await ctx.request<
+    KubeObject & { spec?: { jobTemplate?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: unknown } } }
+  >({
+    path: pathOf(r, ctx.namespace, source),
+  });
+  const template = cj.spec?.jobTemplate ?? {};
+  const job = {
+    kind: 'Job',
+    apiVersion: 'batch/v1',
+    metadata: {
+      name,
+      // As kubectl: the namespace is written only when given with -n.
+      ...(ctx.flags.namespace ? { namespace: ctx.flags.namespace } : {}),
+      creationTimestamp: null,
+      ...(template.metadata?.labels ? { labels: template.metadata.labels } : {}),
+      annotations: { 'cronjob.kubernetes.io/instantiate': 'manual', ...(template.metadata?.annotations ?? {}) },
+      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: cj.metadata?.name, uid: cj.metadata?.uid, controller: true }],
+    },
+    spec: template.spec ?? {},
+    status: {},
+  };
+  return sendWrapped(ctx, job as unknown as KubeObject, f, 'job');
+}
+
+export interface CreateCronJobFlags extends CreateCommonFlags {
+  image?: string;
+  schedule?: string;
+  restart?: string;
+}
+
+/** `create cronjob NAME --image=I --schedule=S [--restart=OnFailure|Never] [-- COMMAND...]`. */
+export async function createCronJob(ctx: Ctx, name: string, command: string[], f: CreateCronJobFlags): Promise<number> {
+  if (f.image === undefined) throw new CliError('error: required flag(s) "image" not set');
+  if (f.schedule === undefined) throw new CliError('error: required flag(s) "schedule" not set');
+  const cj = {
+    kind: 'CronJob',
+    apiVersion: 'batch/v1',
+    metadata: { name, creationTimestamp: null },
+    spec: {
+      schedule: f.schedule,
+      jobTemplate: {
+        metadata: { name, creationTimestamp: null },
+        spec: {
+          template: {
+            metadata: { creationTimestamp: null },
+            spec: { containers: [jobContainer(name, f.image, command)], restartPolicy: f.restart || 'OnFailure' },
+          },
+        },
+      },
+    },
+    status: {},
+  };
+  return sendWrapped(ctx, cj as unknown as KubeObject, f, 'cronjob');
 }
 
 /** kubectl's container name for an image: its last path part without tag or digest. */

@@ -4,7 +4,7 @@
  * objects wrapped in a `List`.
  */
 import type { KubeObject } from '@minik8s/client/kube';
-import { stringify as toYaml } from 'yaml';
+import { Document, isScalar, parse as parseYaml, visit } from 'yaml';
 import { CliError } from '../context.ts';
 import { compileJsonPath, escapeHtml, goJson, JsonPathError, sortKeys } from './jsonpath.ts';
 
@@ -28,9 +28,30 @@ export function groupOf(apiVersion: string | undefined): string {
   return apiVersion?.includes('/') ? apiVersion.split('/')[0]! : '';
 }
 
-/** YAML as kubectl writes it (via JSON, so keys always sorted, and no anchors). */
+/**
+ * YAML as kubectl writes it (via JSON, so keys always sorted, and no anchors). go-yaml
+ * quotes a string that would read back as another type (`"8"`, `"y"`, a timestamp) with
+ * double quotes, and one that only cannot be plain (`'* * * * *'`) with single quotes.
+ */
 export function toYamlText(v: unknown): string {
-  return toYaml(sortKeys(v), { indentSeq: false, lineWidth: 0, version: '1.1', aliasDuplicateObjects: false });
+  const doc = new Document(sortKeys(v), { version: '1.1', aliasDuplicateObjects: false });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (isScalar(node) && typeof node.value === 'string' && readsAsOtherType(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ indentSeq: false, lineWidth: 0, singleQuote: true });
+}
+
+/** A one-line string go-yaml's resolver reads as null, a bool, a number or a timestamp (flow collections do not count). */
+function readsAsOtherType(s: string): boolean {
+  if (s.includes('\n')) return false;
+  try {
+    const v: unknown = parseYaml(s, { version: '1.1' });
+    return v === null || typeof v === 'number' || typeof v === 'boolean' || v instanceof Date;
+  } catch {
+    return false;
+  }
 }
 
 /** JSON as kubectl prints it: four-space indent, keys sorted for unstructured objects. */

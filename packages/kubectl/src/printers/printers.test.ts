@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { threeWayMergePatch } from '../internal/three-way.ts';
 import { humanDuration } from './age.ts';
 import { compileJsonPath } from './jsonpath.ts';
+import { toYamlText } from './output.ts';
 import { alignColumns } from './tabwriter.ts';
 
 describe('jsonpath templates', () => {
@@ -96,5 +97,13 @@ describe('three-way strategic merge patch', () => {
     const live = structuredClone(base) as Record<string, unknown> & typeof base;
     (live.spec as Record<string, unknown>).strategy = { type: 'RollingUpdate' };
     expect(threeWayMergePatch(base, base, live)).toEqual({});
+  });
+});
+
+describe('YAML output', () => {
+  it('quotes as go-yaml: double quotes for what would read as another type, single quotes for what only cannot be plain', () => {
+    expect(toYamlText({ a: '8', b: 'y', c: '2026-12-02T10:00:00Z', d: '', e: '*/5 * * * *', f: '{"x":1}', g: 'plain', h: 'two\nlines\n' })).toBe(
+      `a: "8"\nb: "y"\nc: "2026-12-02T10:00:00Z"\nd: ""\ne: '*/5 * * * *'\nf: '{"x":1}'\ng: plain\nh: |\n  two\n  lines\n`,
+    );
   });
 });
