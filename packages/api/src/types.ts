@@ -5,6 +5,7 @@
  * client call (`client.get<Pod>(...)`).
  */
 import type * as apps from 'kubernetes-types/apps/v1.js';
+import type * as batch from 'kubernetes-types/batch/v1.js';
 import type * as coordination from 'kubernetes-types/coordination/v1.js';
 import type * as core from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from './meta.ts';
@@ -37,3 +38,5 @@ export type Event = core.Event & KubeObject;
 export type Deployment = apps.Deployment & KubeObject;
 export type ReplicaSet = apps.ReplicaSet & KubeObject;
 export type Lease = coordination.Lease & KubeObject;
+export type Job = batch.Job & KubeObject;
+export type { JobCondition, JobSpec, JobStatus, PodFailurePolicyRule } from 'kubernetes-types/batch/v1.js';

@@ -228,7 +228,7 @@ export class Resources {
       const wanted = change(structuredClone(cur));
       const status = p.subresource === 'status';
       const next = status ? strategyFor(r).prepareForStatusUpdate(r, wanted, cur) : this.specUpdate(r, cur, wanted);
-      this.validate(r, next, attempt === 0 ? w : { ...w, warnings: undefined }, status ? 'status' : 'main');
+      this.validate(r, next, attempt === 0 ? w : { ...w, warnings: undefined }, status ? 'status' : 'main', cur);
       this.admit(r, next, cur);
       this.recordManagers(r, cur, next, w, p.subresource);
       if (sameContent(cur, next) || w.dryRun) return w.dryRun ? next : cur;
@@ -387,13 +387,14 @@ export class Resources {
    * fieldValidation. As upstream, a write of the main resource does not check the status
    * its strategy keeps, and a write of /status checks the status only.
    */
-  private validate(r: ResourceInfo, obj: KubeObject, w: WriteOptions, scope: 'main' | 'status' = 'main'): void {
+  private validate(r: ResourceInfo, obj: KubeObject, w: WriteOptions, scope: 'main' | 'status' = 'main', old?: KubeObject): void {
     const strategy = strategyFor(r);
     const res = this.ctx.validate?.(r, obj, w.fieldValidation ?? 'Warn');
     if (res?.strictError) throw apiErrors.badRequest(res.strictError);
     const skipStatus = scope === 'main' && hasStatusSubresource(r);
     const schema = (res?.causes ?? []).filter((c) => (scope === 'status' ? isStatusField(c.field) : !skipStatus || !isStatusField(c.field)));
     const semantic = schema.length > 0 || scope === 'status' ? [] : strategy.validate(obj);
+    if (old && scope === 'main' && schema.length === 0 && semantic.length === 0) semantic.push(...updateCauses(strategy, obj, old));
     // Type errors in metadata are the schema's too: each is reported once.
     const seen = new Set(schema.map((c) => `${c.field}\0${c.message}`));
     const meta = (validateObjectMeta(obj.metadata, { namespaced: r.namespaced, nameRule: strategy.nameRule }) as StatusCause[]).filter(
@@ -420,6 +421,13 @@ export class Resources {
       throw apiErrors.namespaceTerminating(r, name, namespace);
     }
   }
+}
+
+/** ValidateUpdate compares defaulted objects (a client may leave defaulted fields out). */
+function updateCauses(strategy: Strategy, obj: KubeObject, old: KubeObject): StatusCause[] {
+  const next = structuredClone(obj);
+  strategy.defaults(next);
+  return strategy.validateUpdate(next, old);
 }
 
 const isStatusField = (field: string | undefined) => field === 'status' || !!field?.startsWith('status.') || !!field?.startsWith('status[');
