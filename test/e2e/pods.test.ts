@@ -12,6 +12,7 @@ import type { Lease } from '@minik8s/client/kube';
 import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, clusterAlreadyRunning, must, ON_CLUSTER, ROOT, startCluster } from './harness.ts';
+import { describeJobs } from './jobs.ts';
 import { describeTraffic } from './traffic.ts';
 
 const NS = 'e2e';
@@ -296,3 +297,6 @@ describe('the compose cluster', () => {
 
 // Services, DNS, LoadBalancer and the ingress, on the same cluster.
 describeTraffic(() => c);
+
+// Jobs and the TTL-after-finished controller, on the same cluster.
+describeJobs(() => c);
