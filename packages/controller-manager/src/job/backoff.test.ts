@@ -14,7 +14,10 @@ describe('pod failure back-off', () => {
     r = b.next('ns/j', 0, 1);
     b.save('ns/j', r);
     expect(b.remaining(r)).toBe(20_000);
-    for (let i = 0; i < 10; i++) b.save('ns/j', (r = b.next('ns/j', 0, 1)));
+    for (let i = 0; i < 10; i++) {
+      r = b.next('ns/j', 0, 1);
+      b.save('ns/j', r);
+    }
     expect(b.remaining(r)).toBe(MAX_POD_FAILURE_BACKOFF_MS);
     r = b.next('ns/j', 1, 0);
     expect(b.remaining(r)).toBe(0);

@@ -98,7 +98,7 @@ export class JobController implements Runnable {
 
   private ownerOf(p: Pod): Job | undefined {
     const ref = controllerRef(p);
-    if (!ref || ref.kind !== 'Job') return undefined;
+    if (ref?.kind !== 'Job') return undefined;
     const job = this.jobInformer.getByName(p.metadata!.namespace, ref.name);
     return job && job.metadata.uid === ref.uid ? job : undefined;
   }
