@@ -183,6 +183,23 @@ describe('Job controller', () => {
     expect(ev?.type).toBe('Warning');
   });
 
+  it('restartPolicy OnFailure: container restarts count towards backoffLimit', async () => {
+    outcomes.set('restarts', () => 'run');
+    const j0 = job('restarts', { backoffLimit: 2 });
+    j0.spec!.template.spec!.restartPolicy = 'OnFailure';
+    await create(j0);
+    await until(async () => expect((await pods('restarts'))[0]?.status?.phase).toBe('Running'));
+    const [p] = await pods('restarts');
+    expect((await get('restarts')).status?.conditions ?? []).toEqual([]);
+    // What a kubelet reports after restarting the crashing container twice.
+    const fresh = await h.client.get<Pod & KubeObject>(refTo(PODS, NS, p!.metadata.name!));
+    fresh.status!.containerStatuses![0]!.restartCount = 2;
+    await h.client.updateStatus(refTo(PODS, NS, p!.metadata.name!), fresh);
+    const j = await waitFor('restarts', 'Failed');
+    expect(cond(j, 'Failed')?.reason).toBe('BackoffLimitExceeded');
+    await until(async () => expect(await pods('restarts')).toHaveLength(0));
+  });
+
   it('stops the Job at activeDeadlineSeconds: DeadlineExceeded, active Pods deleted', async () => {
     outcomes.set('deadline', () => 'run');
     await create(job('deadline', { activeDeadlineSeconds: 1, parallelism: 2, completions: 2 }));
