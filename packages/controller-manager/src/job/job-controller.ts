@@ -11,7 +11,7 @@
  * As 1.32 does, a Job first gets SuccessCriteriaMet or FailureTarget, and Complete or
  * Failed once none of its Pods is still running or terminating.
  */
-import { controllerRef, isBeingDeleted, type Job, type JobCondition, type JobStatus, type KubeObject, type Pod } from '@minik8s/api';
+import { controllerRef, isBeingDeleted, type Job, type JobStatus, type KubeObject, type Pod } from '@minik8s/api';
 import { type LabelSelector, labelSelectorAsSelector } from '@minik8s/api/selectors';
 import { type EventRecorder, isConflict, isNotFound, objectKey } from '@minik8s/client/kube';
 import { QueueLoop, type Runnable } from '@minik8s/client/runtime';
@@ -23,6 +23,18 @@ import { JOBS, PODS, refTo } from '../internal/resources.ts';
 import { slowStartBatch } from '../replicaset/replicaset-controller.ts';
 import { type BackoffRecord, DEFAULT_POD_FAILURE_BACKOFF_MS, PodFailureBackoff } from './backoff.ts';
 import { completionIndex, formatIndexes, parseIndexes, pendingIndexes } from './indexes.ts';
+import {
+  condition,
+  isActive,
+  isFinished,
+  isPodFailed,
+  isReady,
+  isTerminal,
+  newCondition,
+  normalize,
+  pastBackoffLimitOnFailure,
+  rankForDeletion,
+} from './job-status.ts';
 import { matchPodFailurePolicy } from './pod-failure-policy.ts';
 import { hasTrackingFinalizer, JOB_KIND, JOB_TRACKING_FINALIZER, newJobPod } from './pod-template.ts';
 
@@ -478,57 +490,6 @@ export class JobController implements Runnable {
     const next = { ...structuredClone(job), status: clean } as Job;
     return this.ctx.client.updateStatus<Job>(refTo(JOBS, job.metadata.namespace, job.metadata.name!), next);
   }
-}
-
-// ------------------------------------------------------------------ helpers
-
-const isTerminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
-const isActive = (p: Pod) => !isTerminal(p) && !isBeingDeleted(p);
-const isReady = (p: Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-
-/** Upstream's isPodFailed: Failed, or deleted before it succeeded (it may never reach a phase). */
-const isPodFailed = (p: Pod) => p.status?.phase === 'Failed' || (isBeingDeleted(p) && p.status?.phase !== 'Succeeded');
-
-function condition(s: JobStatus, type: string, onlyTrue = true): JobCondition | undefined {
-  return s.conditions?.find((c) => c.type === type && (!onlyTrue || c.status === 'True'));
-}
-
-export function isFinished(job: Job): boolean {
-  return !!job.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
-}
-
-function newCondition(type: string, reason: string, message: string, now: number): JobCondition {
-  const t = timestamp(now);
-  return { type, status: 'True', lastProbeTime: t, lastTransitionTime: t, ...(reason ? { reason } : {}), ...(message ? { message } : {}) };
-}
-
-/** restartPolicy OnFailure: container restarts count as failures (upstream's pastBackoffLimitOnFailure). */
-function pastBackoffLimitOnFailure(job: Job, active: Pod[], failed: number): boolean {
-  if (job.spec?.template?.spec?.restartPolicy !== 'OnFailure') return false;
-  let restarts = failed;
-  for (const p of active) for (const s of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]) restarts += s.restartCount ?? 0;
-  const limit = job.spec.backoffLimit ?? 6;
-  return limit === 0 ? restarts > 0 : restarts >= limit;
-}
-
-/** Pods least worth keeping first: unscheduled, pending, not ready, then the youngest. */
-function rankForDeletion(pods: Pod[]): Pod[] {
-  const score = (p: Pod) => (p.spec?.nodeName ? 4 : 0) + (p.status?.phase === 'Running' ? 2 : 0) + (isReady(p) ? 1 : 0);
-  return [...pods].sort((a, b) => score(a) - score(b) || (b.metadata?.creationTimestamp ?? '').localeCompare(a.metadata?.creationTimestamp ?? ''));
-}
-
-/** The status as written: empty lists and zero optional counters as upstream omits them. */
-function normalize(s: JobStatus): JobStatus {
-  const out: JobStatus = { ...s };
-  const u = s.uncountedTerminatedPods;
-  if (u) {
-    const compact = { ...(u.succeeded?.length ? { succeeded: u.succeeded } : {}), ...(u.failed?.length ? { failed: u.failed } : {}) };
-    out.uncountedTerminatedPods = compact;
-  }
-  for (const f of ['active', 'succeeded', 'failed'] as const) if (!out[f]) delete out[f];
-  if (!out.completedIndexes) delete out.completedIndexes;
-  if (!out.conditions?.length) delete out.conditions;
-  return out;
 }
 
 const jobObject = (job: Job): KubeObject => ({ ...(job as KubeObject), apiVersion: 'batch/v1', kind: 'Job' });

@@ -266,7 +266,8 @@ describe('Job controller', () => {
 
   it('ttlSecondsAfterFinished deletes the finished Job and its Pods', async () => {
     outcomes.set('ttl', () => ({ exitCode: 0 }));
-    await create(job('ttl', { ttlSecondsAfterFinished: 1 }));
+    // 2 s: completionTime has whole seconds, so the Job lives at least 1 s after Complete.
+    await create(job('ttl', { ttlSecondsAfterFinished: 2 }));
     await waitFor('ttl', 'Complete');
     expect(await pods('ttl')).toHaveLength(1);
     await until(
