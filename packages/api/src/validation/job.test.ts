@@ -26,7 +26,7 @@ describe('validateJob', () => {
         rules: [
           { action: 'Restart', onExitCodes: { operator: 'In', values: [1] } },
           { action: 'FailJob', onExitCodes: { operator: 'In', values: [0, 2] } },
-          { action: 'Count', onExitCodes: { operator: 'NotIn', values: [3, 1] } },
+          { action: 'Count', onExitCodes: { containerName: 'sidecar', operator: 'NotIn', values: [3, 1, 1] } },
           { action: 'Ignore' },
           { action: 'FailIndex', onExitCodes: { operator: 'In', values: [5] } },
         ],
@@ -35,8 +35,10 @@ describe('validateJob', () => {
     expect(messages(j)).toEqual([
       'spec.podFailurePolicy.rules[0].action: Unsupported value: "Restart": supported values: "Count", "FailIndex", "FailJob", "Ignore"',
       'spec.podFailurePolicy.rules[1].onExitCodes.values[0]: Invalid value: 0: must not be 0 for the In operator',
-      'spec.podFailurePolicy.rules[2].onExitCodes.values[1]: Invalid value: 1: must be ordered',
-      'spec.podFailurePolicy.rules[3]: Invalid value: "object": specifying one of OnExitCodes and OnPodConditions is required',
+      'spec.podFailurePolicy.rules[2].onExitCodes.containerName: Invalid value: "sidecar": must be one of the container or initContainer names in the pod template',
+      'spec.podFailurePolicy.rules[2].onExitCodes.values[2]: Duplicate value: 1',
+      'spec.podFailurePolicy.rules[2].onExitCodes.values: Invalid value: []int32{3, 1, 1}: must be ordered',
+      'spec.podFailurePolicy.rules[3]: Invalid value: specifying one of OnExitCodes and OnPodConditions is required',
       'spec.podFailurePolicy.rules[4].action: Invalid value: "FailIndex": requires the backoffLimitPerIndex to be set',
     ]);
   });

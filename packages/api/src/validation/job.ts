@@ -5,7 +5,7 @@
  * upstream makes immutable.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { type FieldCause, fieldForbidden, fieldInvalid, fieldNotSupported, fieldRequired } from './field-cause.ts';
+import { type FieldCause, fieldDuplicate, fieldForbidden, fieldInvalid, fieldNotSupported, fieldRequired } from './field-cause.ts';
 import { nonNegative, validatePodSpec, validateSelector } from './workloads.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: objects are checked field by field
@@ -104,7 +104,8 @@ function validateSelectorAt(spec: Any, path: string, out: FieldCause[]): void {
 
 function validatePodFailurePolicy(spec: Any, path: string, out: FieldCause[]): void {
   const restartPolicy = spec.template?.spec?.restartPolicy ?? 'Always';
-  if (restartPolicy !== 'Never') {
+  // Upstream reports only one restartPolicy error: Always is already Unsupported.
+  if (restartPolicy === 'OnFailure') {
     out.push(
       fieldInvalid(
         `${path.replace(/podFailurePolicy$/, '')}template.spec.restartPolicy`,
@@ -127,10 +128,7 @@ function validatePodFailurePolicy(spec: Any, path: string, out: FieldCause[]): v
     const codes = rule?.onExitCodes;
     const conds = rule?.onPodConditions;
     const hasConds = Array.isArray(conds) && conds.length > 0;
-    // field.Invalid with an omitted value: `Invalid value: "object": detail`.
-    if (codes && hasConds) out.push(fieldInvalid(at, 'object', 'specifying both OnExitCodes and OnPodConditions is not supported'));
-    else if (!codes && !hasConds) out.push(fieldInvalid(at, 'object', 'specifying one of OnExitCodes and OnPodConditions is required'));
-    if (codes) validateOnExitCodes(codes, `${at}.onExitCodes`, out);
+    if (codes) validateOnExitCodes(codes, `${at}.onExitCodes`, containerNames(spec), out);
     if (hasConds) {
       conds.forEach((c: Any, j: number) => {
         const cp = `${at}.onPodConditions[${j}]`;
@@ -140,21 +138,38 @@ function validatePodFailurePolicy(spec: Any, path: string, out: FieldCause[]): v
         }
       });
     }
+    if (codes && hasConds) out.push(invalidOmitValue(at, 'specifying both OnExitCodes and OnPodConditions is not supported'));
+    else if (!codes && !hasConds) out.push(invalidOmitValue(at, 'specifying one of OnExitCodes and OnPodConditions is required'));
   });
 }
 
-function validateOnExitCodes(codes: Any, path: string, out: FieldCause[]): void {
+/** field.Invalid with field.OmitValueType: the value is left out of the message. */
+const invalidOmitValue = (field: string, detail: string): FieldCause => ({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${detail}` });
+
+const int32s = (v: number[]) => ({ goSyntax: `[]int32{${v.join(', ')}}` });
+
+function containerNames(spec: Any): Set<string> {
+  const all: Any[] = [...(spec.template?.spec?.containers ?? []), ...(spec.template?.spec?.initContainers ?? [])];
+  return new Set(all.map((c) => c?.name));
+}
+
+function validateOnExitCodes(codes: Any, path: string, names: Set<string>, out: FieldCause[]): void {
   if (!EXIT_CODE_OPERATORS.includes(codes.operator)) out.push(fieldNotSupported(`${path}.operator`, codes.operator ?? '', EXIT_CODE_OPERATORS));
+  if (codes.containerName != null && !names.has(codes.containerName)) {
+    out.push(fieldInvalid(`${path}.containerName`, codes.containerName, 'must be one of the container or initContainer names in the pod template'));
+  }
   const values: number[] = Array.isArray(codes.values) ? codes.values : [];
-  if (values.length === 0) out.push(fieldInvalid(`${path}.values`, { goSyntax: '[]int32{}' }, 'at least one value is required'));
+  if (values.length === 0) out.push(fieldInvalid(`${path}.values`, int32s(values), 'at least one value is required'));
   const seen = new Set<number>();
+  let ordered = true;
   values.forEach((v, k) => {
     const vp = `${path}.values[${k}]`;
-    if (seen.has(v)) out.push({ reason: 'FieldValueDuplicate', field: vp, message: `Duplicate value: ${v}` });
-    else if (k > 0 && v < values[k - 1]!) out.push(fieldInvalid(vp, v, 'must be ordered'));
     if (codes.operator === 'In' && v === 0) out.push(fieldInvalid(vp, v, 'must not be 0 for the In operator'));
+    if (seen.has(v)) out.push(fieldDuplicate(vp, v));
     seen.add(v);
+    if (k > 0 && values[k - 1]! > v) ordered = false;
   });
+  if (!ordered) out.push(fieldInvalid(`${path}.values`, int32s(values), 'must be ordered'));
 }
 
 const immutable = (field: string, value: Any): FieldCause => fieldInvalid(field, toBadValue(value), 'field is immutable');
@@ -211,5 +226,56 @@ export function validateCronJob(o: Any): FieldCause[] {
   const t = spec.jobTemplate?.spec?.template?.spec;
   out.push(...validatePodSpec(t, 'spec.jobTemplate.spec.template.spec'));
   checkJobRestartPolicy(t, 'spec.jobTemplate.spec.template.spec', out);
+  return out;
+}
+
+const isTrue = (o: Any, type: string) => (o?.status?.conditions ?? []).some((c: Any) => c?.type === type && c?.status === 'True');
+const isFinishedJob = (o: Any) => isTrue(o, 'Complete') || isTrue(o, 'Failed');
+
+/**
+ * ValidateJobUpdateStatus as 1.32 (with JobManagedBy on): counters not negative, uncounted
+ * uids unique, and the status transitions a Job controller must respect, each checked only
+ * when the fields it reads change (so a controller can still fix an old status).
+ */
+export function validateJobStatusUpdate(obj: Any, old: Any): FieldCause[] {
+  const out: FieldCause[] = [];
+  const s = obj?.status ?? {};
+  for (const f of ['active', 'succeeded', 'failed', 'ready', 'terminating']) nonNegative(s[f], `status.${f}`, out);
+  const seen = new Set<string>();
+  for (const kind of ['succeeded', 'failed']) {
+    (s.uncountedTerminatedPods?.[kind] ?? []).forEach((uid: string, i: number) => {
+      const p = `status.uncountedTerminatedPods.${kind}[${i}]`;
+      if (!uid) out.push(fieldInvalid(p, uid ?? '', 'must not be empty'));
+      else if (seen.has(uid)) out.push(fieldDuplicate(p, uid));
+      else seen.add(uid);
+    });
+  }
+  const was = old?.status ?? {};
+  const changed = (f: (o: Any) => unknown) => !isDeepStrictEqual(f(obj), f(old));
+  const complete = isTrue(obj, 'Complete');
+  const failed = isTrue(obj, 'Failed');
+  const finished = complete || failed;
+  if (complete && failed && changed((o) => isFinishedJob(o)))
+    out.push(invalidOmitValue('status.conditions', 'cannot set Complete=True and Failed=true conditions'));
+  if (failed && !isTrue(obj, 'FailureTarget') && changed((o) => isTrue(o, 'Failed'))) {
+    out.push(invalidOmitValue('status.conditions', 'cannot set Failed=True condition without the FailureTarget=true condition'));
+  }
+  if (complete && !isTrue(obj, 'SuccessCriteriaMet') && changed((o) => isTrue(o, 'Complete'))) {
+    out.push(invalidOmitValue('status.conditions', 'cannot set Complete=True condition without the SuccessCriteriaMet=true condition'));
+  }
+  const timesChanged = changed((o) => [o?.status?.completionTime, isTrue(o, 'Complete')]);
+  if (s.completionTime && !complete && timesChanged) {
+    out.push(fieldInvalid('status.completionTime', s.completionTime, 'cannot set completionTime when there is no Complete=True condition'));
+  }
+  if (!s.completionTime && complete && timesChanged) out.push(fieldRequired('status.completionTime', 'completionTime is required for Complete jobs'));
+  if (finished && (s.active ?? 0) > 0 && (changed((o) => o?.status?.active) || changed(isFinishedJob))) {
+    out.push(fieldInvalid('status.active', s.active, 'active>0 is invalid for finished job'));
+  }
+  if (s.completedIndexes && obj?.spec?.completionMode !== 'Indexed' && s.completedIndexes !== was.completedIndexes) {
+    out.push(fieldInvalid('status.completedIndexes', s.completedIndexes, 'cannot set non-empty completedIndexes when non-indexed completion mode'));
+  }
+  if ((s.ready ?? 0) > (s.active ?? 0) && changed((o) => [o?.status?.ready, o?.status?.active])) {
+    out.push(fieldInvalid('status.ready', s.ready, 'cannot set more ready pods than active'));
+  }
   return out;
 }

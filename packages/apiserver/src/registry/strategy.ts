@@ -41,6 +41,8 @@ export interface Strategy {
   validate(obj: KubeObject): StatusCause[];
   /** ValidateUpdate's own checks against the stored object (immutable fields); both defaulted. */
   validateUpdate(obj: KubeObject, old: KubeObject): StatusCause[];
+  /** ValidateUpdate of the status subresource beyond the schema (the stored object with the new status, and the old one). */
+  validateStatusUpdate(obj: KubeObject, old: KubeObject): StatusCause[];
   /** Admission that allocates or reads other objects (defaults already applied). */
   admit(obj: KubeObject, old: KubeObject | undefined, ctx: StrategyContext): void;
   /** CheckGracefulDelete: seconds the object gets before it goes (0: at once). */
@@ -84,6 +86,7 @@ export function defineStrategy(group: string, kind: string, own: Partial<Omit<St
     },
     validate: () => [],
     validateUpdate: () => [],
+    validateStatusUpdate: () => [],
     admit: () => {},
     gracePeriodSeconds: () => 0,
     ...own,

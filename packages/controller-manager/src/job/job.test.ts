@@ -342,6 +342,30 @@ describe('Job validation (API server)', () => {
     );
   });
 
+  it('checks status writes as 1.32: counters, and Complete only after SuccessCriteriaMet with a completionTime', async () => {
+    const created = await h.client.create<Job>(JOBS, job('status'));
+    const ref = refTo(JOBS, NS, 'status');
+    const write = (status: Job['status']) => h.client.updateStatus(ref, { ...created, status }).catch((e) => e);
+    const t = '2026-01-01T00:00:00Z';
+    const bad = await write({ failed: -1, conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: t }] });
+    expect(bad.code).toBe(422);
+    expect(bad.status.details.causes.map((c: { field: string; message: string }) => `${c.field}: ${c.message}`)).toEqual([
+      'status.failed: Invalid value: -1: must be greater than or equal to 0',
+      'status.conditions: Invalid value: cannot set Complete=True condition without the SuccessCriteriaMet=true condition',
+      'status.completionTime: Required value: completionTime is required for Complete jobs',
+    ]);
+    const ok = await write({
+      startTime: t,
+      completionTime: t,
+      succeeded: 1,
+      conditions: [
+        { type: 'SuccessCriteriaMet', status: 'True', lastTransitionTime: t },
+        { type: 'Complete', status: 'True', lastTransitionTime: t },
+      ],
+    });
+    expect(ok.status?.succeeded).toBe(1);
+  });
+
   it('defaults the Job, generates its selector and labels, and keeps them immutable', async () => {
     const created = await h.client.create<Job>(JOBS, job('defaults'));
     const uid = created.metadata.uid!;

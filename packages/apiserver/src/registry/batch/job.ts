@@ -5,7 +5,7 @@
  * policy and template (see validateJobUpdate).
  */
 import { defaultJob, type KubeObject } from '@minik8s/api';
-import { generateJobSelector, validateJob, validateJobUpdate } from '@minik8s/api/validation';
+import { generateJobSelector, validateJob, validateJobStatusUpdate, validateJobUpdate } from '@minik8s/api/validation';
 import { type Any, ageColumn, containerImages, containerNames, humanDuration, joined, nameColumn } from '../printers.ts';
 import { defineStrategy } from '../strategy.ts';
 
@@ -32,6 +32,7 @@ export const jobStrategy = defineStrategy('batch', 'Job', {
     return validateJob(o);
   },
   validateUpdate: validateJobUpdate,
+  validateStatusUpdate: validateJobStatusUpdate,
   columns: [
     nameColumn,
     { name: 'Status', cell: jobStatus },
