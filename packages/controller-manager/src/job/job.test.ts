@@ -44,10 +44,7 @@ describe('Job controller', () => {
   let kubelet: { stop(): Promise<void> };
   const podEvents: Array<{ type: string; pod: Pod }> = [];
   beforeAll(async () => {
-    h = await startHarness(['job', 'ttl-after-finished', 'garbagecollector'], {
-      job: { podFailureBackoffMs: BACKOFF_MS },
-      ...(process.env.JOB_DEBUG ? { log: (await import('pino')).pino({ level: 'debug' }) } : {}),
-    });
+    h = await startHarness(['job', 'ttl-after-finished', 'garbagecollector'], { job: { podFailureBackoffMs: BACKOFF_MS } });
     await createNamespace(h.client, NS);
     kubelet = jobKubelet(h.client, NS, (p) => {
       podEvents.push({ type: 'add', pod: p });

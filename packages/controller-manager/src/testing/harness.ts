@@ -110,7 +110,7 @@ export function jobKubelet(client: KubeClient, namespace: string, outcome: (p: P
   const later = (ms: number, fn: () => Promise<void>) => {
     const t = setTimeout(() => {
       timers.delete(t);
-      if (!stopped) fn().catch((e) => process.env.JOB_DEBUG && console.error(e));
+      if (!stopped) fn().catch(() => {}); // the Pod went away meanwhile
     }, ms);
     timers.add(t);
   };
