@@ -34,10 +34,10 @@ export async function clusterAlreadyRunning(): Promise<boolean> {
   return r.stdout.trim() !== '';
 }
 
-/** Brings a cluster up with its own state directory (crash-loop back-off shortened to 1 s). */
+/** Brings a cluster up with its own state directory (crash-loop and Job back-offs shortened to 1 s). */
 export async function startCluster(): Promise<Cluster> {
   const state = mkdtempSync('/var/tmp/minik8s-e2e-');
-  const env = { MINIK8S_STATE: state, MINIK8S_CRASHLOOP_DELAY: '1s' };
+  const env = { MINIK8S_STATE: state, MINIK8S_CRASHLOOP_DELAY: '1s', MINIK8S_JOB_BACKOFF_DELAY: '1s' };
   const kubeconfig = join(state, 'pki', 'admin.kubeconfig');
   const cluster = (args: string[]) =>
     run(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'deploy', 'src', 'cluster.ts'), ...args], { env, timeoutMs: 600_000 });

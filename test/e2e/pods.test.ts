@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeCronJobs } from './cronjobs.ts';
 import { describeDrain } from './drain.ts';
 import { type Cluster, clusterAlreadyRunning, must, ON_CLUSTER, ROOT, startCluster } from './harness.ts';
+import { describeJobs } from './jobs.ts';
 import { describeTraffic } from './traffic.ts';
 
 const NS = 'e2e';
@@ -331,5 +332,9 @@ describeTraffic(() => c);
 
 // kubectl drain, PodDisruptionBudgets and the eviction subresource, on the same cluster.
 describeDrain(() => c);
+
 // CronJobs make their Jobs, on the same cluster.
 describeCronJobs(() => c);
+
+// Jobs and the TTL-after-finished controller, on the same cluster.
+describeJobs(() => c);

@@ -40,3 +40,4 @@ export type ReplicaSet = apps.ReplicaSet & KubeObject;
 export type Lease = coordination.Lease & KubeObject;
 export type Job = batch.Job & KubeObject;
 export type CronJob = batch.CronJob & KubeObject;
+export type { JobCondition, JobSpec, JobStatus, PodFailurePolicyRule } from 'kubernetes-types/batch/v1.js';

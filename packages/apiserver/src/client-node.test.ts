@@ -94,6 +94,8 @@ describe('@kubernetes/client-node against the API server', () => {
           } catch (e) {
             if ((e as { code?: number }).code !== 409) throw e;
             conflicts++;
+            // As client-go's RetryOnConflict: a short jittered pause, so 50 writers do not retry in lockstep.
+            await new Promise((r) => setTimeout(r, Math.random() * 20));
           }
         }
       }),

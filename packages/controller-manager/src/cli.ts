@@ -15,12 +15,24 @@ await runComponent({
     ...leaderElectionFlags('kube-controller-manager'),
     controllers: { type: 'list', default: ['*'], help: `'*' for all, a name to enable, '-name' to disable\nknown: ${known.join(', ')}` },
     'concurrent-syncs': { type: 'int', min: 1, default: '5', help: 'workers per controller' },
+    'job-backoff-initial-delay': {
+      type: 'duration',
+      default: '10s',
+      help: 'first back-off before a failed Job Pod is replaced, e.g. 10s, 500ms (doubling to 10m)',
+    },
     'kube-api-qps': { type: 'int', min: 1, default: '20', help: 'requests per second to the API server' },
     'kube-api-burst': { type: 'int', min: 1, default: '30', help: 'requests in a burst' },
   },
   async start({ flags: f, log, kubeClient }) {
     const controllers = selectControllers(f.controllers);
     const client = kubeClient({ qps: f['kube-api-qps'], burst: f['kube-api-burst'] });
-    return startControllerManager({ client, controllers, log, workers: f['concurrent-syncs'], leaderElection: leaderElectionFrom(f) });
+    return startControllerManager({
+      client,
+      controllers,
+      log,
+      workers: f['concurrent-syncs'],
+      leaderElection: leaderElectionFrom(f),
+      job: { podFailureBackoffMs: f['job-backoff-initial-delay'] },
+    });
   },
 });

@@ -15,11 +15,15 @@ describe('selectControllers', () => {
       'endpointslice-controller',
       'endpoint-controller',
       'service-lb-controller',
+      'disruption-controller',
       'cronjob-controller',
+      'job-controller',
+      'ttl-after-finished-controller',
     ];
     expect(selectControllers(['*'])).toEqual(all);
     expect(selectControllers(['*,-garbagecollector'])).toEqual(all.filter((c) => c !== 'garbage-collector-controller'));
     expect(selectControllers(['deployment', 'replicaset-controller'])).toEqual(['replicaset-controller', 'deployment-controller']);
+    expect(selectControllers(['job', 'ttl-after-finished'])).toEqual(['job-controller', 'ttl-after-finished-controller']);
     expect(() => selectControllers(['nope'])).toThrow(/"nope" is not in the list of known controllers/);
   });
 });

@@ -14,8 +14,10 @@ import { EndpointsController } from './endpointslice/endpoints-controller.ts';
 import { EndpointSliceController } from './endpointslice/endpointslice-controller.ts';
 import { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/garbage-collector.ts';
 import type { ControllerContext } from './internal/context.ts';
+import { JobController, type JobControllerOptions } from './job/job-controller.ts';
 import { ReplicaSetController } from './replicaset/replicaset-controller.ts';
 import { ServiceLBController } from './service-lb/service-lb-controller.ts';
+import { TTLAfterFinishedController } from './ttl-after-finished/ttl-after-finished-controller.ts';
 
 /** Controller names as kube-controller-manager's --controllers knows them, with their short aliases. */
 export const CONTROLLERS: Record<string, { aliases: string[]; make: (ctx: ControllerContext, o: ControllerManagerOptions) => Runnable }> = {
@@ -27,6 +29,8 @@ export const CONTROLLERS: Record<string, { aliases: string[]; make: (ctx: Contro
   'service-lb-controller': { aliases: ['servicelb'], make: (ctx) => new ServiceLBController(ctx) },
   'disruption-controller': { aliases: ['disruption'], make: (ctx) => new DisruptionController(ctx) },
   'cronjob-controller': { aliases: ['cronjob'], make: (ctx) => new CronJobController(ctx) },
+  'job-controller': { aliases: ['job'], make: (ctx, o) => new JobController(ctx, o.job) },
+  'ttl-after-finished-controller': { aliases: ['ttl-after-finished'], make: (ctx) => new TTLAfterFinishedController(ctx) },
 };
 
 export interface ControllerManagerOptions {
@@ -39,6 +43,8 @@ export interface ControllerManagerOptions {
   /** Workers per controller. Default 5 (upstream's --concurrent-*-syncs). */
   workers?: number;
   garbageCollector?: GarbageCollectorOptions;
+  /** The Job controller's pod-failure back-off (`--job-backoff-initial-delay`). */
+  job?: JobControllerOptions;
   /** Off (startControllerManager's default) or the Lease to campaign for (runControllerManager's default). */
   leaderElection?: LeaderElectionConfig | false;
   /** Leadership lost. Default: the manager's `done` rejects (the command exits 1, as upstream). */

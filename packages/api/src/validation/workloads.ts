@@ -17,7 +17,7 @@ const goMap = (m: Record<string, string>) =>
     .map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`)
     .join(', ')}}`;
 
-function nonNegative(v: unknown, field: string, out: FieldCause[]): void {
+export function nonNegative(v: unknown, field: string, out: FieldCause[]): void {
   if (typeof v === 'number' && v < 0) out.push(fieldInvalid(field, v, 'must be greater than or equal to 0'));
 }
 
@@ -68,7 +68,7 @@ function checkInitContainer(c: Any, at: string, out: FieldCause[]): void {
 }
 
 /** spec.selector must be set, non-empty, and select the template's labels. */
-function validateSelector(spec: Any, out: FieldCause[]): void {
+export function validateSelector(spec: Any, out: FieldCause[]): void {
   const sel = spec.selector;
   if (!sel || (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0)) {
     out.push(fieldRequired('spec.selector', ''));
@@ -101,17 +101,6 @@ export function validateReplicatedWorkload(o: Any, { replicas }: { replicas: boo
   nonNegative(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit', out);
   validateSelector(spec, out);
   out.push(...validatePodSpec(spec.template?.spec, 'spec.template.spec', ['Always']));
-  return out;
-}
-
-/** A Job: counts not negative, a template whose Pods restart OnFailure or Never. */
-export function validateJob(o: Any): FieldCause[] {
-  const out: FieldCause[] = [];
-  const spec = o?.spec ?? {};
-  nonNegative(spec.parallelism, 'spec.parallelism', out);
-  nonNegative(spec.completions, 'spec.completions', out);
-  nonNegative(spec.backoffLimit, 'spec.backoffLimit', out);
-  out.push(...validatePodSpec(spec.template?.spec, 'spec.template.spec', ['OnFailure', 'Never']));
   return out;
 }
 

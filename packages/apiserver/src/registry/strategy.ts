@@ -39,6 +39,10 @@ export interface Strategy {
   prepareForStatusUpdate(r: ResourceInfo, obj: KubeObject, old: KubeObject): KubeObject;
   /** Validate (no `old`) / ValidateUpdate (the stored object as `old`) beyond the schema, for writes of the main resource. */
   validate(obj: KubeObject, old?: KubeObject): StatusCause[];
+  /** ValidateUpdate's own checks against the stored object (immutable fields); both defaulted. */
+  validateUpdate(obj: KubeObject, old: KubeObject): StatusCause[];
+  /** ValidateUpdate of the status subresource beyond the schema (the stored object with the new status, and the old one). */
+  validateStatusUpdate(obj: KubeObject, old: KubeObject): StatusCause[];
   /** Admission that allocates or reads other objects (defaults already applied). */
   admit(obj: KubeObject, old: KubeObject | undefined, ctx: StrategyContext): void;
   /** CheckGracefulDelete: seconds the object gets before it goes (0: at once). */
@@ -81,6 +85,8 @@ export function defineStrategy(group: string, kind: string, own: Partial<Omit<St
       return next;
     },
     validate: () => [],
+    validateUpdate: () => [],
+    validateStatusUpdate: () => [],
     admit: () => {},
     gracePeriodSeconds: () => 0,
     ...own,

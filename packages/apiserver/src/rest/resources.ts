@@ -394,6 +394,9 @@ export class Resources {
     const skipStatus = scope === 'main' && hasStatusSubresource(r);
     const schema = (res?.causes ?? []).filter((c) => (scope === 'status' ? isStatusField(c.field) : !skipStatus || !isStatusField(c.field)));
     const semantic = schema.length > 0 || scope === 'status' ? [] : strategy.validate(obj, old);
+    if (old && schema.length === 0 && semantic.length === 0) {
+      semantic.push(...(scope === 'main' ? updateCauses(strategy, obj, old) : strategy.validateStatusUpdate(obj, old)));
+    }
     // Type errors in metadata are the schema's too: each is reported once.
     const seen = new Set(schema.map((c) => `${c.field}\0${c.message}`));
     const meta = (validateObjectMeta(obj.metadata, { namespaced: r.namespaced, nameRule: strategy.nameRule }) as StatusCause[]).filter(
@@ -420,6 +423,13 @@ export class Resources {
       throw apiErrors.namespaceTerminating(r, name, namespace);
     }
   }
+}
+
+/** ValidateUpdate compares defaulted objects (a client may leave defaulted fields out). */
+function updateCauses(strategy: Strategy, obj: KubeObject, old: KubeObject): StatusCause[] {
+  const next = structuredClone(obj);
+  strategy.defaults(next);
+  return strategy.validateUpdate(next, old);
 }
 
 const isStatusField = (field: string | undefined) => field === 'status' || !!field?.startsWith('status.') || !!field?.startsWith('status[');

@@ -71,7 +71,10 @@ async function finish(name: string, type: 'Complete' | 'Failed', startTime: numb
           { type: 'SuccessCriteriaMet', status: 'True' },
           { type: 'Complete', status: 'True' },
         ]
-      : [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }];
+      : [
+          { type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded' },
+          { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' },
+        ];
   await h.client.updateStatus({ ...jobsRef(), name }, {
     ...job,
     status: {

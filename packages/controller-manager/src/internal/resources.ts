@@ -3,6 +3,7 @@ import type { ResourceRef } from '@minik8s/client/kube';
 
 export const PODS = { version: 'v1', plural: 'pods' } as const satisfies ResourceRef;
 export const REPLICA_SETS = { group: 'apps', version: 'v1', plural: 'replicasets' } as const satisfies ResourceRef;
+export const JOBS = { group: 'batch', version: 'v1', plural: 'jobs' } as const satisfies ResourceRef;
 export const DEPLOYMENTS = { group: 'apps', version: 'v1', plural: 'deployments' } as const satisfies ResourceRef;
 export const STATEFUL_SETS = { group: 'apps', version: 'v1', plural: 'statefulsets' } as const satisfies ResourceRef;
 export const PODDISRUPTIONBUDGETS = { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets' } as const satisfies ResourceRef;

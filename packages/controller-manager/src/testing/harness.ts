@@ -4,8 +4,8 @@
  */
 import type { KubeObject, Pod } from '@minik8s/api';
 import { startTestApiServer, type TestApiServer } from '@minik8s/apiserver/testing';
-import { type Clock, Informer, type KubeClient, type ResourceRef } from '@minik8s/client/kube';
-import { type RunningControllerManager, startControllerManager } from '../controller-manager.ts';
+import { Informer, type KubeClient, type ResourceRef } from '@minik8s/client/kube';
+import { type ControllerManagerOptions, type RunningControllerManager, startControllerManager } from '../controller-manager.ts';
 import { PODS, refTo } from '../internal/resources.ts';
 
 export interface Harness {
@@ -15,11 +15,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** `clock` drives the controllers' time (queue delays, schedules); the API server keeps real time. */
-export async function startHarness(controllers?: string[], o: { clock?: Clock } = {}): Promise<Harness> {
+/** `options.clock` drives the controllers' time (queue delays, schedules); the API server keeps real time. */
+export async function startHarness(controllers?: string[], options: Partial<ControllerManagerOptions> = {}): Promise<Harness> {
   const server = await startTestApiServer();
   const { client } = server;
-  const cm = startControllerManager({ client, controllers, workers: 2, clock: o.clock });
+  const cm = startControllerManager({ client, controllers, workers: 2, ...options });
   await cm.synced;
   return {
     server,
@@ -90,6 +90,79 @@ export function fakeKubelet(
   informer.start();
   return {
     async stop() {
+      for (const t of timers) clearTimeout(t);
+      await informer.stop();
+    },
+  };
+}
+
+/** What a Job's Pod does on the stand-in kubelet: exit with this code after `afterMs`, or run until deleted. */
+export type PodOutcome = { exitCode: number; afterMs?: number } | 'run';
+
+/**
+ * A stand-in kubelet for run-to-completion Pods: every new Pod in `namespace` turns
+ * Running and Ready, then (as `outcome` says) its container exits: phase Succeeded for
+ * exit code 0, else Failed, with the code in containerStatuses[].state.terminated.
+ */
+export function jobKubelet(client: KubeClient, namespace: string, outcome: (p: Pod) => PodOutcome): { stop(): Promise<void> } {
+  const informer = new Informer<Pod & KubeObject>(client, { ...PODS, namespace });
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  let stopped = false;
+  const later = (ms: number, fn: () => Promise<void>) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      if (!stopped) fn().catch(() => {}); // the Pod went away meanwhile
+    }, ms);
+    timers.add(t);
+  };
+  const write = async (p: Pod, status: (fresh: Pod & KubeObject) => Pod['status']) => {
+    const ref = refTo(PODS, namespace, p.metadata!.name!);
+    const fresh = await client.get<Pod & KubeObject>(ref);
+    if (fresh.metadata.uid !== p.metadata!.uid || fresh.status?.phase === 'Succeeded' || fresh.status?.phase === 'Failed') return;
+    await client.updateStatus(ref, { ...fresh, status: status(fresh) } as Pod & KubeObject);
+  };
+  const names = (p: Pod) => (p.spec?.containers ?? []).map((c) => c.name);
+  const now = () => `${new Date().toISOString().slice(0, 19)}Z`;
+  informer.addEventHandler({
+    onAdd: (p) => {
+      if (p.metadata.deletionTimestamp || (p.status?.phase && p.status.phase !== 'Pending')) return;
+      const o = outcome(p);
+      const finish = () =>
+        write(p, () => ({
+          phase: o === 'run' || o.exitCode === 0 ? 'Succeeded' : 'Failed',
+          conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: now() }],
+          containerStatuses: names(p).map((name) => ({
+            name,
+            image: 'x',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: {
+              terminated: { exitCode: o === 'run' ? 0 : o.exitCode, reason: o !== 'run' && o.exitCode !== 0 ? 'Error' : 'Completed', finishedAt: now() },
+            },
+          })),
+        }));
+      later(10, async () => {
+        await write(p, () => ({
+          phase: 'Running',
+          conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now() }],
+          containerStatuses: names(p).map((name) => ({
+            name,
+            image: 'x',
+            imageID: '',
+            ready: true,
+            restartCount: 0,
+            state: { running: { startedAt: now() } },
+          })),
+        }));
+        if (o !== 'run') later(o.afterMs ?? 30, finish);
+      });
+    },
+  });
+  informer.start();
+  return {
+    async stop() {
+      stopped = true;
       for (const t of timers) clearTimeout(t);
       await informer.stop();
     },
