@@ -9,7 +9,15 @@ import type * as coordination from 'kubernetes-types/coordination/v1.js';
 import type * as core from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from './meta.ts';
 
-export type { DeploymentCondition, DeploymentSpec, DeploymentStatus, ReplicaSetSpec, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
+export type {
+  DaemonSetSpec,
+  DaemonSetStatus,
+  DeploymentCondition,
+  DeploymentSpec,
+  DeploymentStatus,
+  ReplicaSetSpec,
+  ReplicaSetStatus,
+} from 'kubernetes-types/apps/v1.js';
 export type {
   Container,
   ContainerPort,
@@ -36,4 +44,6 @@ export type Service = core.Service & KubeObject;
 export type Event = core.Event & KubeObject;
 export type Deployment = apps.Deployment & KubeObject;
 export type ReplicaSet = apps.ReplicaSet & KubeObject;
+export type DaemonSet = apps.DaemonSet & KubeObject;
+export type ControllerRevision = apps.ControllerRevision & KubeObject;
 export type Lease = coordination.Lease & KubeObject;

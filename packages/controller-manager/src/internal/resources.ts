@@ -4,6 +4,9 @@ import type { ResourceRef } from '@minik8s/client/kube';
 export const PODS = { version: 'v1', plural: 'pods' } as const satisfies ResourceRef;
 export const REPLICA_SETS = { group: 'apps', version: 'v1', plural: 'replicasets' } as const satisfies ResourceRef;
 export const DEPLOYMENTS = { group: 'apps', version: 'v1', plural: 'deployments' } as const satisfies ResourceRef;
+export const DAEMON_SETS = { group: 'apps', version: 'v1', plural: 'daemonsets' } as const satisfies ResourceRef;
+export const CONTROLLER_REVISIONS = { group: 'apps', version: 'v1', plural: 'controllerrevisions' } as const satisfies ResourceRef;
+export const NODES = { version: 'v1', plural: 'nodes' } as const satisfies ResourceRef;
 
 /** A reference to one object of a collection. */
 export const refTo = (collection: ResourceRef, namespace: string | undefined, name: string, subresource?: string): ResourceRef => ({
