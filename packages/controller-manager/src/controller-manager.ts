@@ -7,6 +7,7 @@
 import type { Clock, KubeClient } from '@minik8s/client/kube';
 import { Manager, type Runnable, type LeaderElectionConfig as RuntimeLeaderElection } from '@minik8s/client/runtime';
 import { type Logger, pino } from 'pino';
+import { DaemonSetController } from './daemonset/daemonset-controller.ts';
 import { DeploymentController } from './deployment/deployment-controller.ts';
 import { EndpointsController } from './endpointslice/endpoints-controller.ts';
 import { EndpointSliceController } from './endpointslice/endpointslice-controller.ts';
@@ -23,6 +24,7 @@ export const CONTROLLERS: Record<string, { aliases: string[]; make: (ctx: Contro
   'endpointslice-controller': { aliases: ['endpointslice'], make: (ctx) => new EndpointSliceController(ctx) },
   'endpoint-controller': { aliases: ['endpoint'], make: (ctx) => new EndpointsController(ctx) },
   'service-lb-controller': { aliases: ['servicelb'], make: (ctx) => new ServiceLBController(ctx) },
+  'daemonset-controller': { aliases: ['daemonset'], make: (ctx) => new DaemonSetController(ctx) },
 };
 
 export interface ControllerManagerOptions {
