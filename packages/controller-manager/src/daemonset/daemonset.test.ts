@@ -317,8 +317,7 @@ describe('DaemonSet controller', () => {
     const [p] = await podsOn('fail', ['f1']);
     await eventually(async () => (await getDS('fail')).status?.numberReady === 1, { message: 'ready' });
     const fresh = await h.client.get<Pod>(refTo(PODS, NS, p!.metadata.name!));
-    fresh.status = { ...fresh.status, phase: 'Failed' };
-    await h.client.updateStatus(refTo(PODS, NS, p!.metadata.name!), fresh);
+    await h.client.updateStatus(refTo(PODS, NS, p!.metadata.name!), { ...fresh, status: { ...fresh.status, phase: 'Failed' } } as Pod);
     await eventually(
       async () => {
         const ps = await pods('fail');
