@@ -104,7 +104,9 @@ describe('DaemonSet controller', () => {
     expect(rev!.metadata.ownerReferences).toEqual([
       { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'web', uid: ds.metadata.uid, controller: true, blockOwnerDeletion: true },
     ]);
-    expect(rev!.data).toEqual({ spec: { template: { ...ds.spec!.template, $patch: 'replace' } } });
+    expect(rev!.data).toEqual({
+      spec: { template: { ...ds.spec!.template, metadata: { creationTimestamp: null, ...ds.spec!.template.metadata }, $patch: 'replace' } },
+    });
     for (const p of ps) {
       expect(p.metadata.name).toMatch(/^web-[a-z0-9]{5}$/);
       expect(p.metadata.labels).toMatchObject({ app: 'web', [CONTROLLER_REVISION_HASH]: hash });

@@ -5,6 +5,7 @@
  */
 import type { DaemonSet, Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, PodSpec, PodTemplateSpec, Taint, Toleration } from '@minik8s/api';
 import { scaledValue } from '../deployment/internal/util.ts';
+import { stableJson } from '../internal/hash.ts';
 import { CONTROLLER_REVISION_HASH } from '../internal/history.ts';
 
 /** The label with the DaemonSet's template generation (extensions.DaemonSetTemplateGenerationKey, deprecated). */
@@ -190,8 +191,11 @@ export function isPodUpdated(p: Pod, hash: string, generation: string | undefine
  * strategic merge patch that replaces it (`kubectl rollout undo` applies it as it is).
  */
 export function revisionData(ds: DaemonSet): { spec: { template: Record<string, unknown> } } {
-  const template = JSON.parse(JSON.stringify(ds.spec?.template ?? {})) as Record<string, unknown>;
-  template.$patch = 'replace';
+  // Keys sorted, as Go marshals the map upstream builds, and the template's metadata with
+  // the `creationTimestamp: null` Go writes for it: kubectl compares these bytes with its
+  // own rendering of the DaemonSet to tell that a revision is the current one.
+  const t = JSON.parse(stableJson(ds.spec?.template ?? {})) as { metadata?: Record<string, unknown> };
+  const template = { $patch: 'replace', ...t, metadata: JSON.parse(stableJson({ creationTimestamp: null, ...(t.metadata ?? {}) })) };
   return { spec: { template } };
 }
 
