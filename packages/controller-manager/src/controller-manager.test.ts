@@ -15,6 +15,7 @@ describe('selectControllers', () => {
       'endpointslice-controller',
       'endpoint-controller',
       'service-lb-controller',
+      'daemonset-controller',
     ];
     expect(selectControllers(['*'])).toEqual(all);
     expect(selectControllers(['*,-garbagecollector'])).toEqual(all.filter((c) => c !== 'garbage-collector-controller'));

@@ -39,6 +39,8 @@ export interface Strategy {
   prepareForStatusUpdate(r: ResourceInfo, obj: KubeObject, old: KubeObject): KubeObject;
   /** Validate / ValidateUpdate beyond the schema, for writes of the main resource. */
   validate(obj: KubeObject): StatusCause[];
+  /** ValidateUpdate's own checks against the stored object (immutable fields), for updates of the main resource. */
+  validateUpdate(obj: KubeObject, old: KubeObject): StatusCause[];
   /** Admission that allocates or reads other objects (defaults already applied). */
   admit(obj: KubeObject, old: KubeObject | undefined, ctx: StrategyContext): void;
   /** CheckGracefulDelete: seconds the object gets before it goes (0: at once). */
@@ -81,6 +83,7 @@ export function defineStrategy(group: string, kind: string, own: Partial<Omit<St
       return next;
     },
     validate: () => [],
+    validateUpdate: () => [],
     admit: () => {},
     gracePeriodSeconds: () => 0,
     ...own,

@@ -229,6 +229,10 @@ export class Resources {
       const status = p.subresource === 'status';
       const next = status ? strategyFor(r).prepareForStatusUpdate(r, wanted, cur) : this.specUpdate(r, cur, wanted);
       this.validate(r, next, attempt === 0 ? w : { ...w, warnings: undefined }, status ? 'status' : 'main');
+      if (!status) {
+        const causes = strategyFor(r).validateUpdate(next, cur);
+        if (causes.length > 0) throw apiErrors.invalid(r, p.name!, causes);
+      }
       this.admit(r, next, cur);
       this.recordManagers(r, cur, next, w, p.subresource);
       if (sameContent(cur, next) || w.dryRun) return w.dryRun ? next : cur;
