@@ -29,7 +29,7 @@ export const daemonSetStrategy = defineStrategy('apps', 'DaemonSet', {
       if (old.status === undefined) delete obj.status;
       else obj.status = old.status;
     }
-    const before = Number((old.metadata.annotations ?? {})[TEMPLATE_GENERATION] ?? '1') || 1;
+    const before = Number(old.metadata.annotations?.[TEMPLATE_GENERATION] ?? '1') || 1;
     const changed = !isDeepStrictEqual((obj as Any).spec?.template, (old as Any).spec?.template);
     setTemplateGeneration(obj, changed ? before + 1 : before);
   },
