@@ -11,6 +11,7 @@ import type { Deployment, KubeObject, Pod } from '@minik8s/api';
 import type { Lease } from '@minik8s/client/kube';
 import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeDaemonSets } from './daemonsets.ts';
 import { type Cluster, clusterAlreadyRunning, must, ON_CLUSTER, ROOT, startCluster } from './harness.ts';
 import { describeTraffic } from './traffic.ts';
 
@@ -326,3 +327,6 @@ describe('the compose cluster', () => {
 
 // Services, DNS, LoadBalancer and the ingress, on the same cluster.
 describeTraffic(() => c);
+
+// DaemonSets, on the same cluster.
+describeDaemonSets(() => c);
