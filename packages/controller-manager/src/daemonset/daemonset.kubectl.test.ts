@@ -60,6 +60,9 @@ describe('kubectl rollout on a DaemonSet', () => {
   it('rollout history lists the revisions, and shows one', async () => {
     const out = await kubectl('rollout', 'history', 'ds/agent');
     expect(out.split('\n').map((l) => l.trimEnd())).toEqual(['daemonset.apps/agent', 'REVISION  CHANGE-CAUSE', '1         <none>', '2         <none>', '', '']);
+    const revs = await kubectl('get', 'controllerrevisions');
+    expect(revs).toMatch(/^NAME\s+CONTROLLER\s+REVISION\s+AGE\n/);
+    expect(revs).toMatch(/^agent-[a-z0-9]+\s+daemonset\.apps\/agent\s+2\s+\d+s$/m);
     const one = await kubectl('rollout', 'history', 'ds/agent', '--revision=1');
     expect(one).toContain('daemonset.apps/agent with revision #1');
     expect(one).toMatch(/Image:\s+busybox:1/);

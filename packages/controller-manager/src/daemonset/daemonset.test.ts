@@ -313,6 +313,29 @@ describe('DaemonSet controller', () => {
     expect((await revisions('hist')).map((r) => r.revision).sort()).toEqual([2, 3]);
   });
 
+  it('counts a ready Pod available only after minReadySeconds', async () => {
+    await node('m1', 'm');
+    await h.client.create<DaemonSet>(DAEMON_SETS, daemonSet('slow', 'm', { spec: { minReadySeconds: 3 } }));
+    await podsOn('slow', ['m1']);
+    const early = await eventually(
+      async () => {
+        const s = (await getDS('slow')).status;
+        return s?.numberReady === 1 && s;
+      },
+      { message: 'ready' },
+    );
+    expect(early).toMatchObject({ desiredNumberScheduled: 1, numberReady: 1, numberUnavailable: 1 });
+    expect(early.numberAvailable).toBeUndefined();
+    const later = await eventually(
+      async () => {
+        const s = (await getDS('slow')).status;
+        return s?.numberAvailable === 1 && s;
+      },
+      { message: 'available', timeoutMs: 10_000 },
+    );
+    expect(later.numberUnavailable).toBeUndefined();
+  });
+
   it('deletes and replaces a failed daemon Pod', async () => {
     await node('f1', 'f');
     await h.client.create<DaemonSet>(DAEMON_SETS, daemonSet('fail', 'f'));
