@@ -63,6 +63,7 @@ describe('controller history', () => {
     ];
     expect(revisionsToTruncate(old, new Set(), 1).map((r) => r.metadata.name)).toEqual(['r1', 'r2']);
     expect(revisionsToTruncate(old, new Set(['h1']), 1).map((r) => r.metadata.name)).toEqual(['r2', 'r3']);
+    expect(revisionsToTruncate(old, new Set(['r2']), 1).map((r) => r.metadata.name)).toEqual(['r1', 'r3']);
     expect(revisionsToTruncate(old, new Set(), 10)).toEqual([]);
     expect(revisionsToTruncate(old, new Set(), 0)).toHaveLength(3);
   });

@@ -172,15 +172,16 @@ export async function deleteRevision(client: KubeClient, rev: ControllerRevision
 
 /**
  * Which old revisions to delete so at most `limit` are kept: the lowest numbered first,
- * never one whose hash is `live` (a Pod still runs it, or it is the current or update
- * revision). As upstream's cleanupHistory (DaemonSet) and truncateHistory (StatefulSet).
+ * never a `live` one (a Pod still runs it, or it is the current or update revision),
+ * named in `live` by its hash (DaemonSet Pods' label) or its name (StatefulSet Pods'
+ * label). As upstream's cleanupHistory (DaemonSet) and truncateHistory (StatefulSet).
  */
 export function revisionsToTruncate(old: ControllerRevision[], live: Set<string>, limit = DEFAULT_REVISION_HISTORY_LIMIT): ControllerRevision[] {
   let toKill = old.length - Math.max(0, limit);
   const out: ControllerRevision[] = [];
   for (const r of sortRevisions(old)) {
     if (toKill <= 0) break;
-    if (live.has(revisionHash(r))) continue;
+    if (live.has(revisionHash(r)) || live.has(r.metadata.name!)) continue;
     out.push(r);
     toKill--;
   }
