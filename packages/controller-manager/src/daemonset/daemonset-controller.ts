@@ -76,7 +76,7 @@ export class DaemonSetController implements Runnable {
   private readonly podInformer;
   private readonly nodeInformer;
   private readonly revInformer;
-  /** Failed-Pod back-off per `<ds uid>/<node>`: the current delay and when it was last raised. */
+  /** Failed-Pod back-off per `<ds uid>/<observed generation>/<node>`: the current delay and when it was last raised. */
   private readonly backoff = new Map<string, { delayMs: number; at: number }>();
 
   constructor(private readonly ctx: ControllerContext) {
@@ -260,11 +260,10 @@ export class DaemonSetController implements Runnable {
     });
   }
 
-  /** Upstream's getNodesToDaemonPods: the Pods by the node they run on (or are tied to), deleted terminal Pods left out. */
+  /** Upstream's getNodesToDaemonPods: the Pods by the node they run on (or are tied to). */
   private nodesToPods(pods: Pod[]): Map<string, Pod[]> {
     const m = new Map<string, Pod[]>();
     for (const p of pods) {
-      if (isTerminal(p) && isBeingDeleted(p)) continue;
       const node = targetNodeName(p);
       if (node === undefined) continue;
       m.set(node, [...(m.get(node) ?? []), p]);
@@ -398,7 +397,7 @@ export class DaemonSetController implements Runnable {
       for (const p of pods) {
         if (isBeingDeleted(p)) continue;
         if (p.status?.phase === 'Failed') {
-          const bkey = `${ds.metadata.uid}/${name}`;
+          const bkey = `${ds.metadata.uid}/${ds.status?.observedGeneration ?? 0}/${name}`;
           const now = this.ctx.clock.now();
           const b = this.backoff.get(bkey);
           if (b && now - b.at < b.delayMs) {
@@ -420,12 +419,16 @@ export class DaemonSetController implements Runnable {
       if (!surge) {
         // One Pod per node: the oldest stays.
         toDelete.push(...running.slice(1));
-      } else {
-        // During a surge a node may hold one Pod of the current revision and one older one.
+      } else if (running.length === 0) {
+        // Surging: the node needs one live Pod.
+        if (shouldRun) needing.push(name);
+      } else if (running.length > 1) {
+        // Surging: the oldest current Pod may stand beside the oldest old one until it is
+        // available (or the old one is no longer ready); every other Pod goes.
         let newest: Pod | undefined;
         let oldest: Pod | undefined;
         for (const p of running) {
-          if (isPodUpdated(p, hash, templateGeneration(ds))) {
+          if (p.metadata.labels?.[CONTROLLER_REVISION_HASH] === hash) {
             if (!newest) {
               newest = p;
               continue;
@@ -436,6 +439,7 @@ export class DaemonSetController implements Runnable {
           }
           toDelete.push(p);
         }
+        if (newest && oldest && (!isPodReady(oldest) || isPodAvailable(newest, ds.spec?.minReadySeconds ?? 0, this.ctx.clock.now()))) toDelete.push(oldest);
       }
     } else if (!shouldContinueRunning && pods) {
       toDelete.push(...pods.filter((p) => !isBeingDeleted(p)));
@@ -708,8 +712,6 @@ const controllerUidIndex = (o: KubeObject): string[] => {
   const ref = controllerRef(o);
   return ref ? [ref.uid] : [];
 };
-
-const isTerminal = (p: Pod) => p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded';
 
 /** The object an event is about (with the kind the cache may lack). */
 const dsObject = (ds: DaemonSet): KubeObject => ({ ...(ds as KubeObject), apiVersion: 'apps/v1', kind: 'DaemonSet' });

@@ -217,11 +217,12 @@ export function unavailableCount(ds: DaemonSet, desired: number): number {
   return v === undefined ? 0 : scaledValue(v, desired, true);
 }
 
-/** Oldest first; among equals, running before pending (upstream's podByCreationTimestampAndPhase). */
+/** Bound Pods first, then oldest first, then by name (upstream's podByCreationTimestampAndPhase). */
 export function byCreationAndPhase(a: Pod, b: Pod): number {
+  const bound = (p: Pod) => (p.spec?.nodeName ? 0 : 1);
+  if (bound(a) !== bound(b)) return bound(a) - bound(b);
   const ta = Date.parse(a.metadata.creationTimestamp ?? '') || 0;
   const tb = Date.parse(b.metadata.creationTimestamp ?? '') || 0;
   if (ta !== tb) return ta - tb;
-  const running = (p: Pod) => (p.status?.phase === 'Running' ? 0 : 1);
-  return running(a) - running(b) || (a.metadata.name! < b.metadata.name! ? -1 : a.metadata.name! > b.metadata.name! ? 1 : 0);
+  return a.metadata.name! < b.metadata.name! ? -1 : a.metadata.name! > b.metadata.name! ? 1 : 0;
 }
