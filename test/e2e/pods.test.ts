@@ -12,6 +12,7 @@ import type { Lease } from '@minik8s/client/kube';
 import { eventually } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeCronJobs } from './cronjobs.ts';
+import { describeDaemonSets } from './daemonsets.ts';
 import { describeDrain } from './drain.ts';
 import { type Cluster, clusterAlreadyRunning, must, ON_CLUSTER, ROOT, startCluster } from './harness.ts';
 import { describeJobs } from './jobs.ts';
@@ -338,3 +339,5 @@ describeCronJobs(() => c);
 
 // Jobs and the TTL-after-finished controller, on the same cluster.
 describeJobs(() => c);
+// DaemonSets, on the same cluster.
+describeDaemonSets(() => c);

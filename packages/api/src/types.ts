@@ -10,7 +10,15 @@ import type * as coordination from 'kubernetes-types/coordination/v1.js';
 import type * as core from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from './meta.ts';
 
-export type { DeploymentCondition, DeploymentSpec, DeploymentStatus, ReplicaSetSpec, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
+export type {
+  DaemonSetSpec,
+  DaemonSetStatus,
+  DeploymentCondition,
+  DeploymentSpec,
+  DeploymentStatus,
+  ReplicaSetSpec,
+  ReplicaSetStatus,
+} from 'kubernetes-types/apps/v1.js';
 export type {
   Container,
   ContainerPort,
@@ -37,6 +45,8 @@ export type Service = core.Service & KubeObject;
 export type Event = core.Event & KubeObject;
 export type Deployment = apps.Deployment & KubeObject;
 export type ReplicaSet = apps.ReplicaSet & KubeObject;
+export type DaemonSet = apps.DaemonSet & KubeObject;
+export type ControllerRevision = apps.ControllerRevision & KubeObject;
 export type Lease = coordination.Lease & KubeObject;
 export type Job = batch.Job & KubeObject;
 export type CronJob = batch.CronJob & KubeObject;

@@ -19,6 +19,7 @@ describe('selectControllers', () => {
       'cronjob-controller',
       'job-controller',
       'ttl-after-finished-controller',
+      'daemonset-controller',
     ];
     expect(selectControllers(['*'])).toEqual(all);
     expect(selectControllers(['*,-garbagecollector'])).toEqual(all.filter((c) => c !== 'garbage-collector-controller'));

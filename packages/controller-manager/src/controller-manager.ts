@@ -8,6 +8,7 @@ import type { Clock, KubeClient } from '@minik8s/client/kube';
 import { Manager, type Runnable, type LeaderElectionConfig as RuntimeLeaderElection } from '@minik8s/client/runtime';
 import { type Logger, pino } from 'pino';
 import { CronJobController } from './cronjob/cronjob-controller.ts';
+import { DaemonSetController } from './daemonset/daemonset-controller.ts';
 import { DeploymentController } from './deployment/deployment-controller.ts';
 import { DisruptionController } from './disruption/disruption-controller.ts';
 import { EndpointsController } from './endpointslice/endpoints-controller.ts';
@@ -31,6 +32,7 @@ export const CONTROLLERS: Record<string, { aliases: string[]; make: (ctx: Contro
   'cronjob-controller': { aliases: ['cronjob'], make: (ctx) => new CronJobController(ctx) },
   'job-controller': { aliases: ['job'], make: (ctx, o) => new JobController(ctx, o.job) },
   'ttl-after-finished-controller': { aliases: ['ttl-after-finished'], make: (ctx) => new TTLAfterFinishedController(ctx) },
+  'daemonset-controller': { aliases: ['daemonset'], make: (ctx) => new DaemonSetController(ctx) },
 };
 
 export interface ControllerManagerOptions {

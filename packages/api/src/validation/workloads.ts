@@ -164,3 +164,41 @@ function validateTimeZone(tz: unknown, field: string): FieldCause[] {
   if (!isKnownTimeZone(tz) || (tz !== 'Local' && tz.toLowerCase() === 'local')) out.push(fieldInvalid(field, tz, `unknown time zone ${tz}`));
   return out;
 }
+
+/** Go's %#v of a metav1.LabelSelector, as upstream prints an immutable selector. */
+function goLabelSelector(sel: Any): string {
+  const labels = sel?.matchLabels ? goMap(sel.matchLabels) : 'map[string]string(nil)';
+  const exprs = Array.isArray(sel?.matchExpressions)
+    ? `[]v1.LabelSelectorRequirement{${sel.matchExpressions
+        .map(
+          (e: Any) =>
+            `v1.LabelSelectorRequirement{Key:${JSON.stringify(e.key ?? '')}, Operator:${JSON.stringify(e.operator ?? '')}, Values:${
+              Array.isArray(e.values) ? `[]string{${e.values.map((v: string) => JSON.stringify(v)).join(', ')}}` : '[]string(nil)'
+            }}`,
+        )
+        .join(', ')}}`
+    : '[]v1.LabelSelectorRequirement(nil)';
+  return `v1.LabelSelector{MatchLabels:${labels}, MatchExpressions:${exprs}}`;
+}
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/** Upstream's ValidateDaemonSetUpdate beyond the create checks: the selector cannot change. */
+export function validateDaemonSetUpdate(o: Any, old: Any): FieldCause[] {
+  if (sameJson(o?.spec?.selector, old?.spec?.selector)) return [];
+  return [fieldInvalid('spec.selector', { goSyntax: goLabelSelector(o?.spec?.selector) }, 'field is immutable')];
+}
+
+/** Upstream's ValidateControllerRevision: data is mandatory, the revision not negative. */
+export function validateControllerRevision(o: Any): FieldCause[] {
+  const out: FieldCause[] = [];
+  if (o?.data === undefined || o?.data === null) out.push(fieldRequired('data', 'data is mandatory'));
+  nonNegative(o?.revision, 'revision', out);
+  return out;
+}
+
+/** Upstream's ValidateControllerRevisionUpdate: data cannot change (the revision number may). */
+export function validateControllerRevisionUpdate(o: Any, old: Any): FieldCause[] {
+  if (sameJson(o?.data, old?.data)) return [];
+  return [fieldInvalid('data', { goSyntax: 'runtime.RawExtension{...}' }, 'field is immutable')];
+}

@@ -4,6 +4,7 @@
  * one line below.
  */
 import type { ResourceInfo } from '@minik8s/api';
+import { controllerRevisionStrategy } from './apps/controller-revision.ts';
 import { daemonSetStrategy } from './apps/daemon-set.ts';
 import { deploymentStrategy } from './apps/deployment.ts';
 import { replicaSetStrategy } from './apps/replica-set.ts';
@@ -42,6 +43,7 @@ const STRATEGIES: readonly Strategy[] = [
   replicaSetStrategy,
   statefulSetStrategy,
   daemonSetStrategy,
+  controllerRevisionStrategy,
   jobStrategy,
   cronJobStrategy,
   ingressStrategy,

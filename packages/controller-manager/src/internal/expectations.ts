@@ -42,6 +42,11 @@ export class Expectations {
     this.items.set(key, { add: 0, del: childKeys.length, deleting: new Set(childKeys), at: this.clock.now() });
   }
 
+  /** Expects `n` creations and these deletions at once (upstream's SetExpectations). */
+  expect(key: string, n: number, childKeys: string[]): void {
+    this.items.set(key, { add: n, del: childKeys.length, deleting: new Set(childKeys), at: this.clock.now() });
+  }
+
   /** A child was seen created (or a creation will not happen after all). */
   creationObserved(key: string): void {
     const e = this.items.get(key);
