@@ -175,14 +175,7 @@ function pod(w: Out, p: Any): void {
     w.kv(2, 'Image', c.image);
     if (cs?.imageID !== undefined) w.kv(2, 'Image ID', cs.imageID);
     containerPorts(w, c);
-    if (c.command) {
-      w.line(2, 'Command:');
-      for (const a of c.command) w.line(3, a);
-    }
-    if (c.args) {
-      w.line(2, 'Args:');
-      for (const a of c.args) w.line(3, a);
-    }
+    containerCommand(w, c);
     if (cs) {
       const [state, detail] = Object.entries(cs.state ?? {})[0] ?? ['waiting', {}];
       w.kv(2, 'State', titleCase(state));
@@ -204,6 +197,17 @@ function pod(w: Out, p: Any): void {
   w.kv(0, 'QoS Class', st.qosClass ?? '');
   w.map(0, 'Node-Selectors', spec.nodeSelector);
   tolerations(w, 0, spec.tolerations);
+}
+
+function containerCommand(w: Out, c: Any, level = 2): void {
+  if (c.command) {
+    w.line(level, 'Command:');
+    for (const a of c.command) w.line(level + 1, a);
+  }
+  if (c.args) {
+    w.line(level, 'Args:');
+    for (const a of c.args) w.line(level + 1, a);
+  }
 }
 
 function containerPorts(w: Out, c: Any, level = 2): void {
@@ -293,6 +297,7 @@ export function podTemplate(w: Out, tpl: Any): void {
     w.line(1, ` ${c.name}:`);
     w.kv(2, 'Image', c.image);
     containerPorts(w, c);
+    containerCommand(w, c);
     containerEnv(w, c);
   }
   volumes(w, 1, tpl.spec?.volumes);

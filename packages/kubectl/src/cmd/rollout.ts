@@ -1,9 +1,9 @@
 /**
  * `mkctl rollout status|history|undo|restart|pause|resume`, done on the client as
  * kubectl 1.32 does them: status reads the workload and then watches it, printing
- * kubectl's status lines; history and undo read the Deployment's ReplicaSets (their
- * `deployment.kubernetes.io/revision` annotations); restart, pause and resume patch
- * the object.
+ * kubectl's status lines; history and undo read a Deployment's ReplicaSets (their
+ * `deployment.kubernetes.io/revision` annotations) or a DaemonSet's or StatefulSet's
+ * ControllerRevisions; restart, pause and resume patch the object.
  */
 import type { ApiResource, KubeList, KubeObject } from '@minik8s/client/kube';
 import { apiError, isStatus } from '@minik8s/client/kube';
@@ -189,6 +189,10 @@ async function replicaSetsOf(ctx: Ctx, d: Any): Promise<Map<number, Any>> {
 export async function history(ctx: Ctx, args: string[], f: { revision?: string }): Promise<number> {
   const revision = Number(f.revision ?? 0);
   for (const found of await objectsOf(ctx, args)) {
+    if (usesControllerRevisions(found.resource)) {
+      ctx.io.out(`${await revisionHistory(ctx, found, revision)}\n`);
+      continue;
+    }
     if (!is(found.resource, 'Deployment')) throw new CliError(`error: no history viewer has been implemented for ${found.resource.kind}`);
     const rss = await replicaSetsOf(ctx, found.object);
     let text: string;
@@ -240,6 +244,10 @@ export async function undo(ctx: Ctx, args: string[], f: { toRevision?: string })
   let failed = false;
   for (const found of await objectsOf(ctx, args)) {
     try {
+      if (usesControllerRevisions(found.resource)) {
+        ctx.io.out(`${await undoToRevision(ctx, found, toRevision)}\n`);
+        continue;
+      }
       if (!is(found.resource, 'Deployment'))
         throw new CliError(
           `error: no rollbacker has been implemented for ${found.resource.group ? `${found.resource.kind}.${found.resource.group}` : found.resource.kind}`,
@@ -283,6 +291,78 @@ export async function undo(ctx: Ctx, args: string[], f: { toRevision?: string })
     }
   }
   return failed ? 1 : 0;
+}
+
+// ------------------------------------------------------------------ DaemonSets and StatefulSets
+
+const usesControllerRevisions = (r: ApiResource) => is(r, 'DaemonSet') || is(r, 'StatefulSet');
+
+/** The object's ControllerRevisions (selected by its selector, controlled by it), by revision. */
+async function controllerRevisionsOf(ctx: Ctx, o: Any): Promise<Map<number, Any>> {
+  const sel = o.spec?.selector ?? {};
+  const terms = [
+    ...Object.entries<string>(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`),
+    ...(sel.matchExpressions ?? []).map((e: Any) =>
+      e.operator === 'Exists' ? e.key : e.operator === 'DoesNotExist' ? `!${e.key}` : `${e.key} ${e.operator.toLowerCase()} (${(e.values ?? []).join(',')})`,
+    ),
+  ];
+  const list = await ctx.request<KubeList>({
+    path: `/apis/apps/v1/namespaces/${encodeURIComponent(o.metadata.namespace)}/controllerrevisions`,
+    query: { labelSelector: terms.join(',') },
+  });
+  const byRevision = new Map<number, Any>();
+  for (const h of list.items as Any[]) {
+    if ((h.metadata?.ownerReferences ?? []).some((r: Any) => r.controller && r.uid === o.metadata.uid)) byRevision.set(Number(h.revision ?? 0), h);
+  }
+  return byRevision;
+}
+
+/** The Pod template a revision holds: its data is a patch `{"spec":{"template":{..., "$patch":"replace"}}}`. */
+function templateOf(h: Any): Any {
+  const t = structuredClone(h.data?.spec?.template ?? {});
+  delete t.$patch;
+  return t;
+}
+
+async function revisionHistory(ctx: Ctx, found: Found, revision: number): Promise<string> {
+  const histories = await controllerRevisionsOf(ctx, found.object);
+  if (revision > 0) {
+    const h = histories.get(revision);
+    if (!h) throw new CliError(`error: unable to find the specified revision`);
+    const w = new Out();
+    podTemplate(w, templateOf(h));
+    return `${label(found)} with revision #${revision}\n${w.raw()}`;
+  }
+  const lines = [['REVISION', 'CHANGE-CAUSE']];
+  for (const r of [...histories.keys()].sort((a, b) => a - b)) lines.push([String(r), histories.get(r)!.metadata?.annotations?.[CHANGE_CAUSE] || '<none>']);
+  return `${label(found)} \n${alignColumns(lines, { padding: 2, minWidth: 0 })}`;
+}
+
+/** kubectl's DaemonSet and StatefulSet rollbackers: the revision's data, applied as a strategic merge patch. */
+async function undoToRevision(ctx: Ctx, found: Found, toRevision: number): Promise<string> {
+  if (toRevision < 0) throw new CliError(`error: unable to find specified revision ${toRevision} in history`);
+  const histories = await controllerRevisionsOf(ctx, found.object);
+  let h: Any;
+  if (toRevision > 0) {
+    h = histories.get(toRevision);
+    if (!h) throw new CliError(`error: unable to find specified revision ${toRevision} in history`);
+  } else {
+    const revisions = [...histories.keys()].sort((a, b) => b - a);
+    if (revisions.length < 2) throw new CliError(`error: no last revision to roll back to`);
+    h = histories.get(revisions[1]!);
+  }
+  const revision = Number(h.revision);
+  if (canonical(templateOf(h)) === canonical(found.object.spec?.template ?? {})) {
+    return `${label(found)} skipped rollback (current template already matches revision ${revision})`;
+  }
+  await ctx.request({
+    method: 'PATCH',
+    path: pathOf(found.resource, ctx.namespace, found.name),
+    query: { fieldManager: FIELD_MANAGER },
+    contentType: 'application/strategic-merge-patch+json',
+    body: h.data,
+  });
+  return `${label(found)} rolled back`;
 }
 
 // ------------------------------------------------------------------ restart, pause, resume
