@@ -18,13 +18,12 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { KubeClient } from '@minik8s/client/kube';
 import { must as mustRun, run } from '@minik8s/deploy';
+import { BUSYBOX, DockerPeer, log, must, now, paced, ROOT, sleep } from './docker-peer.ts';
 
-const ROOT = join(import.meta.dirname, '..');
 const STATE = process.env.MINIK8S_STATE ?? '/var/lib/minik8s';
 const IMAGE = process.env.MINIK8S_IMAGE ?? 'minik8s/minik8s:dev';
 const NS = 'bench-pods';
@@ -37,7 +36,6 @@ const BURST = 30;
 /** Targets, as ratios to this machine's Docker measured in the same run. */
 const STARTUP_RATIO_TARGET = 2;
 const BURST_RATIO_TARGET = 1.25;
-const BUSYBOX = 'minik8s/busybox:latest';
 
 interface PodLike {
   metadata: { name?: string; labels?: Record<string, string>; deletionTimestamp?: string; [k: string]: unknown };
@@ -46,16 +44,7 @@ interface PodLike {
   [k: string]: unknown;
 }
 
-const now = () => performance.now();
 const pct = (xs: number[], q: number) => Float64Array.from(xs).sort()[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? 0;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Progress on stderr, with the load average: other work on the machine shows in the figures. */
-const log = (line: string) => process.stderr.write(`[load ${loadavg()[0]!.toFixed(1)}] ${line}\n`);
-
-const must = async (cmd: string, args: string[]): Promise<string> => {
-  const r = await mustRun(cmd, args, { cwd: ROOT });
-  return r.stdout + r.stderr;
-};
 
 const cluster = (args: string[]) => must(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'deploy', 'src', 'cluster.ts'), ...args]);
 const isReady = (p: PodLike) => p.status?.phase === 'Running' && !!p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
@@ -66,24 +55,6 @@ async function composeUp(): Promise<void> {
   const [cmd, ...pre] = v2 ? ['docker', 'compose'] : ['docker-compose'];
   const args = [...pre, '-p', 'minik8s', '-f', join(ROOT, 'deploy', 'docker-compose.yml'), 'up', '-d', '--remove-orphans'];
   await mustRun(cmd as string, args, { cwd: ROOT, env: { MINIK8S_STATE: STATE, MINIK8S_IMAGE: IMAGE } });
-}
-
-/**
- * Runs `start(i)` for i = 0..count-1 at `perSecond`, each on its own schedule (a slow
- * start does not delay the next), and `stop(i - lag)` alongside start i so that about
- * LIFETIME_SECONDS worth of them are alive at once. Resolves when every start has settled.
- */
-async function paced(perSecond: number, count: number, start: (i: number) => Promise<void>, stop: (i: number) => Promise<void>): Promise<void> {
-  const lag = Math.max(1, Math.round(perSecond * LIFETIME_SECONDS));
-  const pending: Array<Promise<void>> = [];
-  const t0 = now();
-  for (let i = 0; i < count; i++) {
-    const due = t0 + (i * 1000) / perSecond;
-    if (due > now()) await sleep(due - now());
-    pending.push(start(i).catch((e: unknown) => void log(`start ${i}: ${String(e)}`)));
-    if (i >= lag) void stop(i - lag).catch(() => {});
-  }
-  await Promise.all(pending);
 }
 
 /** When a watch first showed each Pod bound to a node and Running and Ready (performance.now() ms). */
@@ -206,6 +177,7 @@ async function churn(client: KubeClient, perSecond: number, count: number): Prom
     await paced(
       perSecond,
       count,
+      LIFETIME_SECONDS,
       async (i) => {
         created.set(`churn-${i}`, now());
         await client.create(pods, {
@@ -282,68 +254,6 @@ async function burst(client: KubeClient): Promise<number> {
   return took;
 }
 
-/**
- * Docker on its own, with every container labelled so that `removeAll()` leaves nothing.
- * A pair is Pod-shaped as the kubelet makes it: a sandbox with its own address on the pod
- * network (from 10.244.200.0/24, which no node hands out) and a container joined to its
- * network namespace.
- */
-class DockerPeer {
-  private readonly label = `minik8s-bench=${process.pid}`;
-
-  private runOne(args: string[]): Promise<string> {
-    return must('docker', ['run', '-d', '--label', this.label, ...args, BUSYBOX, 'sleep', '3600']).then((out) => out.trim());
-  }
-
-  /** Starts pair `i` (its sandbox, then its container); resolves with the time it took in ms. */
-  async pair(i: number): Promise<number> {
-    const t0 = now();
-    const pairLabel = ['--label', `minik8s-bench-pair=${i}`];
-    const sandbox = await this.runOne([...pairLabel, '--network', 'minik8s-pods', '--ip', `10.244.200.${(i % 250) + 2}`]);
-    await this.runOne([...pairLabel, '--network', `container:${sandbox}`]);
-    return now() - t0;
-  }
-
-  async removePair(i: number): Promise<void> {
-    const ids = (await must('docker', ['ps', '-aq', '--filter', `label=${this.label}`, '--filter', `label=minik8s-bench-pair=${i}`]))
-      .split('\n')
-      .filter(Boolean);
-    if (ids.length) await must('docker', ['rm', '-f', ...ids]);
-  }
-
-  async removeAll(): Promise<void> {
-    const ids = (await must('docker', ['ps', '-aq', '--filter', `label=${this.label}`])).split('\n').filter(Boolean);
-    if (ids.length) await must('docker', ['rm', '-f', ...ids]);
-  }
-
-  /** BURST containers (or, with `pairs`, BURST pairs) started in parallel; seconds until all run. */
-  async burst(pairs: boolean): Promise<number> {
-    const t0 = now();
-    await Promise.all(Array.from({ length: BURST }, (_, i) => (pairs ? this.pair(i) : this.runOne([]))));
-    const took = (now() - t0) / 1000;
-    await this.removeAll();
-    return took;
-  }
-
-  /** `count` pairs started at `perSecond`, each removed LIFETIME_SECONDS later, as the Pod churn does; each pair's start time in ms, in start order. */
-  async churn(perSecond: number, count: number): Promise<number[]> {
-    const lat: number[] = [];
-    try {
-      await paced(
-        perSecond,
-        count,
-        async (i) => {
-          lat[i] = await this.pair(i);
-        },
-        (i) => this.removePair(i),
-      );
-    } finally {
-      await this.removeAll();
-    }
-    return lat.filter(Number.isFinite); // in start order, without pairs that failed
-  }
-}
-
 const round2 = (x: number) => (Number.isFinite(x) ? Number(x.toFixed(2)) : null);
 
 async function main(): Promise<void> {
@@ -367,14 +277,14 @@ async function main(): Promise<void> {
     client = KubeClient.fromKubeconfig({ kubeconfig: join(STATE, 'pki', 'admin.kubeconfig') });
     await client.create({ version: 'v1', plural: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }).catch(() => {});
     log(`docker run of ${BURST} Pod-shaped pairs (sandbox + container) in parallel...`);
-    const dockerPairs30 = await docker.burst(true);
+    const dockerPairs30 = await docker.burst(BURST, true);
     const rate = BURST / dockerPairs30 / 2;
     const count = Math.max(CHURN_MIN, Math.round(rate * CHURN_SECONDS));
     await sleep(2000);
     log(`Docker's pairs at ${rate.toFixed(2)}/s (half of ${(2 * rate).toFixed(2)}/s), ${count} of them...`);
     let cpu0 = await cpuSnapshot();
     let t0 = now();
-    const pairLat = await docker.churn(rate, count);
+    const pairLat = await docker.churn(rate, count, LIFETIME_SECONDS);
     const pairCpu = coresBusy(cpu0, await cpuSnapshot(), (now() - t0) / 1000);
     await sleep(5000);
     log(`pod startup at ${rate.toFixed(2)}/s, ${count} Pods...`);
@@ -387,7 +297,7 @@ async function main(): Promise<void> {
     const burst30 = await burst(client);
     await sleep(5000);
     log(`docker run of ${BURST} containers in parallel...`);
-    const docker30 = await docker.burst(false);
+    const docker30 = await docker.burst(BURST, false);
     await client.delete({ version: 'v1', plural: 'namespaces', name: NS }).catch(() => {});
     // Let the kubelets finish removing the Pods before `down` stops them: a sandbox still
     // being torn down when compose removes the network can leave Docker with a stale
