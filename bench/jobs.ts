@@ -71,5 +71,15 @@ export async function jobFigures(client: KubeClient, docker: DockerPeer): Promis
     await sleep(500);
   }
   await client.delete({ version: 'v1', plural: 'namespaces', name: NS }).catch(() => {});
+  // A namespace that is still going away would refuse the next run's Job.
+  const gone = now() + 60_000;
+  while (
+    now() < gone &&
+    (await client.get({ version: 'v1', plural: 'namespaces', name: NS }).then(
+      () => true,
+      () => false,
+    ))
+  )
+    await sleep(250);
   return { job30S, dockerJob30S, ratio: job30S / dockerJob30S };
 }
