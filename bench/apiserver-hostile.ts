@@ -15,8 +15,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { kubeconfigTls } from '@minik8s/client/kube';
 import { Pool } from 'undici';
-import { parse } from 'yaml';
 
 const nowMs = () => performance.now();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -127,13 +127,7 @@ async function updatesPeakRss(pool: Pool, pid: number, updates: number): Promise
 async function growth(stalled: number): Promise<{ mb: number; closed: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-stalled-'));
   const server = await serverProcess(join(dir, 'data'));
-  const kc = parse(readFileSync(server.kubeconfig, 'utf8'));
-  const b64 = (x: string) => Buffer.from(x, 'base64').toString();
-  const tls = {
-    ca: b64(kc.clusters[0].cluster['certificate-authority-data']),
-    cert: b64(kc.users[0].user['client-certificate-data']),
-    key: b64(kc.users[0].user['client-key-data']),
-  };
+  const tls = kubeconfigTls(server.kubeconfig);
   const pool = new Pool(server.url, { connections: 1, connect: tls });
   const watchers: TLSSocket[] = [];
   try {

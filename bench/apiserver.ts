@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startApiServer } from '@minik8s/apiserver';
+import { kubeconfigTls } from '@minik8s/client/kube';
 import { Pool } from 'undici';
-import { parse } from 'yaml';
 import { patchCopy, stalledWatchers } from './apiserver-hostile.ts';
 
 const CONCURRENCY = 32;
@@ -60,13 +60,7 @@ async function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv, 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-apiserver-'));
   const server = await startApiServer({ dataDir: join(dir, 'data'), securePort: 0 });
-  const kc = parse(readFileSync(server.kubeconfigPath, 'utf8'));
-  const b64 = (x: string) => Buffer.from(x, 'base64').toString();
-  const connect = {
-    ca: b64(kc.clusters[0].cluster['certificate-authority-data']),
-    cert: b64(kc.users[0].user['client-certificate-data']),
-    key: b64(kc.users[0].user['client-key-data']),
-  };
+  const connect = kubeconfigTls(server.kubeconfigPath);
   const pool = new Pool(server.url, { connections: CONCURRENCY, connect });
   // Each watch holds a connection for its whole life: they get their own pool.
   const watchPool = new Pool(server.url, { connections: 101, connect });

@@ -4,12 +4,11 @@
  * in a worker thread, as a real client runs in another process: sharing the server's
  * event loop would let every response drain before the next request arrives.
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { kubeconfigTls } from '@minik8s/client/kube';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { startTestApiServer, type TestApiServer } from './testing/cluster.ts';
 
 const SIZES = [16 * 1024, 32 * 1024, 100 * 1024];
@@ -64,13 +63,7 @@ describe('large bodies on one keep-alive connection', () => {
 
   beforeAll(async () => {
     s = await startTestApiServer();
-    const kc = parse(readFileSync(s.kubeconfigPath, 'utf8'));
-    const b64 = (x: string) => Buffer.from(x, 'base64').toString();
-    tls = {
-      ca: b64(kc.clusters[0].cluster['certificate-authority-data']),
-      cert: b64(kc.users[0].user['client-certificate-data']),
-      key: b64(kc.users[0].user['client-key-data']),
-    };
+    tls = kubeconfigTls(s.kubeconfigPath);
   });
   afterAll(async () => {
     await s?.close();

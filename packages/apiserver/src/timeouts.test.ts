@@ -6,10 +6,9 @@
  * shortens the deadline and a bad one is 400, and watches are not cut short. The server
  * here runs with short timeouts (1.5 s per request, 1 s for headers) so the test is quick.
  */
-import { readFileSync } from 'node:fs';
 import { connect, type TLSSocket } from 'node:tls';
+import { kubeconfigTls } from '@minik8s/client/kube';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { startTestApiServer, type TestApiServer } from './testing/cluster.ts';
 
 const REQUEST_MS = 1500;
@@ -30,13 +29,7 @@ describe('request and connection timeouts', () => {
 
   beforeAll(async () => {
     s = await startTestApiServer({ timeouts: { requestMs: REQUEST_MS, headersMs: HEADERS_MS } });
-    const kc = parse(readFileSync(s.kubeconfigPath, 'utf8'));
-    const b64 = (x: string) => Buffer.from(x, 'base64').toString();
-    tls = {
-      ca: b64(kc.clusters[0].cluster['certificate-authority-data']),
-      cert: b64(kc.users[0].user['client-certificate-data']),
-      key: b64(kc.users[0].user['client-key-data']),
-    };
+    tls = kubeconfigTls(s.kubeconfigPath);
     port = Number(new URL(s.url).port);
   });
   afterAll(async () => {

@@ -3,15 +3,14 @@
  * closes its connection once its queue passes the bound, while a watcher alongside
  * that reads keeps receiving every event.
  */
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Writable } from 'node:stream';
+import { kubeconfigTls } from '@minik8s/client/kube';
 import { eventually } from '@minik8s/testing';
 import { pino } from 'pino';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { startTestApiServer, type TestApiServer } from '../testing/cluster.ts';
 import { WATCH_BUFFER_BYTES } from './watch.ts';
 
@@ -33,13 +32,7 @@ describe('a watcher that stops reading', () => {
       },
     });
     s = await startTestApiServer({ logger: pino({ level: 'warn' }, logs) });
-    const kc = parse(readFileSync(s.kubeconfigPath, 'utf8'));
-    const b64 = (x: string) => Buffer.from(x, 'base64').toString();
-    tls = {
-      ca: b64(kc.clusters[0].cluster['certificate-authority-data']),
-      cert: b64(kc.users[0].user['client-certificate-data']),
-      key: b64(kc.users[0].user['client-key-data']),
-    };
+    tls = kubeconfigTls(s.kubeconfigPath);
     agent = new Agent({ connect: tls });
   });
   afterAll(async () => {

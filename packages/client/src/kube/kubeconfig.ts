@@ -453,3 +453,10 @@ export function kubeconfigYaml(o: { server: string; caCert: string; cert: string
     'current-context': o.name,
   });
 }
+
+/** A kubeconfig's CA and client certificate and key (its current context), as Node's TLS options take them. */
+export function kubeconfigTls(kubeconfig: string): { ca: string; cert: string; key: string } {
+  const { ca, cert, key } = loadConfig({ kubeconfig, inClusterFallback: false }).tls;
+  if (!ca || !cert || !key) throw new Error(`${kubeconfig}: no CA, client certificate and key`);
+  return { ca, cert, key };
+}
