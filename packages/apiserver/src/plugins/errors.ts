@@ -1,6 +1,8 @@
 /** Every error answers as a Kubernetes Status; unknown paths are 404 NotFound. */
+
+import type { Duplex } from 'node:stream';
 import { apiErrors, isStatusError, type StatusError } from '@minik8s/api';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { global } from './plugin.ts';
 
@@ -24,4 +26,26 @@ function toStatusError(err: unknown, logger: Logger): StatusError {
   if (e.statusCode && e.statusCode < 500) return apiErrors.badRequest(e.message ?? 'bad request');
   logger.error({ err }, 'request failed');
   return apiErrors.internal(err);
+}
+
+/**
+ * Errors Fastify's router meets before any handler (a path whose percent-encoding is not
+ * UTF-8): a BadRequest Status, not Fastify's own error body.
+ */
+export function frameworkErrors(err: Error, _req: FastifyRequest, reply: FastifyReply) {
+  return sendError(reply, apiErrors.badRequest(`invalid request path: ${err.message}`));
+}
+
+/**
+ * A request Node's HTTP parser refuses (a byte no request line may hold, a malformed
+ * header): answered with a BadRequest Status, and `Connection: close`, since the
+ * connection cannot be read any further; a client that reused it would see it reset.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex) {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(apiErrors.badRequest(`malformed HTTP request: ${err.code ?? err.message}`).toStatus());
+  socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

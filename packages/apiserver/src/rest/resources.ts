@@ -328,9 +328,9 @@ export class Resources {
     if (obj.apiVersion === undefined) obj.apiVersion = apiVersion;
     if (obj.kind === undefined) obj.kind = r.kind;
     if (obj.apiVersion !== apiVersion) {
-      throw apiErrors.badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersion})`);
+      throw apiErrors.badRequest(`the API version in the data (${shown(obj.apiVersion)}) does not match the expected API version (${apiVersion})`);
     }
-    if (obj.kind !== r.kind) throw apiErrors.badRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${r.kind})`);
+    if (obj.kind !== r.kind) throw apiErrors.badRequest(`the kind in the data (${shown(obj.kind)}) does not match the expected kind (${r.kind})`);
     if (!isObject(obj.metadata)) obj.metadata = {};
     if (r.namespaced && obj.metadata.namespace && obj.metadata.namespace !== p.namespace) {
       throw apiErrors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -400,7 +400,11 @@ export class Resources {
       (c) => !seen.has(`${c.field}\0${c.message}`),
     );
     const causes = [...meta, ...schema, ...semantic];
-    if (causes.length > 0) throw apiErrors.invalid(r, obj.metadata.name ?? obj.metadata.generateName ?? '', causes);
+    if (causes.length > 0) {
+      // The name as the message shows it, when it is one: a name of the wrong type is one of the causes.
+      const name = [obj.metadata.name, obj.metadata.generateName].find((n) => typeof n === 'string') ?? '';
+      throw apiErrors.invalid(r, name, causes);
+    }
     if (res?.warnings.length) w.warnings?.push(...res.warnings);
   }
 
@@ -452,6 +456,9 @@ function parseRv(rv: string): number {
 function encodeContinue(rv: number, startKey: string): string {
   return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: startKey })).toString('base64url');
 }
+
+/** A value from a body as a message shows it: a string as it is, anything else as JSON (never its own `toString`). */
+const shown = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 function decodeContinue(token: string, prefix: string): { start: string; revision: number } {
   try {

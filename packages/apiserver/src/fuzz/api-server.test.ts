@@ -1,0 +1,211 @@
+/**
+ * The fuzz suite: a few thousand seeded requests against a real in-process API server —
+ * JSON, YAML and protobuf bodies made from a valid object of every registered kind and
+ * mutated, every verb and subresource, the four patch types, mutated query parameters
+ * and paths — and four checks over the run:
+ *   1. every answer is 2xx, or a 4xx whose body is a metav1.Status with that code, a
+ *      reason and a message: never a 5xx (the one exception, pods/log naming a Node the
+ *      server cannot reach, is upstream's 500 too; see `allowed5xx`);
+ *   2. a 4xx (and a dry run, and a read) leaves the store's revision where it was;
+ *   3. the process's RSS grows by less than RSS_GROWTH_LIMIT over the run;
+ *   4. the event loop is never blocked for more than MAX_EVENT_LOOP_DELAY_MS.
+ * MINIK8S_FUZZ_SEED and MINIK8S_FUZZ_ITERATIONS override the seed and the count; every
+ * failure names the seed, the iteration and the request, and how to replay the run.
+ */
+import { join } from 'node:path';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { Registry } from '@minik8s/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApiServer, type TestApiServer } from '../testing/cluster.ts';
+import { Rng } from './prng.ts';
+import { type FuzzRequest, generateRequest, WORK_NAMESPACES } from './requests.ts';
+import { type FuzzResponse, Sender } from './send.ts';
+
+const SEED = Number(process.env.MINIK8S_FUZZ_SEED ?? 0x6b38) >>> 0;
+const ITERATIONS = Number(process.env.MINIK8S_FUZZ_ITERATIONS ?? 3000);
+/** RSS is this process's: the server's and the fuzzer's. A leak of a few KiB a request would pass it; a leak of bodies would not. */
+const RSS_GROWTH_LIMIT = 256 * 1024 * 1024;
+const MAX_EVENT_LOOP_DELAY_MS = 100;
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+/** What a failure message needs to reproduce the request. */
+function describeRequest(i: number, r: FuzzRequest, res?: FuzzResponse): string {
+  const body =
+    r.body === undefined
+      ? '(none)'
+      : `${JSON.stringify(r.body.subarray(0, 240).toString('latin1'))}${r.body.length > 240 ? `... (${r.body.length} bytes)` : ''}`;
+  const answer = res ? ` -> ${res.status} ${JSON.stringify(res.body.subarray(0, 300).toString('utf8'))}` : '';
+  return (
+    `seed=${hex(SEED)} iteration=${i} [${r.what}] ${r.method} ${r.path} content-type=${r.contentType ?? '(none)'} body=${body}${answer}\n` +
+    `  replay: MINIK8S_FUZZ_SEED=${hex(SEED)} MINIK8S_FUZZ_ITERATIONS=${i + 1} npx vitest run packages/apiserver/src/fuzz`
+  );
+}
+
+/** What is wrong with a 4xx answer's body, if anything: it must be a metav1.Status for that code. */
+function statusProblem(res: FuzzResponse): string | undefined {
+  let s: Record<string, unknown>;
+  try {
+    s = JSON.parse(res.body.toString('utf8'));
+  } catch {
+    return 'the body is not JSON';
+  }
+  const want = { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: res.status };
+  for (const [k, v] of Object.entries(want)) if (s[k] !== v) return `${k} is ${JSON.stringify(s[k])}, not ${JSON.stringify(v)}`;
+  if (typeof s.reason !== 'string' || !s.reason) return 'it has no reason';
+  if (typeof s.message !== 'string' || !s.message) return 'it has no message';
+  if (!/^application\/json/.test(String(res.headers['content-type']))) return `its content-type is ${res.headers['content-type']}`;
+  return undefined;
+}
+
+/** Upstream answers 500 too when pods/log cannot find the kubelet of the Pod's Node (a Node with no address). */
+const allowed5xx = (r: FuzzRequest, res: FuzzResponse) =>
+  res.status === 500 && /\/log(\?|$)/.test(r.path) && /^no preferred addresses found/.test(JSON.parse(res.body.toString('utf8')).message ?? '');
+
+describe(`API server fuzz (seed ${hex(SEED)}, ${ITERATIONS} requests)`, () => {
+  let s: TestApiServer;
+  let sender: Sender;
+  const failures = { answers: [] as string[], writes: [] as string[], stalls: [] as string[] };
+  let rssGrowth = 0;
+  let maxDelayMs = 0;
+  const counts = new Map<string, number>();
+
+  /** The store's current revision. */
+  const revision = async () => (await s.etcd.range('/registry/', { prefix: true, limit: 1, keysOnly: true })).header.revision;
+
+  /**
+   * The changes between two revisions that the request cannot explain away: the server's
+   * namespace lifecycle deletes the contents of a Terminating namespace, then the
+   * namespace, in the background; a change to a namespace Terminating before the request
+   * (or to one of its objects) is that, anything else was the request.
+   */
+  const unexplainedChanges = async (before: number, after: number): Promise<string[]> => {
+    const w = s.etcd.watch('/registry/', { prefix: true, startRevision: before + 1, prevKv: true });
+    const out: string[] = [];
+    try {
+      for await (const resp of w) {
+        for (const e of resp.events) {
+          if (e.kv.modRevision > after) continue;
+          const value = e.type === 'PUT' ? e.kv.value : e.prevKv?.value;
+          const obj = value ? JSON.parse(value.toString('utf8')) : undefined;
+          const ns = obj?.kind === 'Namespace' ? obj.metadata.name : obj?.metadata?.namespace;
+          const then = ns ? await s.etcd.get(`/registry/namespaces/${ns}`, { revision: before }) : undefined;
+          const terminating = then && JSON.parse(then.value.toString('utf8')).metadata?.deletionTimestamp;
+          if (!terminating) out.push(`${e.type} ${e.kv.key.toString('utf8')} at revision ${e.kv.modRevision}`);
+        }
+        if (resp.header.revision >= after && resp.events.some((e) => e.kv.modRevision >= after)) break;
+      }
+    } finally {
+      w.cancel();
+    }
+    return out;
+  };
+
+  beforeAll(async () => {
+    s = await startTestApiServer();
+    sender = new Sender(new URL(s.url), join(s.dir, 'data', 'pki'));
+    await s.client.requestRaw({
+      method: 'POST',
+      path: '/api/v1/namespaces',
+      body: JSON.stringify({ metadata: { name: 'fuzz' } }),
+      contentType: 'application/json',
+    });
+    const resources = new Registry().resources;
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    // Garbage collection pauses, to tell a stall of the collector from one of the server's code.
+    let gcMs = 0;
+    let gcMaxMs = 0;
+    const gc = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        gcMs += e.duration;
+        gcMaxMs = Math.max(gcMaxMs, e.duration);
+      }
+    });
+    gc.observe({ entryTypes: ['gc'] });
+    const rssStart = process.memoryUsage().rss;
+    let rssMax = rssStart;
+    const started = performance.now();
+    delay.enable();
+    for (let i = 0; i < ITERATIONS; i++) {
+      const req = generateRequest(Rng.forIteration(SEED, i), i, resources);
+      const before = await revision();
+      delay.reset();
+      gcMaxMs = 0;
+      let res: FuzzResponse | undefined;
+      let error: Error | undefined;
+      try {
+        res = await sender.send(req);
+      } catch (e) {
+        error = e as Error;
+      }
+      const after = await revision();
+      const stalled = delay.max / 1e6;
+      maxDelayMs = Math.max(maxDelayMs, stalled);
+      if (stalled >= MAX_EVENT_LOOP_DELAY_MS)
+        failures.stalls.push(
+          `the event loop stalled ${stalled.toFixed(0)} ms (the longest GC pause ${gcMaxMs.toFixed(0)} ms): ${describeRequest(i, req, res)}`,
+        );
+      if (!res) {
+        failures.answers.push(`no answer (${error?.message}): ${describeRequest(i, req)}`);
+        continue;
+      }
+      const bucket = res.status >= 500 ? '5xx' : String(res.status);
+      counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
+      if (res.status >= 500 && !allowed5xx(req, res)) failures.answers.push(`a ${res.status}: ${describeRequest(i, req, res)}`);
+      else if (res.status >= 400) {
+        const problem = statusProblem(res);
+        if (problem) failures.answers.push(`a ${res.status} that is not a proper Status (${problem}): ${describeRequest(i, req, res)}`);
+      } else if (res.status < 200 || res.status >= 300) failures.answers.push(`a ${res.status}: ${describeRequest(i, req, res)}`);
+      const mustNotWrite = (res.status >= 400 && res.status < 500) || (res.status < 300 && (req.dryRun || req.method === 'GET'));
+      if (mustNotWrite && after !== before) {
+        const changes = await unexplainedChanges(before, after);
+        if (changes.length) failures.writes.push(`a ${res.status} changed the store (${changes.join('; ')}): ${describeRequest(i, req, res)}`);
+      }
+      if (i % 50 === 0) rssMax = Math.max(rssMax, process.memoryUsage().rss);
+    }
+    delay.disable();
+    gc.disconnect();
+    rssMax = Math.max(rssMax, process.memoryUsage().rss);
+    rssGrowth = rssMax - rssStart;
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const summary = [...counts]
+      .sort()
+      .map(([k, v]) => `${k}:${v}`)
+      .join(' ');
+    console.log(
+      `fuzz seed=${hex(SEED)}: ${ITERATIONS} requests in ${seconds} s; answers ${summary}; RSS +${(rssGrowth / 2 ** 20).toFixed(0)} MiB; event loop max delay ${maxDelayMs.toFixed(1)} ms; GC ${gcMs.toFixed(0)} ms in all`,
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    sender?.close();
+    await s?.close();
+  });
+
+  it('answers every request with a 2xx, or a 4xx Status of that code with a reason and a message; never a 5xx', () => {
+    expect(failures.answers, `${failures.answers.length} bad answers; the first:\n${failures.answers.slice(0, 5).join('\n')}`).toEqual([]);
+  });
+
+  it('leaves the store as it was after every 4xx, dry run and read', () => {
+    expect(failures.writes, `${failures.writes.length} unexpected writes; the first:\n${failures.writes.slice(0, 5).join('\n')}`).toEqual([]);
+  });
+
+  it(`keeps the RSS growth under ${RSS_GROWTH_LIMIT / 2 ** 20} MiB`, () => {
+    expect(rssGrowth, `RSS grew by ${(rssGrowth / 2 ** 20).toFixed(0)} MiB over seed ${hex(SEED)}'s ${ITERATIONS} requests`).toBeLessThan(RSS_GROWTH_LIMIT);
+  });
+
+  it(`never blocks the event loop for ${MAX_EVENT_LOOP_DELAY_MS} ms or more`, () => {
+    expect(
+      failures.stalls,
+      `${failures.stalls.length} stalls (the longest ${maxDelayMs.toFixed(0)} ms); the first:\n${failures.stalls.slice(0, 5).join('\n')}`,
+    ).toEqual([]);
+  });
+
+  it('keeps the namespaces it works in', async () => {
+    // A fuzzer that lost its namespace would go on sending requests that all fail alike.
+    for (const ns of WORK_NAMESPACES) {
+      const r = await s.client.requestRaw({ path: `/api/v1/namespaces/${ns}` });
+      expect(JSON.parse(r.body.toString('utf8')).metadata?.deletionTimestamp, ns).toBeUndefined();
+    }
+  });
+});
