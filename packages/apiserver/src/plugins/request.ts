@@ -34,10 +34,21 @@ export function resourceRequest(req: FastifyRequest, reply: FastifyReply, path: 
     write,
     asTable: /as=Table/.test(req.headers.accept ?? ''),
     warn: (v) => {
-      if (write.warnings!.length) reply.header('warning', write.warnings!.map((m) => `299 - ${JSON.stringify(m)}`).join(', '));
+      if (write.warnings!.length) reply.header('warning', warningHeader(write.warnings!));
       return v;
     },
   };
+}
+
+/**
+ * The Warning header (`299 - "text"`, one per warning). A header holds printable ASCII
+ * and Latin-1 only, and a warning may quote a field name from the body: whatever lies
+ * outside printable ASCII is escaped (`\u00e9`), where a raw character would make the
+ * answer a 500.
+ */
+export function warningHeader(warnings: string[]): string {
+  const quote = (m: string) => JSON.stringify(m).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return warnings.map((m) => `299 - ${quote(m)}`).join(', ');
 }
 
 /** DeleteOptions from the query and the body. */

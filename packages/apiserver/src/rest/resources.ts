@@ -158,7 +158,8 @@ export class Resources {
     const obj = this.checkBody(p, body);
     const meta = obj.metadata;
     if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
-    if (p.name && meta.name !== p.name) throw apiErrors.badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${p.name})`);
+    if (p.name && meta.name !== p.name)
+      throw apiErrors.badRequest(`the name of the object (${shown(meta.name)}) does not match the name on the URL (${p.name})`);
     if (r.namespaced) meta.namespace = p.namespace;
     else delete meta.namespace;
     const now = rfc3339(this.ctx.now());
@@ -183,7 +184,7 @@ export class Resources {
   async update(p: ResourcePath, body: unknown, w: WriteOptions = {}): Promise<KubeObject> {
     const obj = this.checkBody(p, body);
     if (obj.metadata.name !== p.name) {
-      throw apiErrors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${p.name})`);
+      throw apiErrors.badRequest(`the name of the object (${shown(obj.metadata.name)}) does not match the name on the URL (${p.name})`);
     }
     const wantRv = obj.metadata.resourceVersion;
     return this.guaranteedUpdate(
