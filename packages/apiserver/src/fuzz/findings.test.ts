@@ -124,6 +124,35 @@ describe('fuzz findings', () => {
     expect(r.json.message).toBe('the name of the object ({"toString":"Never"}) does not match the name on the URL (s)');
   });
 
+  it('prints a Table of an Ingress stored with a null rule, where the hosts column threw (a 500 on kubectl get)', async () => {
+    const ing = { metadata: { name: 'nullrule' }, spec: { rules: [null, { host: 'a.example.com' }] } };
+    expect((await send('POST', '/apis/networking.k8s.io/v1/namespaces/default/ingresses', JSON.stringify(ing))).status).toBe(201);
+    const url = new URL(s.url);
+    const table = await new Promise<{ status: number; json: { rows: Array<{ cells: unknown[] }> } }>((resolve, reject) => {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: '/apis/networking.k8s.io/v1/namespaces/default/ingresses/nullrule',
+          ...tls,
+          agent: false,
+          headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => {
+            text += c;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(table.status).toBe(200);
+    expect(table.json.rows[0]!.cells.slice(0, 3)).toEqual(['nullrule', '<none>', 'a.example.com']);
+  });
+
   it('decodes a YAML body of 40,000 keys, refusing its duplicate key by line, without stopping the event loop', async () => {
     const keys = Array.from({ length: 40_000 }, (_, i) => `  k${i}: v${i}`);
     const yaml = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: wide\ndata:\n${keys.join('\n')}\n  k7: again\n`;

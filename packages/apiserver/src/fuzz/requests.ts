@@ -23,6 +23,9 @@ export interface FuzzRequest {
   watch: boolean;
   /** The request asked for a dry run, so even a 2xx must not write. */
   dryRun: boolean;
+  /** The kind and verb it was made for. */
+  kind: string;
+  verb: Verb;
 }
 
 /** The namespaces the fuzzer works in; it never deletes them (the namespaces it deletes are `fuzz-ns-*`). */
@@ -30,8 +33,8 @@ export const WORK_NAMESPACES = ['fuzz', 'default'];
 export const NAMES = ['fz-0', 'fz-1', 'fz-2', 'fz-3'];
 const NAMESPACE_NAMES = ['fuzz-ns-0', 'fuzz-ns-1', 'fuzz-ns-2'];
 
-type Verb = 'create' | 'update' | 'patch' | 'apply' | 'delete' | 'deletecollection' | 'get' | 'list' | 'watch' | 'subresource';
-const VERBS: ReadonlyArray<readonly [number, Verb]> = [
+export type Verb = 'create' | 'update' | 'patch' | 'apply' | 'delete' | 'deletecollection' | 'get' | 'list' | 'watch' | 'subresource';
+export const VERBS: ReadonlyArray<readonly [number, Verb]> = [
   [18, 'create'],
   [12, 'update'],
   [14, 'patch'],
@@ -333,9 +336,14 @@ function deleteBody(rng: Rng): Buffer | undefined {
   return rng.chance(0.1) ? breakText(rng, text) : text;
 }
 
-/** Iteration `i`'s request: kinds are taken in turn, so every kind is fuzzed every `resources.length` requests. */
+/**
+ * Iteration `i`'s request: kinds are taken in turn, so every kind is fuzzed every
+ * `resources.length` requests; the first rounds go through the verbs in order (every
+ * kind gets every verb), later ones pick verbs by weight.
+ */
 export function generateRequest(rng: Rng, i: number, resources: ResourceInfo[]): FuzzRequest {
   const r = resources[i % resources.length]!;
+  const round = Math.floor(i / resources.length);
   const kinds = resources.map((x) => ({ apiVersion: apiVersionOf(x), kind: x.kind }));
   const ns = r.namespaced
     ? rng.weighted([
@@ -346,7 +354,7 @@ export function generateRequest(rng: Rng, i: number, resources: ResourceInfo[]):
     : undefined;
   const name = r.kind === 'Namespace' ? rng.pick(NAMESPACE_NAMES) : rng.pick(NAMES);
   const sample = sampleObject(r, name, ns);
-  const verb = rng.weighted(VERBS);
+  const verb = round < VERBS.length ? VERBS[round]![1] : rng.weighted(VERBS);
   let method: FuzzRequest['method'] = 'GET';
   let path = resourcePath(r, ns, name);
   let params: Array<[string, string]> = verbParams(rng, verb);
@@ -447,6 +455,8 @@ export function generateRequest(rng: Rng, i: number, resources: ResourceInfo[]):
     body,
     what,
     watch,
+    kind: r.kind,
+    verb,
     dryRun:
       params.some(([k, v]) => k === 'dryRun' && v === 'All') ||
       (body !== undefined && verb.startsWith('delete') && /"dryRun":\["All"\]/.test(body.toString('latin1'))),
