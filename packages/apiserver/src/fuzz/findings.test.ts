@@ -106,6 +106,20 @@ describe('fuzz findings', () => {
     expect(r.json.message).toBe('Service "nullport" is invalid: spec.ports[1].port: Invalid value: 0: must be between 1 and 65535, inclusive');
   });
 
+  it('defaults a null container port as upstream decodes it, an empty port, where apply failed with a 500', async () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'nullport' }, spec: { containers: [{ name: 'c', image: 'i', ports: [null] }] } };
+    const applied = await send('PATCH', '/api/v1/namespaces/default/pods/nullport?fieldManager=f', JSON.stringify(pod), 'application/apply-patch+yaml');
+    expect(applied.status, String(applied.json.message)).toBeLessThan(500);
+    const created = await send('POST', '/api/v1/namespaces/default/pods', JSON.stringify({ ...pod, metadata: { name: 'nullport2' } }));
+    expect(created.status, String(created.json.message)).toBeLessThan(500);
+    // Nothing stored holds the null for a reader to trip on.
+    for (const name of ['nullport', 'nullport2']) {
+      const got = await send('GET', `/api/v1/namespaces/default/pods/${name}`);
+      if (got.status === 200)
+        expect((got.json as { spec: { containers: Array<{ ports: unknown[] }> } }).spec.containers[0]!.ports).toEqual([{ protocol: 'TCP' }]);
+    }
+  });
+
   it('refuses a Deployment whose selector has an invalid label value, which its scale subresource could not render (a 500)', async () => {
     const labels = { app: 'http://x' };
     const d = {
