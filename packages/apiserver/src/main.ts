@@ -39,6 +39,8 @@ export interface StartOptions {
    * system:masters) and trusting the cluster CA; each field overrides one default.
    */
   kubelet?: KubeletClientConfig;
+  /** The watch cache's window in encoded bytes (default 64 MiB); tests that measure memory make it small. */
+  watchCacheBytes?: number;
   logger?: Logger;
 }
 
@@ -67,6 +69,7 @@ export async function startApiServer(o: StartOptions): Promise<RunningApiServer>
     authenticate: (req) => authenticate(req, o.tokens),
     hooks: kindHooks,
     kubelet: { scheme: 'https', cert: pki.kubeletClient.cert, key: pki.kubeletClient.key, ca: pki.ca.cert, ...o.kubelet },
+    watchCacheBytes: o.watchCacheBytes,
   });
   try {
     await api.app.listen({ host, port: o.securePort ?? 6443 });

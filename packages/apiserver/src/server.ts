@@ -43,6 +43,8 @@ export interface ApiServerOptions {
   https?: import('node:https').ServerOptions;
   /** How to reach kubelets for `pods/log` (default: HTTPS on the node's InternalIP:10250). */
   kubelet?: KubeletClientConfig;
+  /** The watch cache's window, in encoded bytes of the objects its events hold (default 64 MiB). */
+  watchCacheBytes?: number;
 }
 
 export interface ApiServer {
@@ -58,7 +60,7 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
   const registry = o.registry ?? new Registry();
   const logger = o.logger.child({ component: 'apiserver' });
   const store = new ObjectStore(o.etcd);
-  const cache = await WatchCache.start(o.etcd, { logger });
+  const cache = await WatchCache.start(o.etcd, { logger, maxBytes: o.watchCacheBytes });
   const now = o.now ?? (() => new Date());
   const openapi = new OpenApi(registry.resources);
   const resources = new Resources({ registry, store, cache, now, ...o.hooks?.({ cache, openapi }) });

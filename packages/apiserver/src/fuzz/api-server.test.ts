@@ -118,7 +118,9 @@ describe(`API server fuzz (seed ${hex(SEED)}, ${ITERATIONS} requests)`, () => {
   };
 
   beforeAll(async () => {
-    s = await startTestApiServer();
+    // The watch cache keeps every event until 64 MiB of objects by default, which would
+    // look like a leak here: an 8 MiB window is full early, so growth after that is not it.
+    s = await startTestApiServer({ watchCacheBytes: 8 * 1024 * 1024 });
     sender = new Sender(new URL(s.url), join(s.dir, 'data', 'pki'));
     await s.client.requestRaw({
       method: 'POST',
@@ -138,6 +140,7 @@ describe(`API server fuzz (seed ${hex(SEED)}, ${ITERATIONS} requests)`, () => {
     gc.observe({ entryTypes: ['gc'] });
     const rssStart = process.memoryUsage().rss;
     let rssMax = rssStart;
+    const rssTrace: string[] = [];
     const started = performance.now();
     delay.enable();
     for (let i = 0; i < ITERATIONS; i++) {
@@ -177,6 +180,12 @@ describe(`API server fuzz (seed ${hex(SEED)}, ${ITERATIONS} requests)`, () => {
         if (changes.length) failures.writes.push(`a ${res.status} changed the store (${changes.join('; ')}): ${describeRequest(i, req, res)}`);
       }
       if (i % 50 === 0) rssMax = Math.max(rssMax, process.memoryUsage().rss);
+      if (i % 500 === 499) {
+        const m = process.memoryUsage();
+        rssTrace.push(
+          `${i + 1}: rss +${((m.rss - rssStart) / 2 ** 20).toFixed(0)} heap ${(m.heapUsed / 2 ** 20).toFixed(0)} ext ${(m.external / 2 ** 20).toFixed(0)} MiB`,
+        );
+      }
     }
     delay.disable();
     // Let the observer report the last pauses, then judge each stall: code that blocks the
@@ -201,6 +210,7 @@ describe(`API server fuzz (seed ${hex(SEED)}, ${ITERATIONS} requests)`, () => {
       .sort()
       .map(([k, v]) => `${k}:${v}`)
       .join(' ');
+    console.log(`memory: ${rssTrace.join('; ')}`);
     if (descheduled.length) console.log(`stalls of GC or of a busy machine (not counted):\n${descheduled.join('\n')}`);
     console.log(
       `fuzz seed=${hex(SEED)}: ${ITERATIONS} requests in ${seconds} s; answers ${summary}; RSS +${(rssGrowth / 2 ** 20).toFixed(0)} MiB; event loop max delay ${maxDelayMs.toFixed(1)} ms; GC ${gcMs.toFixed(0)} ms in all`,

@@ -159,8 +159,10 @@ export function nastyValue(rng: Rng, depth = 0): unknown {
     case 10:
       return rng.pick([{}, [], [null], { '': '' }, [[]], { 'a.b/c': 1 }]);
     case 11:
-      // A long string: mostly a few KiB, now and then far past every per-kind limit.
-      return rng.pick(['a', '\u00e9', 'x\n', '\ud83d\ude00']).repeat(rng.chance(0.05) ? rng.range(200_000, 1_200_000) : rng.range(256, 40_000));
+      // A long string: mostly up to 40 KiB; now and then past the 1.5 MiB object limit or
+      // the 3 MiB body limit (413s: never stored, so the watch cache does not fill up with them).
+      if (rng.chance(0.04)) return 'a'.repeat(rng.pick([1_600_000, 3_200_000]));
+      return rng.pick(['a', '\u00e9', 'x\n', '\ud83d\ude00']).repeat(rng.range(256, 10_000));
     case 12:
       return String.fromCharCode(...Array.from({ length: rng.range(1, 40) }, () => rng.int(0x10000)));
     case 13:
