@@ -96,6 +96,15 @@ describe('fuzz findings', () => {
     expect(r.headers.warning).toBe('299 - "unknown field \\"d\\u00e9j\\u00e0\\u65e5\\u0001\\""');
   });
 
+  it('bounds the Warning header as upstream (4096 characters of warnings), where 1,000 unknown fields made one of 37 KB that Node clients cannot read', async () => {
+    const unknown = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`unknownField${i}`, 1]));
+    const r = await send('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify({ metadata: { name: 'many-warnings' }, ...unknown }));
+    expect(r.status).toBe(201);
+    const header = String(r.headers.warning);
+    expect(header.length).toBeLessThan(8 * 1024);
+    expect(header).toMatch(/^299 - "unknown field \\"unknownField0\\"", 299 - /);
+  });
+
   it('refuses a Service port that is null with a 422, not a 500', async () => {
     const r = await send(
       'POST',
