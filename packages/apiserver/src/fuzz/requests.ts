@@ -301,6 +301,22 @@ function patchBody(rng: Rng, sample: Record<string, unknown>, kinds: Array<{ api
   return rng.chance(0.08) ? breakText(rng, text) : text;
 }
 
+/**
+ * Whether the server will take the request as a dry run: the query as it parses it (a
+ * mutated path can turn `?dryRun=All` into a parameter named `?dryRun`), or, for a delete,
+ * DeleteOptions' dryRun in the body.
+ */
+function isDryRun(path: string, body: Buffer | undefined, verb: Verb): boolean {
+  let values: string[];
+  try {
+    values = new URL(path, 'http://x').searchParams.getAll('dryRun');
+  } catch {
+    return false;
+  }
+  if (values.length > 0 && values.every((v) => v === 'All')) return true;
+  return body !== undefined && verb.startsWith('delete') && /"dryRun":\["All"\]/.test(body.toString('latin1'));
+}
+
 /** Query parameters a verb takes, mostly valid. */
 function verbParams(rng: Rng, verb: Verb): Array<[string, string]> {
   const out: Array<[string, string]> = [];
@@ -457,8 +473,6 @@ export function generateRequest(rng: Rng, i: number, resources: ResourceInfo[]):
     watch,
     kind: r.kind,
     verb,
-    dryRun:
-      params.some(([k, v]) => k === 'dryRun' && v === 'All') ||
-      (body !== undefined && verb.startsWith('delete') && /"dryRun":\["All"\]/.test(body.toString('latin1'))),
+    dryRun: isDryRun(full, body, verb),
   };
 }

@@ -54,17 +54,22 @@ const { parentPort, workerData } = require('node:worker_threads');
 const yaml = require(workerData.yaml);
 const decode = new Function('yaml', 'text', workerData.decode);
 parentPort.on('message', ({ id, text }) => {
+  const started = performance.now();
   let out;
   try {
     out = decode(yaml, text);
   } catch (e) {
     out = { error: { message: e.message } };
   }
-  parentPort.postMessage({ id, out });
+  parentPort.postMessage({ id, out, ms: performance.now() - started });
 });
 `;
 
 const decodeInline = new Function('yaml', 'text', DECODE) as (y: typeof yaml, text: string) => Decoded;
+
+let workerMs = 0;
+/** Milliseconds the decoding workers (of every server in this process) have spent decoding, for tests that account for CPU time. */
+export const yamlWorkerMs = () => workerMs;
 
 export class YamlDecoder {
   private worker: Worker | undefined;
@@ -95,7 +100,8 @@ export class YamlDecoder {
     if (this.worker) return this.worker;
     const w = new Worker(WORKER, { eval: true, workerData: { yaml: createRequire(import.meta.url).resolve('yaml'), decode: DECODE } });
     w.unref();
-    w.on('message', ({ id, out }: { id: number; out: Decoded }) => {
+    w.on('message', ({ id, out, ms }: { id: number; out: Decoded; ms: number }) => {
+      workerMs += ms;
       const p = this.pending.get(id);
       if (!p) return;
       this.pending.delete(id);
