@@ -140,6 +140,17 @@ describe('fuzz findings', () => {
     expect(r.json.message).toMatch(/^Deployment.apps "badsel" is invalid: spec.selector.matchLabels: Invalid value: "http:\/\/x": /);
   });
 
+  it('renders the scale of a Deployment whose selector has a null label value (the empty string, as upstream decodes it), where it was a 500', async () => {
+    const d = {
+      metadata: { name: 'nullsel' },
+      spec: { selector: { matchLabels: { app: null } }, template: { metadata: { labels: { app: '' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } },
+    };
+    expect((await send('POST', '/apis/apps/v1/namespaces/default/deployments', JSON.stringify(d))).status).toBe(201);
+    const scale = await send('GET', '/apis/apps/v1/namespaces/default/deployments/nullsel/scale');
+    expect(scale.status).toBe(200);
+    expect((scale.json as { status: { selector: string } }).status.selector).toBe('app=');
+  });
+
   it('refuses an update whose name is not a string with a 400, not a 500', async () => {
     await send('POST', '/api/v1/namespaces/default/secrets', JSON.stringify({ metadata: { name: 's' } }));
     const r = await send('PUT', '/api/v1/namespaces/default/secrets/s', JSON.stringify({ metadata: { name: { toString: 'Never' } } }));

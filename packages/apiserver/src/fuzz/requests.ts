@@ -461,7 +461,12 @@ export function generateRequest(rng: Rng, i: number, resources: ResourceInfo[]):
   }
   params.push(...extraParams(rng, watch));
   let full = path + queryString(params);
-  if (rng.chance(0.12)) full = mutatePath(rng, path) + queryString(params);
+  if (rng.chance(0.12)) {
+    const mutated = mutatePath(rng, path);
+    // Never the fuzzer's own namespaces: a collection path less a segment is one (`DELETE /api/v1/namespaces/fuzz`).
+    const own = WORK_NAMESPACES.some((ns) => new RegExp(`^/api/v1/namespaces/${ns}/?$`).test(mutated));
+    if (!(own && method === 'DELETE')) full = mutated + queryString(params);
+  }
   if (rng.chance(0.03)) type = rng.pick(GARBAGE_TYPES);
   return {
     method,
