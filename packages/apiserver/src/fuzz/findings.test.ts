@@ -151,6 +151,17 @@ describe('fuzz findings', () => {
     expect((scale.json as { status: { selector: string } }).status.selector).toBe('app=');
   });
 
+  it('refuses finalizers that are not a list on an object being deleted with a 422, where it was a 500', async () => {
+    await send('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify({ metadata: { name: 'held', finalizers: ['example.com/hold'] } }));
+    expect((await send('DELETE', '/api/v1/namespaces/default/configmaps/held')).status).toBe(200);
+    const r = await send(
+      'PUT',
+      '/api/v1/namespaces/default/configmaps/held',
+      JSON.stringify({ metadata: { name: 'held', finalizers: '2024-01-01T00:00:00Z' } }),
+    );
+    expect(r.status, String(r.json.message)).toBe(422);
+  });
+
   it('refuses an update whose name is not a string with a 400, not a 500', async () => {
     await send('POST', '/api/v1/namespaces/default/secrets', JSON.stringify({ metadata: { name: 's' } }));
     const r = await send('PUT', '/api/v1/namespaces/default/secrets/s', JSON.stringify({ metadata: { name: { toString: 'Never' } } }));

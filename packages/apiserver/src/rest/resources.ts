@@ -256,7 +256,9 @@ export class Resources {
     }
     // Once deletion has started, finalizers may only be taken away.
     if (cur.metadata.deletionTimestamp) {
-      const added = (next.metadata.finalizers ?? []).filter((f) => !(cur.metadata.finalizers ?? []).includes(f));
+      // Finalizers that are not a list are the schema's to refuse, below.
+      const wanted: unknown = next.metadata.finalizers;
+      const added = (Array.isArray(wanted) ? wanted : []).filter((f) => !(cur.metadata.finalizers ?? []).includes(f));
       if (added.length) {
         throw apiErrors.invalid(r, cur.metadata.name!, [
           { reason: 'FieldValueForbidden', field: 'metadata.finalizers', message: 'Forbidden: no new finalizers can be added if the object is being deleted' },
