@@ -1,9 +1,10 @@
 /**
- * What the fuzz suite found, each pinned by its own test: requests refused before any
- * handler still answer a Status; names and kinds of the wrong type are a 4xx, not a 500;
- * a YAML body that takes the `yaml` library seconds no longer stops the event loop.
+ * What the fuzz suite (api-server.test.ts) found, each pinned by its own test: requests
+ * refused before any handler still answer a Status; values of the wrong type or null
+ * (names, kinds, ports, selector values, finalizers, Ingress rules) are a 4xx or handled
+ * as upstream decodes them, never a 500; Warning headers are escaped and bounded; a YAML
+ * body that takes the `yaml` library seconds no longer stops the event loop.
  */
-
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
