@@ -22,12 +22,23 @@ export function defaultPullPolicy(image: string | undefined): 'Always' | 'IfNotP
   return tag === '' || tag === 'latest' ? 'Always' : 'IfNotPresent';
 }
 
+/**
+ * The items of a list of structs, to default. A null item becomes `{}`, as upstream's
+ * decoder makes it an empty struct (which validation then refuses for its missing fields);
+ * a list that is not one, or an item of another type, is left to validation.
+ */
+function objects(v: unknown): Any[] {
+  if (!Array.isArray(v)) return [];
+  for (let i = 0; i < v.length; i++) if (v[i] === null) v[i] = {};
+  return v.filter(isObject);
+}
+
 function defaultContainer(c: Any): void {
   c.terminationMessagePath ??= '/dev/termination-log';
   c.terminationMessagePolicy ??= 'File';
   c.imagePullPolicy ??= defaultPullPolicy(c.image);
   if (!isObject(c.resources)) c.resources = {};
-  for (const p of c.ports ?? []) p.protocol ??= 'TCP';
+  for (const p of objects(c.ports)) p.protocol ??= 'TCP';
   for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) if (isObject(probe)) defaultProbe(probe);
 }
 
@@ -49,8 +60,8 @@ export function defaultPodSpec(spec: Any): void {
   spec.schedulerName ??= 'default-scheduler';
   spec.enableServiceLinks ??= true;
   if (!isObject(spec.securityContext)) spec.securityContext = {};
-  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) if (isObject(c)) defaultContainer(c);
-  for (const v of spec.volumes ?? []) {
+  for (const c of [...objects(spec.containers), ...objects(spec.initContainers)]) defaultContainer(c);
+  for (const v of objects(spec.volumes)) {
     for (const src of ['configMap', 'secret'] as const) if (isObject(v[src])) v[src].defaultMode ??= 420;
     if (isObject(v.projected)) v.projected.defaultMode ??= 420;
   }
@@ -145,7 +156,7 @@ export function defaultCronJob(o: Any): void {
 }
 
 export function defaultEndpointSlice(o: Any): void {
-  for (const p of o.ports ?? []) {
+  for (const p of objects(o.ports)) {
     p.name ??= '';
     p.protocol ??= 'TCP';
   }

@@ -52,6 +52,8 @@ export interface RunningApiServer {
   url: string;
   kubeconfigPath: string;
   caCert: string;
+  /** The store the server reads and writes (tests read its revision to see whether a request wrote). */
+  etcd: KvClient;
   close(): Promise<void>;
 }
 
@@ -96,6 +98,7 @@ export async function startApiServer(o: StartOptions): Promise<RunningApiServer>
     url,
     kubeconfigPath,
     caCert: pki.ca.cert,
+    etcd,
     async close() {
       await api.close();
       await etcd.close();

@@ -14,7 +14,7 @@ import { authentication } from './plugins/authentication.ts';
 import { bodies } from './plugins/bodies.ts';
 import { CONNECTION_CHECK_INTERVAL_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, deadlines, type Timeouts } from './plugins/deadline.ts';
 import { discovery } from './plugins/discovery.ts';
-import { errors, MAX_BODY_BYTES } from './plugins/errors.ts';
+import { clientErrorHandler, errors, frameworkErrors, MAX_BODY_BYTES } from './plugins/errors.ts';
 import { openApi } from './plugins/openapi.ts';
 import { type ServerDeps, Subresources } from './plugins/plugin.ts';
 import { resources as resourceRoutes } from './plugins/resources.ts';
@@ -86,6 +86,9 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
     requestTimeout: timeouts.requestMs,
     // Kubernetes paths and query strings are passed through as they are.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    // What fails before a handler still answers a Status.
+    frameworkErrors,
+    clientErrorHandler,
     ...(o.https ? { https: { ...o.https, ...connectionLimits } } : { http: connectionLimits }),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   if (o.https) readTlsThroughStreams(app.server as unknown as import('node:https').Server);

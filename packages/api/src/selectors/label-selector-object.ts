@@ -33,7 +33,8 @@ export function labelSelectorAsSelector(ps: MetaLabelSelector | null | undefined
   const matchLabels = Object.entries(ps.matchLabels ?? {});
   const matchExpressions = ps.matchExpressions ?? [];
   if (matchLabels.length + matchExpressions.length === 0) return LabelSelector.everything();
-  const reqs: Requirement[] = matchLabels.map(([k, v]) => requirement(k, '=', [v]));
+  // A null value is the empty string, as upstream decodes it into map[string]string.
+  const reqs: Requirement[] = matchLabels.map(([k, v]) => requirement(k, '=', [v ?? '']));
   for (const expr of matchExpressions) {
     const op = Object.hasOwn(API_OPERATORS, expr.operator) ? API_OPERATORS[expr.operator] : undefined;
     if (op === undefined) throw new SelectorError(`${goQuote(String(expr.operator))} is not a valid pod selector operator`);

@@ -7,6 +7,7 @@
 import { CronScheduleError, isKnownTimeZone, parseCronSchedule } from '../cron-schedule.ts';
 import { labelSelectorAsSelector } from '../selectors/index.ts';
 import { type FieldCause, fieldDuplicate, fieldForbidden, fieldInvalid, fieldNotSupported, fieldRequired } from './field-cause.ts';
+import { validateLabelSelector } from './label-selector.ts';
 import { isDNS1123Label } from './names.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: objects are checked field by field
@@ -74,13 +75,20 @@ export function validateSelector(spec: Any, out: FieldCause[]): void {
     out.push(fieldRequired('spec.selector', ''));
     return;
   }
+  // Upstream's ValidateLabelSelector first: keys, values and operators (a selector of
+  // invalid values got stored, and its scale subresource then failed to render it).
+  const invalid = validateLabelSelector(sel, 'spec.selector');
+  if (invalid.length) {
+    out.push(...invalid);
+    return;
+  }
   const labels: Record<string, string> = spec.template?.metadata?.labels ?? {};
   try {
     if (!labelSelectorAsSelector(sel).matches(labels)) {
       out.push(fieldInvalid('spec.template.metadata.labels', { goSyntax: goMap(labels) }, '`selector` does not match template `labels`'));
     }
   } catch {
-    // an unparsable selector is reported by the selector's own validation
+    // an unparsable selector is reported by the selector's own validation, above
   }
 }
 

@@ -3,10 +3,11 @@
  * Kubernetes protobuf, with errors that name the line and column; any other type is 415.
  */
 import { apiErrors, type StatusError } from '@minik8s/api';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { FastifyRequest } from 'fastify';
 import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE, ProtobufDecodeError } from '../protobuf/index.ts';
 import { PATCH_TYPES } from '../rest/patch.ts';
 import { global } from './plugin.ts';
+import { YamlDecoder } from './yaml-decoder.ts';
 
 const JSON_TYPES = ['application/json', PATCH_TYPES.merge, PATCH_TYPES.json, PATCH_TYPES.strategic];
 
@@ -19,12 +20,13 @@ export const bodies = global(async (app) => {
       done(jsonError(body as string, e as Error), undefined);
     }
   });
-  app.addContentTypeParser([PATCH_TYPES.apply, 'application/yaml'], { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, parseYaml(body as string));
-    } catch (e) {
-      done(yamlError(e as Error), undefined);
-    }
+  // Large YAML bodies decode in a worker thread (see yaml-decoder.ts).
+  const yaml = new YamlDecoder();
+  app.addHook('onClose', async () => yaml.close());
+  app.addContentTypeParser([PATCH_TYPES.apply, 'application/yaml'], { parseAs: 'string' }, async (_req: FastifyRequest, body: string | Buffer) => {
+    const out = await yaml.decode(body as string);
+    if ('error' in out) throw yamlError(out.error);
+    return out.value;
   });
   // kubectl 1.32's typed clients (`kubectl create namespace|deployment|...`) send protobuf.
   app.addContentTypeParser(PROTOBUF_CONTENT_TYPE, { parseAs: 'buffer' }, (_req, body, done) => {
@@ -62,10 +64,8 @@ function jsonError(text: string, e: Error): StatusError {
   return apiErrors.badRequest(`error decoding JSON: ${e.message.replace(/ in JSON at position \d+.*$/, '')} at line ${line}, column ${col}`);
 }
 
-function yamlError(e: Error): StatusError {
-  if (e instanceof YAMLParseError && e.linePos) {
-    const [start] = e.linePos;
-    return apiErrors.badRequest(`error decoding YAML: line ${start.line}, column ${start.col}: ${e.message.split('\n')[0]}`);
-  }
+function yamlError(e: { message: string; linePos?: Array<{ line: number; col: number }> }): StatusError {
+  const start = e.linePos?.[0];
+  if (start) return apiErrors.badRequest(`error decoding YAML: line ${start.line}, column ${start.col}: ${e.message.split('\n')[0]}`);
   return apiErrors.badRequest(`error decoding YAML: ${e.message}`);
 }

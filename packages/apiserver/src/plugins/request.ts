@@ -34,10 +34,41 @@ export function resourceRequest(req: FastifyRequest, reply: FastifyReply, path: 
     write,
     asTable: /as=Table/.test(req.headers.accept ?? ''),
     warn: (v) => {
-      if (write.warnings!.length) reply.header('warning', write.warnings!.map((m) => `299 - ${JSON.stringify(m)}`).join(', '));
+      if (write.warnings!.length) reply.header('warning', warningHeader(write.warnings!));
       return v;
     },
   };
+}
+
+/** Upstream's bounds on warnings (k8s.io/apiserver's recorder): 4096 characters in all; past that, each cut to 256. */
+export const WARNINGS_TOTAL_CHARS = 4 * 1024;
+export const WARNING_ITEM_CHARS = 256;
+
+/**
+ * The Warning header (`299 - "text"`, one per warning). A header holds printable ASCII
+ * and Latin-1 only, and a warning may quote a field name from the body: whatever lies
+ * outside printable ASCII is escaped (`\u00e9`), where a raw character would make the
+ * answer a 500. The warnings are bounded as upstream's recorder bounds them: repeats are
+ * dropped, and once the text passes 4096 characters every warning is cut to 256 and
+ * those after the 4096th character are left out (a body of 1,000 unknown fields made a
+ * 37 KB header, more than Node's clients read).
+ */
+export function warningHeader(warnings: string[]): string {
+  const quote = (m: string) => JSON.stringify(m).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const unique = [...new Set(warnings.filter((m) => m.length > 0))];
+  const chars = (m: string) => [...m].length;
+  let kept = unique;
+  if (unique.reduce((a, m) => a + chars(m), 0) > WARNINGS_TOTAL_CHARS) {
+    kept = [];
+    let written = 0;
+    for (const m of unique) {
+      if (written >= WARNINGS_TOTAL_CHARS) break;
+      const cut = chars(m) > WARNING_ITEM_CHARS ? [...m].slice(0, WARNING_ITEM_CHARS).join('') : m;
+      kept.push(cut);
+      written += chars(cut);
+    }
+  }
+  return kept.map((m) => `299 - ${quote(m)}`).join(', ');
 }
 
 /** DeleteOptions from the query and the body. */

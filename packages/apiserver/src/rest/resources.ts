@@ -158,7 +158,8 @@ export class Resources {
     const obj = this.checkBody(p, body);
     const meta = obj.metadata;
     if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
-    if (p.name && meta.name !== p.name) throw apiErrors.badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${p.name})`);
+    if (p.name && meta.name !== p.name)
+      throw apiErrors.badRequest(`the name of the object (${shown(meta.name)}) does not match the name on the URL (${p.name})`);
     if (r.namespaced) meta.namespace = p.namespace;
     else delete meta.namespace;
     const now = rfc3339(this.ctx.now());
@@ -183,7 +184,7 @@ export class Resources {
   async update(p: ResourcePath, body: unknown, w: WriteOptions = {}): Promise<KubeObject> {
     const obj = this.checkBody(p, body);
     if (obj.metadata.name !== p.name) {
-      throw apiErrors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${p.name})`);
+      throw apiErrors.badRequest(`the name of the object (${shown(obj.metadata.name)}) does not match the name on the URL (${p.name})`);
     }
     const wantRv = obj.metadata.resourceVersion;
     return this.guaranteedUpdate(
@@ -255,7 +256,9 @@ export class Resources {
     }
     // Once deletion has started, finalizers may only be taken away.
     if (cur.metadata.deletionTimestamp) {
-      const added = (next.metadata.finalizers ?? []).filter((f) => !(cur.metadata.finalizers ?? []).includes(f));
+      // Finalizers that are not a list are the schema's to refuse, below.
+      const wanted: unknown = next.metadata.finalizers;
+      const added = (Array.isArray(wanted) ? wanted : []).filter((f) => !(cur.metadata.finalizers ?? []).includes(f));
       if (added.length) {
         throw apiErrors.invalid(r, cur.metadata.name!, [
           { reason: 'FieldValueForbidden', field: 'metadata.finalizers', message: 'Forbidden: no new finalizers can be added if the object is being deleted' },
@@ -328,9 +331,9 @@ export class Resources {
     if (obj.apiVersion === undefined) obj.apiVersion = apiVersion;
     if (obj.kind === undefined) obj.kind = r.kind;
     if (obj.apiVersion !== apiVersion) {
-      throw apiErrors.badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersion})`);
+      throw apiErrors.badRequest(`the API version in the data (${shown(obj.apiVersion)}) does not match the expected API version (${apiVersion})`);
     }
-    if (obj.kind !== r.kind) throw apiErrors.badRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${r.kind})`);
+    if (obj.kind !== r.kind) throw apiErrors.badRequest(`the kind in the data (${shown(obj.kind)}) does not match the expected kind (${r.kind})`);
     if (!isObject(obj.metadata)) obj.metadata = {};
     if (r.namespaced && obj.metadata.namespace && obj.metadata.namespace !== p.namespace) {
       throw apiErrors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -403,7 +406,11 @@ export class Resources {
       (c) => !seen.has(`${c.field}\0${c.message}`),
     );
     const causes = [...meta, ...schema, ...semantic];
-    if (causes.length > 0) throw apiErrors.invalid(r, obj.metadata.name ?? obj.metadata.generateName ?? '', causes);
+    if (causes.length > 0) {
+      // The name as the message shows it, when it is one: a name of the wrong type is one of the causes.
+      const name = [obj.metadata.name, obj.metadata.generateName].find((n) => typeof n === 'string') ?? '';
+      throw apiErrors.invalid(r, name, causes);
+    }
     if (res?.warnings.length) w.warnings?.push(...res.warnings);
   }
 
@@ -462,6 +469,9 @@ function parseRv(rv: string): number {
 function encodeContinue(rv: number, startKey: string): string {
   return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: startKey })).toString('base64url');
 }
+
+/** A value from a body as a message shows it: a string as it is, anything else as JSON (never its own `toString`). */
+const shown = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 function decodeContinue(token: string, prefix: string): { start: string; revision: number } {
   try {

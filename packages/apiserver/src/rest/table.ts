@@ -41,10 +41,23 @@ export function toTable(r: Pick<ResourceInfo, 'group' | 'kind'>, objects: KubeOb
     metadata: listMeta,
     columnDefinitions: o.noHeaders ? null : columnDefinitions(r),
     rows: objects.map((obj) => ({
-      cells: cols.map((c) => c.cell(obj, now)),
+      cells: cols.map((c) => cell(c, obj, now)),
       object: rowObject(obj, o.includeObject),
     })),
   };
+}
+
+/**
+ * One cell. Stored objects may hold what upstream's typed printers never meet (a `null`
+ * where a struct belongs): a cell that cannot be computed is `<unknown>`, where a throw
+ * would fail the whole list with a 500.
+ */
+function cell(c: { cell(obj: KubeObject, now: Date): unknown }, obj: KubeObject, now: Date): unknown {
+  try {
+    return c.cell(obj, now);
+  } catch {
+    return '<unknown>';
+  }
 }
 
 function rowObject(obj: KubeObject, include = 'Metadata'): unknown {

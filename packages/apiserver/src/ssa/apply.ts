@@ -131,7 +131,7 @@ function checkApplied({ applied, apiVersion, kind, current }: ApplyOptions, sche
   }
   if (applied.apiVersion !== apiVersion) {
     throw apiErrors.badRequest(
-      `Incorrect version specified in apply patch. Specified patch version: ${String(applied.apiVersion ?? '')}, expected: ${apiVersion}`,
+      `Incorrect version specified in apply patch. Specified patch version: ${typeof applied.apiVersion === 'string' ? applied.apiVersion : ''}, expected: ${apiVersion}`,
     );
   }
   if (meta.managedFields !== undefined && meta.managedFields !== null) {

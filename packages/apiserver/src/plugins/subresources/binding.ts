@@ -20,13 +20,13 @@ async function bindPod(resources: Resources, p: ResourcePath, body: unknown, now
   const b = body as Any;
   const node = b?.target?.name;
   if (!isObject(b as unknown) || typeof node !== 'string' || !node) {
-    throw apiErrors.invalid({ group: '', kind: 'Binding' }, b?.metadata?.name ?? p.name!, [
+    throw apiErrors.invalid({ group: '', kind: 'Binding' }, typeof b?.metadata?.name === 'string' ? b.metadata.name : p.name!, [
       { reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' },
     ]);
   }
   if (b.target.kind && b.target.kind !== 'Node') {
     throw apiErrors.invalid({ group: '', kind: 'Binding' }, p.name!, [
-      { reason: 'FieldValueNotSupported', field: 'target.kind', message: `Unsupported value: "${b.target.kind}": supported values: "Node"` },
+      { reason: 'FieldValueNotSupported', field: 'target.kind', message: `Unsupported value: ${JSON.stringify(b.target.kind)}: supported values: "Node"` },
     ]);
   }
   await resources.guaranteedUpdate({ ...p, subresource: undefined }, (cur) => {

@@ -40,7 +40,7 @@ export class ServiceAllocator {
     for (const s of this.cache.list('/registry/services/').items as Any[]) {
       if (except && s.metadata.uid === except.metadata.uid) continue;
       for (const ip of s.spec?.clusterIPs ?? [s.spec?.clusterIP]) if (ip && ip !== 'None') ips.add(ip);
-      for (const p of s.spec?.ports ?? []) if (p.nodePort) ports.add(p.nodePort);
+      for (const p of s.spec?.ports ?? []) if (p?.nodePort) ports.add(p.nodePort);
     }
     return { ips, ports };
   }
@@ -52,6 +52,13 @@ export class ServiceAllocator {
     const oldSpec: Any = (old as Any)?.spec;
     spec.type ??= 'ClusterIP';
     spec.sessionAffinity ??= 'None';
+    // A null port decodes upstream to a zero ServicePort, whose port 0 validation refuses.
+    const nullPort = Array.isArray(spec.ports) ? spec.ports.findIndex((p: unknown) => p === null || typeof p !== 'object') : -1;
+    if (nullPort >= 0) {
+      throw apiErrors.invalid({ group: '', kind: 'Service' }, typeof svc.metadata.name === 'string' ? svc.metadata.name : '', [
+        { reason: 'FieldValueInvalid', field: `spec.ports[${nullPort}].port`, message: 'Invalid value: 0: must be between 1 and 65535, inclusive' },
+      ]);
+    }
     for (const p of spec.ports ?? []) {
       p.protocol ??= 'TCP';
       p.targetPort ??= p.port;

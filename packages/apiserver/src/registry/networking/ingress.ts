@@ -19,7 +19,8 @@ function ingressHosts(rules: Any[]): string {
   let more = false;
   for (const r of rules) {
     if (list.length === 3) more = true;
-    if (!more && r.host) list.push(r.host);
+    // A null rule is stored as sent (upstream decodes it to an empty one): no host.
+    if (!more && r?.host) list.push(r.host);
   }
   if (!list.length) return '*';
   return more ? `${list.join(',')} + ${rules.length - 3} more...` : list.join(',');
