@@ -3,7 +3,18 @@
  * nodes a DaemonSet's Pods belong on, the tolerations every daemon Pod gets, the node
  * affinity that ties a Pod to its node, and the rolling update's counts.
  */
-import type { DaemonSet, Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, PodSpec, PodTemplateSpec, Taint, Toleration } from '@minik8s/api';
+import type { DaemonSet, Node, NodeSelectorTerm, Pod, PodSpec, PodTemplateSpec, Toleration } from '@minik8s/api';
+import {
+  firstUntolerated,
+  matchesTerm,
+  TAINT_DISK_PRESSURE,
+  TAINT_MEMORY_PRESSURE,
+  TAINT_NETWORK_UNAVAILABLE,
+  TAINT_NOT_READY,
+  TAINT_PID_PRESSURE,
+  TAINT_UNREACHABLE,
+  TAINT_UNSCHEDULABLE,
+} from '@minik8s/api/scheduling';
 import { scaledValue } from '../deployment/internal/util.ts';
 import { stableJson } from '../internal/hash.ts';
 import { CONTROLLER_REVISION_HASH } from '../internal/history.ts';
@@ -12,15 +23,6 @@ import { CONTROLLER_REVISION_HASH } from '../internal/history.ts';
 export const TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
 /** The annotation the API server keeps the template generation in (deprecated.daemonset.template.generation). */
 export const TEMPLATE_GENERATION_ANNOTATION = 'deprecated.daemonset.template.generation';
-
-// Upstream's well-known node taints.
-export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
-export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';
-export const TAINT_DISK_PRESSURE = 'node.kubernetes.io/disk-pressure';
-export const TAINT_MEMORY_PRESSURE = 'node.kubernetes.io/memory-pressure';
-export const TAINT_PID_PRESSURE = 'node.kubernetes.io/pid-pressure';
-export const TAINT_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
-export const TAINT_NETWORK_UNAVAILABLE = 'node.kubernetes.io/network-unavailable';
 
 // ---------------------------------------------------------------- tolerations
 
@@ -51,53 +53,10 @@ export function addDaemonPodTolerations(spec: PodSpec): void {
   if (spec.hostNetwork) addOrUpdateToleration(spec, { key: TAINT_NETWORK_UNAVAILABLE, operator: 'Exists', effect: 'NoSchedule' });
 }
 
-function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  const op = t.operator || 'Equal';
-  if (op === 'Exists') return true;
-  return op === 'Equal' && (t.value ?? '') === (taint.value ?? '');
-}
-
 /** The first taint with one of `effects` that no toleration tolerates (FindMatchingUntoleratedTaint). */
-export function untoleratedTaint(taints: Taint[] | undefined, tolerations: Toleration[] | undefined, effects: string[]): Taint | undefined {
-  return (taints ?? []).find((taint) => effects.includes(taint.effect) && !(tolerations ?? []).some((t) => toleratesTaint(t, taint)));
-}
+export const untoleratedTaint = firstUntolerated;
 
 // ---------------------------------------------------------------- node affinity
-
-function matchesRequirement(r: NodeSelectorRequirement, values: Record<string, string>): boolean {
-  const has = Object.hasOwn(values, r.key);
-  const v = values[r.key];
-  const want = r.values ?? [];
-  switch (r.operator) {
-    case 'In':
-      return has && want.includes(v!);
-    case 'NotIn':
-      return !has || !want.includes(v!);
-    case 'Exists':
-      return has;
-    case 'DoesNotExist':
-      return !has;
-    case 'Gt':
-    case 'Lt': {
-      if (!has || want.length !== 1 || !/^[+-]?\d+$/.test(v!) || !/^[+-]?\d+$/.test(want[0]!)) return false;
-      return r.operator === 'Gt' ? Number(v) > Number(want[0]) : Number(v) < Number(want[0]);
-    }
-    default:
-      return false;
-  }
-}
-
-/** A node selector term (expressions on labels, fields on metadata.name); an empty term matches nothing. */
-function matchesTerm(term: NodeSelectorTerm, node: Node): boolean {
-  const exprs = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (exprs.length === 0 && fields.length === 0) return false;
-  const labels = node.metadata.labels ?? {};
-  const nodeFields = { 'metadata.name': node.metadata.name ?? '' };
-  return exprs.every((r) => matchesRequirement(r, labels)) && fields.every((r) => r.key === 'metadata.name' && matchesRequirement(r, nodeFields));
-}
 
 /** Upstream's GetRequiredNodeAffinity(pod).Match(node): the nodeSelector and the required terms. */
 export function matchesRequiredNodeAffinity(spec: PodSpec | undefined, node: Node): boolean {

@@ -4,8 +4,8 @@
  */
 
 import type { Node, Pod } from '@minik8s/api';
+import { matchesAnyTerm, matchesTerm, type NodeSelectorTerm } from '@minik8s/api/scheduling';
 import { defaultNormalizeScore, type Plugin, SUCCESS, unresolvable } from '../framework.ts';
-import { matchesAnyTerm, matchesTerm, type NodeSelectorTerm } from '../internal/node-selector.ts';
 
 export const NODE_AFFINITY = 'NodeAffinity';
 export const ERR_REASON_AFFINITY = "node(s) didn't match Pod's node affinity/selector";

@@ -6,9 +6,9 @@
  * alone; the reason is the one upstream's old CheckNodeCondition predicate gave.
  */
 
+import { tolerated } from '@minik8s/api/scheduling';
 import { type Plugin, SUCCESS, unresolvable } from '../framework.ts';
 import { getNodeCondition } from '../internal/node-util.ts';
-import { tolerated } from '../internal/taints.ts';
 
 export const NODE_READY = 'NodeReady';
 export const ERR_REASON_NOT_READY = 'node(s) were not ready';

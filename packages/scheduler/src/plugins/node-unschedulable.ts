@@ -1,6 +1,7 @@
 /** NodeUnschedulable: a cordoned node (spec.unschedulable) takes only Pods that tolerate it. */
+
+import { tolerated } from '@minik8s/api/scheduling';
 import { type Plugin, SUCCESS, unresolvable } from '../framework.ts';
-import { tolerated } from '../internal/taints.ts';
 
 export const NODE_UNSCHEDULABLE = 'NodeUnschedulable';
 export const ERR_REASON_UNSCHEDULABLE = 'node(s) were unschedulable';

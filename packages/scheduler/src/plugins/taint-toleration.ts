@@ -4,8 +4,8 @@
  */
 
 import type { Toleration } from '@minik8s/api';
+import { firstUntolerated, tolerated } from '@minik8s/api/scheduling';
 import { type CycleState, defaultNormalizeScore, type Plugin, SUCCESS, unresolvable } from '../framework.ts';
-import { firstUntolerated, tolerated } from '../internal/taints.ts';
 
 export const TAINT_TOLERATION = 'TaintToleration';
 

@@ -1,4 +1,4 @@
-/** Taints and tolerations, matched as upstream's corev1 helpers do. */
+/** Taints and tolerations, matched as upstream's corev1 helpers do, and the node taints Kubernetes sets. */
 import type { Taint, Toleration } from '@minik8s/api';
 
 /** True if `t` tolerates `taint` (same effect or any, same key or any with Exists, same value for Equal). */
@@ -19,3 +19,12 @@ export function tolerated(tolerations: Toleration[] | undefined, taint: Taint): 
 export function firstUntolerated(taints: Taint[] | undefined, tolerations: Toleration[] | undefined, effects: string[]): Taint | undefined {
   return (taints ?? []).find((taint) => effects.includes(taint.effect) && !tolerated(tolerations, taint));
 }
+
+// Upstream's well-known node taints (k8s.io/api/core/v1 well_known_taints.go).
+export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
+export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';
+export const TAINT_DISK_PRESSURE = 'node.kubernetes.io/disk-pressure';
+export const TAINT_MEMORY_PRESSURE = 'node.kubernetes.io/memory-pressure';
+export const TAINT_PID_PRESSURE = 'node.kubernetes.io/pid-pressure';
+export const TAINT_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
+export const TAINT_NETWORK_UNAVAILABLE = 'node.kubernetes.io/network-unavailable';
