@@ -141,6 +141,34 @@ describe('lifecycle hooks', () => {
     expect(took).toBeGreaterThanOrEqual(2000);
     expect(took).toBeLessThan(15_000);
   });
+
+  it('an httpGet preStop hook reaches the container on the Pod IP, by port name, with its headers', async () => {
+    const script = [
+      'mkdir -p /www/cgi-bin',
+      // The CGI answers the hook and prints what it got on the container's output.
+      `printf '#!/bin/sh\\necho "hook-called: $HTTP_X_REASON" > /proc/1/fd/1\\necho Content-Type: text/plain\\necho\\necho ok\\n' > /www/cgi-bin/quit`,
+      'chmod +x /www/cgi-bin/quit',
+      'httpd -p 8080 -h /www',
+      'trap "echo app-term; exit 0" TERM',
+      'echo app-up',
+      'while true; do sleep 0.1; done',
+    ].join('\n');
+    const pod = await bed.createPod('prestop-http', {
+      terminationGracePeriodSeconds: 20,
+      containers: [
+        busybox('app', script, {
+          ports: [{ name: 'admin', containerPort: 8080 }],
+          lifecycle: { preStop: { httpGet: { path: '/cgi-bin/quit', port: 'admin', httpHeaders: [{ name: 'X-Reason', value: 'drain' }] } } },
+        }),
+      ],
+    });
+    await running('prestop-http');
+    const [c] = await bed.appContainers(pod.metadata.uid, 'app');
+    const out = follow(c!.Id);
+    await deleteAndWait('prestop-http');
+    expect((await out).text).toBe('app-up\nhook-called: drain\napp-term\n');
+    expect((await events('prestop-http')).filter((e) => e.reason === 'FailedPreStopHook')).toEqual([]);
+  });
 });
 
 describe('sidecar containers', () => {

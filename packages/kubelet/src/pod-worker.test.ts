@@ -340,6 +340,7 @@ describe('lifecycle hooks on the fake runtime', () => {
             lifecycle: { preStop: { httpGet: { host: '127.0.0.1', port: 'admin', path: 'quit', httpHeaders: [{ name: 'X-Drain', value: 'now' }] } } },
           },
           { name: 'x', image: IMAGE, lifecycle: { preStop: { httpGet: { host: '127.0.0.1', port: closedPort, path: '/quit' } } } },
+          { name: 'z', image: IMAGE, lifecycle: { preStop: { sleep: { seconds: 60 } } } },
         ],
       });
       await t.sync('sp');
@@ -348,11 +349,16 @@ describe('lifecycle hooks on the fake runtime', () => {
       await new Promise((r) => setTimeout(r, 200));
       expect(t.runtime.calls.filter((c) => c.startsWith('stop k8s_c_'))).toEqual([]);
       await t.clock.tick(5_000);
-      await syncing;
+      await new Promise((r) => setTimeout(r, 50));
       expect(t.runtime.calls.filter((c) => c.startsWith('stop k8s_c_'))).toEqual(['stop k8s_c_sp_default_uid-sp_0 25']);
+      // A sleep longer than the grace period is cut short by it: a failure, and the minimum 2 s.
+      await t.clock.tick(25_000);
+      await syncing;
+      expect(t.runtime.calls.filter((c) => c.startsWith('stop k8s_z_'))).toEqual(['stop k8s_z_sp_default_uid-sp_0 2']);
       expect(seen).toEqual([{ url: '/quit', header: 'now' }]);
-      expect(t.events.filter((e) => e.startsWith('Warning FailedPreStopHook'))).toEqual([
+      expect(t.events.filter((e) => e.startsWith('Warning FailedPreStopHook')).sort()).toEqual([
         `Warning FailedPreStopHook: HTTP lifecycle hook (/quit) for Container "x" in Pod "sp_default(uid-sp)" failed - error: Get "http://127.0.0.1:${closedPort}/quit": dial tcp 127.0.0.1:${closedPort}: connect: connection refused`,
+        'Warning FailedPreStopHook: Sleep lifecycle hook (60) for Container "z" in Pod "sp_default(uid-sp)" failed - error: container terminated before sleep hook finished',
       ]);
     } finally {
       server.close();
