@@ -142,6 +142,21 @@ describe('lifecycle hooks', () => {
     expect(took).toBeLessThan(15_000);
   });
 
+  it('a sleep preStop hook holds SIGTERM back for its seconds', async () => {
+    const pod = await bed.createPod('prestop-sleep', {
+      terminationGracePeriodSeconds: 20,
+      containers: [busybox('app', untilTerm('app'), { lifecycle: { preStop: { sleep: { seconds: 2 } } } })],
+    });
+    await running('prestop-sleep');
+    const [c] = await bed.appContainers(pod.metadata.uid, 'app');
+    const out = follow(c!.Id);
+    const t0 = Date.now();
+    await bed.client.delete({ version: 'v1', plural: 'pods', namespace: 'default', name: 'prestop-sleep' });
+    const { text, endedAt } = await out;
+    expect(text).toBe('app-up\napp-term\n');
+    expect(endedAt - t0).toBeGreaterThanOrEqual(2000);
+  });
+
   it('an httpGet preStop hook reaches the container on the Pod IP, by port name, with its headers', async () => {
     const script = [
       'mkdir -p /www/cgi-bin',
