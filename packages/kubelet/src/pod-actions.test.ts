@@ -85,6 +85,8 @@ interface Row {
   /** Containers (by name) whose crash-loop back-off started `n` seconds ago at 10 s. */
   backoff?: Record<string, number>;
   probe?: Record<string, 'liveness' | 'startup'>;
+  /** Containers (by id) whose startup probe has not succeeded yet. */
+  notStarted?: string[];
   plan: string[];
 }
 
@@ -96,7 +98,7 @@ function plan(row: Row): PodActions {
   return computePodActions(row.pod, state, {
     now: NOW,
     crashBackoff,
-    probe: (_spec, id) => (row.probe?.[id] ? { failed: row.probe[id] } : {}),
+    probe: (_spec, id) => ({ ...(row.probe?.[id] ? { failed: row.probe[id] } : {}), ...(row.notStarted?.includes(id) ? { started: false } : {}) }),
   });
 }
 
@@ -118,6 +120,9 @@ const initPod = (restartPolicy?: PodSpec['restartPolicy']) =>
 const appPod = (restartPolicy?: PodSpec['restartPolicy'], extra: Partial<Container> = {}) =>
   makePod({ restartPolicy, containers: [spec('c', extra)], terminationGracePeriodSeconds: 5 });
 const up = sandbox('running');
+const sidecar = (name: string) => spec(name, { restartPolicy: 'Always' });
+const sidecarPod = (restartPolicy?: PodSpec['restartPolicy']) =>
+  makePod({ restartPolicy, initContainers: [sidecar('s'), spec('b')], containers: [spec('app')], terminationGracePeriodSeconds: 5 });
 
 const rows: Row[] = [
   // Init containers: one at a time, in order.
@@ -284,6 +289,100 @@ const rows: Row[] = [
     running: [up, ctr('c', { state: 'exited', finished: 60 })],
     plan: ['kill POD-0 (PodFinished, 3s)'],
   },
+  // Sidecars: init containers with restartPolicy Always.
+  {
+    name: 'a sidecar starts in the init order',
+    pod: sidecarPod(),
+    running: [up],
+    plan: ['start init s #0 (FirstStart)'],
+  },
+  {
+    name: 'the next init container starts once the sidecar has started',
+    pod: sidecarPod(),
+    running: [up, ctr('s', { state: 'running', init: true })],
+    plan: ['start init b #0 (FirstStart)'],
+  },
+  {
+    name: 'the next init container waits for the sidecar startup probe',
+    pod: sidecarPod(),
+    running: [up, ctr('s', { state: 'running', init: true })],
+    notStarted: ['s-0'],
+    plan: [],
+  },
+  {
+    name: 'the app containers start while the sidecar runs',
+    pod: sidecarPod(),
+    running: [up, ctr('s', { state: 'running', init: true }), ctr('b', { state: 'exited', finished: 5, init: true })],
+    plan: ['start app app #0 (FirstStart)'],
+  },
+  {
+    name: 'a sidecar that exited is restarted under restartPolicy Never',
+    pod: sidecarPod('Never'),
+    running: [
+      up,
+      ctr('s', { state: 'exited', exitCode: 1, finished: 60, init: true }),
+      ctr('b', { state: 'exited', finished: 90, init: true }),
+      ctr('app', { state: 'running' }),
+    ],
+    plan: ['start init s #1 (RestartPolicy)'],
+  },
+  {
+    name: 'a crash-looping sidecar waits in back-off',
+    pod: sidecarPod(),
+    running: [up, ctr('s', { state: 'exited', exitCode: 1, finished: 3, init: true, attempt: 1 }), ctr('app', { state: 'running' })],
+    backoff: { s: 3 },
+    plan: ['back-off s 7000ms'],
+  },
+  {
+    name: 'a sidecar whose liveness probe failed is killed',
+    pod: sidecarPod(),
+    running: [up, ctr('s', { state: 'running', init: true }), ctr('b', { state: 'exited', finished: 5, init: true }), ctr('app', { state: 'running' })],
+    probe: { 's-0': 'liveness' },
+    plan: ['kill s-0 (LivenessProbe, 5s)'],
+  },
+  {
+    name: 'app done under Never: the sidecars stop, the last one first, and none restarts',
+    pod: makePod({ restartPolicy: 'Never', initContainers: [sidecar('s'), sidecar('t')], containers: [spec('app')], terminationGracePeriodSeconds: 5 }),
+    running: [up, ctr('s', { state: 'running', init: true }), ctr('t', { state: 'running', init: true }), ctr('app', { state: 'exited', finished: 1 })],
+    plan: ['kill t-0 (PodFinished, 5s)'],
+  },
+  {
+    name: 'app done under Never: an exited sidecar is not restarted while the others stop',
+    pod: makePod({ restartPolicy: 'Never', initContainers: [sidecar('s'), sidecar('t')], containers: [spec('app')], terminationGracePeriodSeconds: 5 }),
+    running: [
+      up,
+      ctr('s', { state: 'running', init: true }),
+      ctr('t', { state: 'exited', exitCode: 143, finished: 1, init: true }),
+      ctr('app', { state: 'exited', finished: 1 }),
+    ],
+    plan: ['kill s-0 (PodFinished, 5s)'],
+  },
+  {
+    name: 'a terminating Pod stops its app containers before its sidecars',
+    pod: makePod({ initContainers: [sidecar('s')], containers: [spec('app')], terminationGracePeriodSeconds: 7 }, { deleting: true }),
+    running: [up, ctr('s', { state: 'running', init: true }), ctr('app', { state: 'running' })],
+    plan: ['kill app-0 (PodDeleted, 7s)', 'wait'],
+  },
+  {
+    name: 'a terminating Pod stops its sidecars, in reverse order, with what is left of the grace period',
+    pod: {
+      ...makePod({ initContainers: [sidecar('s'), sidecar('t')], containers: [spec('app')], terminationGracePeriodSeconds: 30 }),
+      metadata: { name: 'p', namespace: 'default', uid: UID, deletionTimestamp: secondsAgo(-20), deletionGracePeriodSeconds: 30 },
+    },
+    running: [up, ctr('s', { state: 'running', init: true }), ctr('t', { state: 'running', init: true }), ctr('app', { state: 'exited', finished: 1 })],
+    plan: ['kill t-0 (PodDeleted, 20s)', 'wait'],
+  },
+  {
+    name: 'sidecars get at least 2 s however late their turn comes',
+    pod: makePod({ initContainers: [sidecar('s'), sidecar('t')], containers: [spec('app')] }, { deleting: true }),
+    running: [
+      up,
+      ctr('s', { state: 'running', init: true }),
+      ctr('t', { state: 'exited', finished: 1, init: true }),
+      ctr('app', { state: 'exited', finished: 1 }),
+    ],
+    plan: ['kill s-0 (PodDeleted, 2s)', 'wait'],
+  },
 ];
 
 describe('computePodActions', () => {
@@ -312,6 +411,8 @@ describe('computePodActions', () => {
   it('gives a probe restart a Killing message', () => {
     const p = plan(rows.find((r) => r.name === 'a failed liveness probe restarts')!);
     expect(p.kill[0]?.message).toBe('Container c failed liveness probe, will be restarted');
+    const sidecar = plan(rows.find((r) => r.name === 'a sidecar whose liveness probe failed is killed')!);
+    expect(sidecar.kill[0]?.message).toBe('Init container s failed liveness probe');
   });
 
   it('stops the sandbox of a Pod whose status has just finished', () => {

@@ -39,8 +39,8 @@ export interface PlanView {
   /** Milliseconds since the epoch. */
   now: number;
   crashBackoff: CrashBackoffView;
-  /** The probe verdict on a running container. */
-  probe(spec: Container, containerId: string): { failed?: 'liveness' | 'startup' };
+  /** The probe verdict on a running container (`started` false: its startup probe has not succeeded yet). */
+  probe(spec: Container, containerId: string): { started?: boolean; failed?: 'liveness' | 'startup' };
 }
 
 export type KillReason = 'PodDeleted' | 'PodFinished' | 'SandboxGone' | 'LivenessProbe' | 'StartupProbe' | 'DefinitionChanged';
@@ -152,6 +152,16 @@ export function splitContainers(all: ContainerInfo[]): { sandboxes: ContainerInf
   };
 }
 
+/** A native sidecar: an init container with `restartPolicy: Always` (1.28+). */
+export function isSidecar(spec: Container): boolean {
+  return spec.restartPolicy === 'Always';
+}
+
+/** The sidecars of a Pod, in spec order. */
+export function sidecarsOf(pod: Pod): Container[] {
+  return (pod.spec?.initContainers ?? []).filter(isSidecar);
+}
+
 export function fieldPath(pod: Pod, spec: Container): string {
   const init = (pod.spec?.initContainers ?? []).some((c) => c.name === spec.name);
   return `spec.${init ? 'initContainers' : 'containers'}{${spec.name}}`;
@@ -159,7 +169,7 @@ export function fieldPath(pod: Pod, spec: Container): string {
 
 /** The plan for one sync of `pod`. */
 export function computePodActions(pod: Pod, state: PodRuntimeState, view: PlanView): PodActions {
-  if (pod.metadata?.deletionTimestamp) return computeTerminateActions(pod, state);
+  if (pod.metadata?.deletionTimestamp) return computeTerminateActions(pod, state, view.now);
   const running = (c: ContainerInfo) => c.state === 'running';
   const stopping = (cs: ContainerInfo[], reason: KillReason) =>
     cs.filter((c) => running(c) && !state.killing.has(c.id)).map((container) => ({ container, graceSeconds: gracePeriod(pod), reason }));
@@ -179,22 +189,46 @@ export function computePodActions(pod: Pod, state: PodRuntimeState, view: PlanVi
   return { type: 'Sync', createSandbox: { attempt, remove: state.sandboxes }, ...computeContainerActions(pod, state, view) };
 }
 
-/** Graceful termination: app containers get the grace period; the sandbox goes last, at once. */
-export function computeTerminateActions(pod: Pod, state: PodRuntimeState): TerminateActions {
+/**
+ * Graceful termination, in upstream's order: the app containers first (each with the
+ * grace period), then the sidecars one at a time in reverse order, each once those after
+ * it have stopped, with what is left of the grace period (at least 2 s); the sandbox
+ * last, at once.
+ */
+export function computeTerminateActions(pod: Pod, state: PodRuntimeState, now?: number): TerminateActions {
   const alive = (c: ContainerInfo) => c.state === 'running' || state.killing.has(c.id);
-  const appsAlive = state.containers.some(alive);
+  const sidecarNames = new Set(sidecarsOf(pod).map((s) => s.name));
+  const isApp = (c: ContainerInfo) => !sidecarNames.has(c.labels[LABEL_CONTAINER_NAME] ?? '');
   const kill: ContainerToKill[] = [];
-  for (const container of state.containers) {
-    if (container.state !== 'running' || state.killing.has(container.id)) continue;
+  const stop = (container: ContainerInfo, graceSeconds: number) => {
+    if (container.state !== 'running' || state.killing.has(container.id)) return;
     const name = container.labels[LABEL_CONTAINER_NAME] ?? '';
-    kill.push({ container, graceSeconds: gracePeriod(pod), reason: 'PodDeleted', message: `Stopping container ${name}` });
+    kill.push({ container, graceSeconds, reason: 'PodDeleted', message: `Stopping container ${name}` });
+  };
+  const apps = state.containers.filter(isApp);
+  for (const container of apps) stop(container, gracePeriod(pod));
+  if (!apps.some(alive)) {
+    const sidecars = sidecarsOf(pod).reverse();
+    for (const s of sidecars) {
+      const running = attemptsOf(state.containers, s.name).filter(alive);
+      if (!running.length) continue;
+      for (const c of running) stop(c, remainingGrace(pod, now));
+      break;
+    }
   }
-  if (!appsAlive) {
+  if (!state.containers.some(alive)) {
     for (const container of state.sandboxes) {
       if (container.state === 'running' && !state.killing.has(container.id)) kill.push({ container, graceSeconds: 0, reason: 'PodDeleted' });
     }
   }
   return { type: 'Terminate', kill, done: ![...state.containers, ...state.sandboxes].some(alive) };
+}
+
+/** What is left of a deleted Pod's grace period (its deletionTimestamp is when it ends), at least upstream's minimum. */
+export function remainingGrace(pod: Pod, now: number | undefined): number {
+  const end = pod.metadata?.deletionTimestamp ? Date.parse(pod.metadata.deletionTimestamp) : Number.NaN;
+  if (now === undefined || Number.isNaN(end)) return gracePeriod(pod);
+  return Math.max(MINIMUM_GRACE_PERIOD_SECONDS, Math.min(gracePeriod(pod), Math.floor((end - now) / 1000)));
 }
 
 /** A Pod whose status has just turned Succeeded or Failed stops its sandbox at once: nothing of it runs any more. */
@@ -217,20 +251,22 @@ export function wouldBeFinished(pod: Pod, containers: ContainerInfo[]): boolean 
 
 type ContainerActions = Pick<SyncActions, 'kill' | 'start' | 'backOff'>;
 
-/** Init containers one at a time and in order, then the app containers. */
+/**
+ * Init containers one at a time and in order, then the app containers. Sidecars (init
+ * containers with `restartPolicy: Always`) start in the init order, let the next one
+ * start once they have started (startup probe), and are kept running, restarted with
+ * back-off whatever the Pod's restartPolicy. When the app containers of a Pod that does
+ * not restart them are all done, the sidecars are stopped (upstream's KillPod), last
+ * one first, and not started again.
+ */
 function computeContainerActions(pod: Pod, state: PodRuntimeState, view: PlanView): ContainerActions {
   const out: ContainerActions = { kill: [], start: [], backOff: [] };
   const policy = pod.spec?.restartPolicy ?? 'Always';
-  for (const spec of pod.spec?.initContainers ?? []) {
-    const latest = attemptsOf(state.containers, spec.name)[0];
-    if (latest && (latest.state === 'running' || state.killing.has(latest.id))) return out;
-    if (latest && isFinished(latest) && latest.exitCode === 0 && latest.state !== 'created') continue;
-    // Created and not started yet, or failed under restartPolicy Never (the Pod fails): nothing to do.
-    if (latest && (!isFinished(latest) || policy === 'Never')) return out;
-    if (latest) restartOrBackOff(out, pod, spec, 'init', latest, view);
-    else out.start.push({ spec, kind: 'init', attempt: nextAttempt(state, spec.name), reason: 'FirstStart' });
+  if (sidecarsOf(pod).length && wouldBeFinished(pod, state.containers)) {
+    out.kill.push(...sidecarKills(pod, state));
     return out;
   }
+  if (!computeInitActions(pod, state, view, out)) return out;
   for (const spec of pod.spec?.containers ?? []) {
     const latest = attemptsOf(state.containers, spec.name)[0];
     if (latest && state.killing.has(latest.id)) continue;
@@ -262,11 +298,82 @@ function computeContainerActions(pod: Pod, state: PodRuntimeState, view: PlanVie
   return out;
 }
 
-/** Why a running app container must go: its image changed, or a liveness or startup probe failed. */
+/** The running sidecars to stop once the app containers are done: the last one still running (they stop in reverse order). */
+function sidecarKills(pod: Pod, state: PodRuntimeState): ContainerToKill[] {
+  for (const s of sidecarsOf(pod).reverse()) {
+    const alive = attemptsOf(state.containers, s.name).filter((c) => c.state === 'running' || state.killing.has(c.id));
+    if (!alive.length) continue;
+    return alive
+      .filter((c) => !state.killing.has(c.id))
+      .map((container) => ({ container, graceSeconds: gracePeriod(pod), reason: 'PodFinished' as const, message: `Stopping container ${s.name}` }));
+  }
+  return [];
+}
+
+/**
+ * Upstream's computeInitContainerActions. The last init container that has a container
+ * tells how far initialisation got: the ones before it are done (only their sidecars are
+ * kept running); it decides what starts next. True when the Pod is initialised.
+ */
+function computeInitActions(pod: Pod, state: PodRuntimeState, view: PlanView, out: ContainerActions): boolean {
+  const inits = pod.spec?.initContainers ?? [];
+  const policy = pod.spec?.restartPolicy ?? 'Always';
+  let current = -1;
+  inits.forEach((spec, i) => {
+    if (attemptsOf(state.containers, spec.name).length) current = i;
+  });
+  // Sidecars before the current one: kept running.
+  for (const spec of inits.slice(0, Math.max(0, current))) {
+    if (!isSidecar(spec)) continue;
+    const latest = attemptsOf(state.containers, spec.name)[0];
+    if (!latest) {
+      out.start.push({ spec, kind: 'init', attempt: nextAttempt(state, spec.name), reason: 'Recreate' });
+      continue;
+    }
+    keepSidecar(pod, spec, latest, state, view, out);
+  }
+  const startAt = (i: number): boolean => {
+    const next = inits[i];
+    if (!next) return true;
+    out.start.push({ spec: next, kind: 'init', attempt: nextAttempt(state, next.name), reason: 'FirstStart' });
+    return false;
+  };
+  if (current < 0) return startAt(0);
+  const spec = inits[current]!;
+  const latest = attemptsOf(state.containers, spec.name)[0]!;
+  if (isSidecar(spec)) {
+    if (!keepSidecar(pod, spec, latest, state, view, out)) return false;
+    return startAt(current + 1);
+  }
+  if (latest.state === 'running' || state.killing.has(latest.id)) return false;
+  if (isFinished(latest) && latest.exitCode === 0 && latest.state !== 'created') return startAt(current + 1);
+  // Created and not started yet, or failed under restartPolicy Never (the Pod fails): nothing to do.
+  if (!isFinished(latest) || policy === 'Never') return false;
+  restartOrBackOff(out, pod, spec, 'init', latest, view);
+  return false;
+}
+
+/** Keeps a sidecar running: restarts it (with back-off) when it exited, kills it when a probe failed. True when it runs and has started. */
+function keepSidecar(pod: Pod, spec: Container, latest: ContainerInfo, state: PodRuntimeState, view: PlanView, out: ContainerActions): boolean {
+  if (state.killing.has(latest.id)) return false;
+  if (latest.state === 'running') {
+    const kill = killRunning(pod, spec, latest, view);
+    if (kill) {
+      out.kill.push(kill);
+      return false;
+    }
+    return view.probe(spec, latest.id).started !== false;
+  }
+  if (isFinished(latest)) restartOrBackOff(out, pod, spec, 'init', latest, view);
+  return false;
+}
+
+/** Why a running app container or sidecar must go: its image changed, or a liveness or startup probe failed. */
 function killRunning(pod: Pod, spec: Container, latest: ContainerInfo, view: PlanView): ContainerToKill | undefined {
   const graceSeconds = pod.spec?.terminationGracePeriodSeconds ?? 30;
+  const who = isSidecar(spec) ? `Init container ${spec.name}` : `Container ${spec.name}`;
   if (latest.image !== (spec.image ?? '')) {
-    return { container: latest, graceSeconds, reason: 'DefinitionChanged', message: `Container ${spec.name} definition changed, will be restarted` };
+    return { container: latest, graceSeconds, reason: 'DefinitionChanged', message: `${who} definition changed, will be restarted` };
   }
   const failed = view.probe(spec, latest.id).failed;
   if (!failed) return undefined;
@@ -274,7 +381,7 @@ function killRunning(pod: Pod, spec: Container, latest: ContainerInfo, view: Pla
     container: latest,
     graceSeconds,
     reason: failed === 'liveness' ? 'LivenessProbe' : 'StartupProbe',
-    message: `Container ${spec.name} failed ${failed} probe, will be restarted`,
+    message: isSidecar(spec) ? `${who} failed ${failed} probe` : `${who} failed ${failed} probe, will be restarted`,
   };
 }
 

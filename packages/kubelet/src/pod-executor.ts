@@ -9,13 +9,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatResolvConf, type Pod } from '@minik8s/api';
-import { type Clock, type KubeClient, objectKey } from '@minik8s/client/kube';
+import { type Clock, type KubeClient, objectKey, realClock } from '@minik8s/client/kube';
 import type { Logger } from 'pino';
 import type { Backoff } from './backoff.ts';
 import { buildCommand, buildEnv, buildResources, ConfigError, type KeyLookup } from './container-config.ts';
 import { type DnsSettings, podResolvConf } from './dns-config.ts';
+import { type LifecycleHandler, runHook } from './hooks.ts';
 import { type ImagePuller, pullPolicy } from './images.ts';
-import { type ContainerToKill, type ContainerToStart, fieldPath, type SyncActions } from './pod-actions.ts';
+import { type ContainerToKill, type ContainerToStart, fieldPath, isSidecar, MINIMUM_GRACE_PERIOD_SECONDS, type SyncActions } from './pod-actions.ts';
 import type { ProbeManager } from './probes.ts';
 import {
   containerName,
@@ -89,19 +90,50 @@ export class PodExecutor {
     if (d.podCidr) this.addresses = new AddressPool(d.podCidr, () => d.runtime.networkAddresses(d.podNetwork));
   }
 
-  /** Stops a container in the background; the Pod is synced again when it has stopped. */
+  /** Stops a container in the background (its preStop hook first); the Pod is synced again when it has stopped. */
   kill(pod: Pod, c: ContainerInfo, grace: number, message?: string): void {
     if (this.killing.has(c.id)) return;
-    const name = c.labels[LABEL_CONTAINER_NAME] ?? '';
-    if (message !== undefined) this.d.event(pod, 'Normal', 'Killing', message, `spec.containers{${name}}`);
-    const p = this.d.runtime
-      .stop(c.id, grace)
+    const p = this.stopContainer(pod, c, grace, message)
       .catch((e) => this.d.log.warn({ err: e, container: c.name }, 'could not stop a container'))
       .finally(() => {
         this.killing.delete(c.id);
         this.d.requeue(objectKey(pod as { metadata: { namespace?: string; name?: string } }));
       });
     this.killing.set(c.id, p);
+  }
+
+  /**
+   * Upstream's killContainer: the `Killing` event, the preStop hook (it counts against
+   * the grace period; a failure is a `FailedPreStopHook` event), then SIGTERM and SIGKILL
+   * after what is left of the grace period, at least 2 s once a hook ran.
+   */
+  private async stopContainer(pod: Pod, c: ContainerInfo, grace: number, message?: string): Promise<void> {
+    const name = c.labels[LABEL_CONTAINER_NAME] ?? '';
+    const spec = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((s) => s.name === name);
+    const fp = spec ? fieldPath(pod, spec) : `spec.containers{${name}}`;
+    if (message !== undefined) this.d.event(pod, 'Normal', 'Killing', message, fp);
+    const preStop = spec?.lifecycle?.preStop;
+    if (spec && preStop && grace > 0 && c.state === 'running') {
+      const clock = this.d.clock ?? realClock;
+      const started = clock.now();
+      const r = await this.runHook(pod, spec, c, preStop, pod.status?.podIP, grace * 1000);
+      if (!r.ok) this.d.event(pod, 'Warning', 'FailedPreStopHook', r.message, fp);
+      grace = Math.max(MINIMUM_GRACE_PERIOD_SECONDS, grace - Math.floor((clock.now() - started) / 1000));
+    }
+    await this.d.runtime.stop(c.id, grace);
+  }
+
+  private runHook(pod: Pod, spec: Parameters<typeof fieldPath>[1], c: ContainerInfo, handler: LifecycleHandler, podIP: string | undefined, timeoutMs?: number) {
+    const clock = this.d.clock ?? realClock;
+    return runHook(handler, {
+      runtime: this.d.runtime,
+      pod,
+      container: spec,
+      containerId: c.id,
+      podIP,
+      timeoutMs,
+      sleep: (ms) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms)),
+    });
   }
 
   killAll(pod: Pod, kills: ContainerToKill[]): void {
@@ -221,6 +253,22 @@ export class PodExecutor {
       return true;
     }
     this.d.event(pod, 'Normal', 'Started', `Started container ${spec.name}`, fp);
+    const postStart = spec.lifecycle?.postStart;
+    if (postStart) {
+      // The sync waits for the hook: the container is not Running (nor the next init container started) before it is done.
+      const info = (await this.d.runtime.inspect(id)) ?? ({ id, state: 'running', labels: { [LABEL_CONTAINER_NAME]: spec.name } } as unknown as ContainerInfo);
+      const r = await this.runHook(pod, spec, info, postStart, ctx.sandbox.ips[this.d.podNetwork]);
+      if (!r.ok) {
+        this.d.event(pod, 'Warning', 'FailedPostStartHook', r.message, fp);
+        await this.stopContainer(pod, info, pod.spec?.terminationGracePeriodSeconds ?? 30, 'FailedPostStartHook').catch((e) =>
+          this.d.log.warn({ err: e, container: name }, 'could not stop a container whose postStart hook failed'),
+        );
+        // It waits to run again (upstream's ErrPostStartHook), unless nothing will restart it.
+        if (isSidecar(spec) || (pod.spec?.restartPolicy ?? 'Always') !== 'Never')
+          ctx.mem.waiting.set(spec.name, { reason: 'PostStartHookError', message: r.message });
+        ctx.later(1000);
+      }
+    }
     return true;
   }
 

@@ -3,6 +3,8 @@
  * be asked to do, the status the API server would get, the events a user would see,
  * and that nothing is remembered of a Pod once it is gone.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Pod, PodStatus } from '@minik8s/api';
 import { FakeClock, type KubeClient } from '@minik8s/client/kube';
 import { pino } from 'pino';
@@ -230,5 +232,247 @@ describe('PodWorkers on the fake runtime', () => {
     expect(t.workers.syncs('uid-n')).toBe(2);
     expect(t.workers.syncs()).toBe(2);
     expect(t.workers.syncs('uid-other')).toBe(0);
+  });
+});
+
+describe('lifecycle hooks on the fake runtime', () => {
+  /** Records each exec as `exec <container name> <command>` among the runtime's calls; `answer` decides the result. */
+  const recordExecs = (t: ReturnType<typeof setup>, answer: (cmd: string[]) => Promise<number> | number = () => 0) => {
+    t.runtime.exec = async (id, cmd) => {
+      t.runtime.calls.push(`exec ${t.runtime.containers.get(id)?.name} ${cmd.join(' ')}`);
+      return { exitCode: await answer(cmd), output: '', timedOut: false };
+    };
+  };
+
+  it('postStart runs right after the start, and the container is Running only once it is done', async () => {
+    const t = setup();
+    let finish: (code: number) => void = () => {};
+    recordExecs(t, () => new Promise<number>((resolve) => (finish = resolve)));
+    t.create('ps', { containers: [{ name: 'app', image: IMAGE, lifecycle: { postStart: { exec: { command: ['touch', '/ready'] } } } }] });
+    const syncing = t.sync('ps');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(t.runtime.calls.slice(-2)).toEqual(['start k8s_app_ps_default_uid-ps_0', 'exec k8s_app_ps_default_uid-ps_0 touch /ready']);
+    expect(t.state('ps', 'app')?.running).toBeUndefined(); // nothing written while the hook runs
+    finish(0);
+    await syncing;
+    expect(t.state('ps', 'app')?.running).toBeTruthy();
+    expect(t.statuses.get('ps')?.phase).toBe('Running');
+  });
+
+  it('a failing postStart kills the container with FailedPostStartHook, and it is restarted per policy', async () => {
+    const t = setup();
+    recordExecs(t, () => 1);
+    t.create('pf', { containers: [{ name: 'app', image: IMAGE, lifecycle: { postStart: { exec: { command: ['false'] } } } }] });
+    await t.sync('pf');
+    expect(t.events).toContain(
+      'Warning FailedPostStartHook: Exec lifecycle hook ([false]) for Container "app" in Pod "pf_default(uid-pf)" failed - error: command \'false\' exited with 1: , message: ""',
+    );
+    expect(t.events).toContain('Normal Killing: FailedPostStartHook');
+    expect(t.runtime.calls.slice(-3)).toEqual([
+      'start k8s_app_pf_default_uid-pf_0',
+      'exec k8s_app_pf_default_uid-pf_0 false',
+      'stop k8s_app_pf_default_uid-pf_0 30',
+    ]);
+    const s = t.statuses.get('pf')?.containerStatuses?.[0];
+    expect(s?.state?.waiting?.reason).toBe('PostStartHookError');
+    expect(s?.lastState?.terminated).toMatchObject({ exitCode: 143, reason: 'Error' });
+    await t.sync('pf');
+    expect(t.runtime.named('k8s_app_').map((c) => c.name)).toEqual(['k8s_app_pf_default_uid-pf_0', 'k8s_app_pf_default_uid-pf_1']);
+
+    // Under restartPolicy Never it stays terminated and the Pod fails.
+    t.create('pn', { restartPolicy: 'Never', containers: [{ name: 'app', image: IMAGE, lifecycle: { postStart: { exec: { command: ['false'] } } } }] });
+    await t.sync('pn');
+    await t.sync('pn');
+    expect(t.state('pn', 'app')?.terminated).toMatchObject({ exitCode: 143, reason: 'Error' });
+    expect(t.statuses.get('pn')?.phase).toBe('Failed');
+  });
+
+  it('preStop runs before the stop signal and what it took comes off the grace period (at least 2 s remain)', async () => {
+    const t = setup();
+    recordExecs(t, (cmd) => {
+      t.clock.advance(cmd[0] === 'slow' ? 40_000 : 12_000);
+      return cmd[0] === 'broken' ? 2 : 0;
+    });
+    const hooked = (name: string, command: string[]) => ({ name, image: IMAGE, lifecycle: { preStop: { exec: { command } } } });
+    t.create('st', { containers: [hooked('c', ['drain'])] });
+    t.create('sl', { containers: [hooked('c', ['slow'])] });
+    t.create('br', { containers: [hooked('c', ['broken'])] });
+    for (const name of ['st', 'sl', 'br']) {
+      await t.sync(name);
+      t.markDeleted(name);
+      await t.sync(name);
+    }
+    const calls = t.runtime.calls.filter((c) => c.startsWith('exec') || c.startsWith('stop k8s_c_'));
+    expect(calls).toEqual([
+      'exec k8s_c_st_default_uid-st_0 drain',
+      'stop k8s_c_st_default_uid-st_0 18',
+      'exec k8s_c_sl_default_uid-sl_0 slow',
+      'stop k8s_c_sl_default_uid-sl_0 2',
+      'exec k8s_c_br_default_uid-br_0 broken',
+      'stop k8s_c_br_default_uid-br_0 18',
+    ]);
+    expect(t.events.filter((e) => e.includes('PreStop'))).toEqual([
+      'Warning FailedPreStopHook: Exec lifecycle hook ([broken]) for Container "c" in Pod "br_default(uid-br)" failed - error: command \'broken\' exited with 2: , message: ""',
+    ]);
+  });
+
+  it('a sleep preStop waits its seconds on the clock; httpGet hooks call the port (by name) with the headers, and fail when nothing listens', async () => {
+    const seen: Array<{ url?: string; header?: string | string[] }> = [];
+    const server = createServer((req, res) => {
+      seen.push({ url: req.url, header: req.headers['x-drain'] });
+      res.writeHead(500).end(); // any answer is a success for a hook
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    try {
+      const t = setup();
+      t.create('sp', {
+        containers: [
+          { name: 'c', image: IMAGE, lifecycle: { preStop: { sleep: { seconds: 5 } } } },
+          {
+            name: 'h',
+            image: IMAGE,
+            ports: [{ name: 'admin', containerPort: port }],
+            lifecycle: { preStop: { httpGet: { host: '127.0.0.1', port: 'admin', path: 'quit', httpHeaders: [{ name: 'X-Drain', value: 'now' }] } } },
+          },
+          { name: 'x', image: IMAGE, lifecycle: { preStop: { httpGet: { host: '127.0.0.1', port: closedPort, path: '/quit' } } } },
+          { name: 'z', image: IMAGE, lifecycle: { preStop: { sleep: { seconds: 60 } } } },
+        ],
+      });
+      await t.sync('sp');
+      t.markDeleted('sp');
+      const syncing = t.sync('sp');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(t.runtime.calls.filter((c) => c.startsWith('stop k8s_c_'))).toEqual([]);
+      await t.clock.tick(5_000);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(t.runtime.calls.filter((c) => c.startsWith('stop k8s_c_'))).toEqual(['stop k8s_c_sp_default_uid-sp_0 25']);
+      // A sleep longer than the grace period is cut short by it: a failure, and the minimum 2 s.
+      await t.clock.tick(25_000);
+      await syncing;
+      expect(t.runtime.calls.filter((c) => c.startsWith('stop k8s_z_'))).toEqual(['stop k8s_z_sp_default_uid-sp_0 2']);
+      expect(seen).toEqual([{ url: '/quit', header: 'now' }]);
+      expect(t.events.filter((e) => e.startsWith('Warning FailedPreStopHook')).sort()).toEqual([
+        `Warning FailedPreStopHook: HTTP lifecycle hook (/quit) for Container "x" in Pod "sp_default(uid-sp)" failed - error: Get "http://127.0.0.1:${closedPort}/quit": dial tcp 127.0.0.1:${closedPort}: connect: connection refused`,
+        'Warning FailedPreStopHook: Sleep lifecycle hook (60) for Container "z" in Pod "sp_default(uid-sp)" failed - error: container terminated before sleep hook finished',
+      ]);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('sidecar containers on the fake runtime', () => {
+  const sidecar = (name: string, extra: Record<string, unknown> = {}) => ({ name, image: IMAGE, restartPolicy: 'Always', ...extra });
+  const init = (t: ReturnType<typeof setup>, pod: string, name: string) => t.statuses.get(pod)?.initContainerStatuses?.find((c) => c.name === name);
+
+  it('start in order with the init containers and keep running with the app; they count in readiness', async () => {
+    const t = setup();
+    t.create('sc', { initContainers: [sidecar('proxy'), { name: 'setup', image: IMAGE }], containers: [{ name: 'app', image: IMAGE }] });
+    await t.sync('sc');
+    expect(t.runtime.calls.slice(-1)).toEqual(['start k8s_proxy_sc_default_uid-sc_0']);
+    expect(t.statuses.get('sc')?.phase).toBe('Pending');
+    expect(init(t, 'sc', 'proxy')).toMatchObject({ started: true, ready: true, restartCount: 0 });
+    await t.sync('sc');
+    expect(t.runtime.calls.slice(-1)).toEqual(['start k8s_setup_sc_default_uid-sc_0']);
+    t.runtime.exit(t.runtime.named('k8s_setup_')[0]!.id, 0);
+    await t.sync('sc');
+    expect(t.runtime.calls.slice(-1)).toEqual(['start k8s_app_sc_default_uid-sc_0']);
+    expect(t.runtime.named('k8s_proxy_').map((c) => c.state)).toEqual(['running']);
+    const s = t.statuses.get('sc')!;
+    expect(s.phase).toBe('Running');
+    expect(s.initContainerStatuses?.map((c) => [c.name, Object.keys(c.state ?? {})[0]])).toEqual([
+      ['proxy', 'running'],
+      ['setup', 'terminated'],
+    ]);
+    expect(s.conditions?.find((c) => c.type === 'Initialized')?.status).toBe('True');
+    expect(s.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  });
+
+  it('the next init container waits for the sidecar startup probe; an unready sidecar makes the Pod unready', async () => {
+    const t = setup();
+    let ready = 1;
+    t.runtime.exec = async (_id, cmd) => ({ exitCode: cmd[0] === 'ready' ? ready : 0, output: '', timedOut: false });
+    t.create('sp', {
+      initContainers: [sidecar('proxy', { startupProbe: { exec: { command: ['started'] } }, readinessProbe: { exec: { command: ['ready'] } } })],
+      containers: [{ name: 'app', image: IMAGE }],
+    });
+    await t.sync('sp');
+    await t.sync('sp');
+    expect(t.runtime.named('k8s_app_')).toEqual([]);
+    expect(init(t, 'sp', 'proxy')).toMatchObject({ started: false, ready: false });
+    await t.clock.tick(0);
+    await t.sync('sp');
+    expect(t.runtime.named('k8s_app_')).toHaveLength(1);
+    await t.sync('sp');
+    expect(init(t, 'sp', 'proxy')).toMatchObject({ started: true, ready: false });
+    expect(t.statuses.get('sp')?.conditions?.find((c) => c.type === 'ContainersReady')?.message).toBe('containers with unready status: [proxy]');
+    ready = 0;
+    await t.clock.tick(10_000);
+    await t.sync('sp');
+    expect(t.statuses.get('sp')?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  });
+
+  it('is restarted when it exits, with crash-loop back-off, even under restartPolicy Never', async () => {
+    const t = setup();
+    t.create('sr', { restartPolicy: 'Never', initContainers: [sidecar('proxy')], containers: [{ name: 'app', image: IMAGE }] });
+    await t.sync('sr');
+    await t.sync('sr');
+    expect(t.runtime.named('k8s_app_')).toHaveLength(1);
+    t.runtime.exit(t.runtime.named('k8s_proxy_')[0]!.id, 1);
+    await t.sync('sr');
+    expect(t.runtime.named('k8s_proxy_').map((c) => [c.name, c.state])).toEqual([
+      ['k8s_proxy_sr_default_uid-sr_0', 'exited'],
+      ['k8s_proxy_sr_default_uid-sr_1', 'running'],
+    ]);
+    expect(init(t, 'sr', 'proxy')).toMatchObject({ restartCount: 1, started: true, lastState: { terminated: { exitCode: 1, reason: 'Error' } } });
+    t.runtime.exit(t.runtime.named('k8s_proxy_').at(-1)!.id, 1);
+    await t.sync('sr');
+    expect(init(t, 'sr', 'proxy')?.state?.waiting?.reason).toBe('CrashLoopBackOff');
+    expect(t.statuses.get('sr')?.phase).toBe('Running');
+    t.clock.advance(10_000);
+    await t.sync('sr');
+    expect(init(t, 'sr', 'proxy')).toMatchObject({ restartCount: 2, state: { running: {} } });
+  });
+
+  it('stop after the app containers when the Pod is deleted, the last sidecar first', async () => {
+    const t = setup();
+    t.create('sd', { initContainers: [sidecar('first'), sidecar('second')], containers: [{ name: 'app', image: IMAGE }] });
+    for (let i = 0; i < 3; i++) await t.sync('sd');
+    expect(t.runtime.named('k8s_app_')).toHaveLength(1);
+    t.markDeleted('sd');
+    for (let i = 0; i < 5; i++) await t.sync('sd');
+    expect(t.runtime.calls.filter((c) => c.startsWith('stop'))).toEqual([
+      'stop k8s_app_sd_default_uid-sd_0 30',
+      'stop k8s_second_sd_default_uid-sd_0 2',
+      'stop k8s_first_sd_default_uid-sd_0 2',
+      'stop k8s_POD_sd_default_uid-sd_0 0',
+    ]);
+    expect(t.deleted).toEqual(['sd']);
+  });
+
+  it('a Job-style Pod succeeds when its app exits 0: its sidecars are stopped, last first, and not restarted', async () => {
+    const t = setup();
+    t.create('job', { restartPolicy: 'Never', initContainers: [sidecar('a'), sidecar('b')], containers: [{ name: 'main', image: IMAGE }] });
+    for (let i = 0; i < 3; i++) await t.sync('job');
+    t.runtime.exit(t.runtime.named('k8s_main_')[0]!.id, 0);
+    await t.sync('job');
+    expect(t.statuses.get('job')?.phase).toBe('Running');
+    await t.sync('job');
+    await t.sync('job');
+    expect(t.runtime.calls.filter((c) => c.startsWith('stop'))).toEqual([
+      'stop k8s_b_job_default_uid-job_0 30',
+      'stop k8s_a_job_default_uid-job_0 30',
+      'stop k8s_POD_job_default_uid-job_0 0',
+    ]);
+    expect(t.events).toContain('Normal Killing: Stopping container b');
+    const s = t.statuses.get('job')!;
+    expect(s.phase).toBe('Succeeded');
+    expect(s.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    expect(t.runtime.named('k8s_a_')).toHaveLength(1);
   });
 });

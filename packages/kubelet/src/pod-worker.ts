@@ -17,6 +17,7 @@ import {
   type PodRuntimeState,
   type RememberedContainer,
   sandboxToStop,
+  sidecarsOf,
   splitContainers,
   type TerminateActions,
 } from './pod-actions.ts';
@@ -143,11 +144,13 @@ export class PodWorkers {
   /** Points the probes at the running containers, then computes and writes the status. */
   private async updateStatus(pod: Pod, m: PodMemory, apps: ContainerInfo[], sandbox: ContainerInfo | undefined): Promise<PodStatus> {
     const podIP = sandbox?.ips[this.d.podNetwork];
+    // Probes run in app containers and sidecars.
+    const probed = [...sidecarsOf(pod), ...(pod.spec?.containers ?? [])];
     this.d.probes.update(
       pod,
       objectKey(pod as never),
       podIP,
-      (pod.spec?.containers ?? []).flatMap((spec) => {
+      probed.flatMap((spec) => {
         const latest = attemptsOf(apps, spec.name)[0];
         return latest?.state === 'running' ? [{ spec, id: latest.id, startedAt: latest.startedAt }] : [];
       }),
@@ -160,7 +163,7 @@ export class PodWorkers {
       hostIP: this.d.hostIP,
       waiting: m.waiting,
       probe: (id) => {
-        const spec = (pod.spec?.containers ?? []).find((c) => attemptsOf(apps, c.name)[0]?.id === id);
+        const spec = probed.find((c) => attemptsOf(apps, c.name)[0]?.id === id);
         return spec ? this.d.probes.result(spec, id) : { ready: false, started: false };
       },
       known: m.known,

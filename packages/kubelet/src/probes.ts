@@ -9,6 +9,7 @@
 import { connect } from 'node:net';
 import type { Container, Pod, Probe } from '@minik8s/api';
 import { type Clock, realClock, type TimerHandle } from '@minik8s/client/kube';
+import { fieldPath } from './pod-actions.ts';
 import type { ContainerRuntime } from './runtime/runtime.ts';
 
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';
@@ -201,7 +202,7 @@ export class ProbeManager {
     } else {
       w.successRun = 0;
       w.failureRun++;
-      this.o.event?.(pod, 'Warning', 'Unhealthy', `${KIND_LABEL[w.kind]} probe failed: ${out.output}`, `spec.containers{${spec.name}}`);
+      this.o.event?.(pod, 'Warning', 'Unhealthy', `${KIND_LABEL[w.kind]} probe failed: ${out.output}`, fieldPath(pod, spec));
       if (w.failureRun >= Math.max(1, probe.failureThreshold ?? 3)) {
         w.result = false;
         if (w.kind !== 'readiness') w.onHold = true;

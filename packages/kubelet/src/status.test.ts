@@ -135,4 +135,27 @@ describe('computePodStatus', () => {
     const s = computePodStatus(input(pod({ restartPolicy: 'Never' }, { phase: 'Succeeded' }), []));
     expect(s.phase).toBe('Succeeded');
   });
+
+  it('sidecars: Pending until started, Initialized once started, in readiness, ignored once stopped', () => {
+    const p = pod({ restartPolicy: 'Never', initContainers: [{ name: 'proxy', image: 'img', restartPolicy: 'Always' }] });
+    const starting = computePodStatus(input(p, [ctr('proxy', 0)], { probe: () => ({ ready: false, started: false }) }));
+    expect(starting.phase).toBe('Pending');
+    expect(starting.initContainerStatuses?.[0]).toMatchObject({ name: 'proxy', started: false, ready: false, state: { running: {} } });
+    expect(starting.conditions?.find((c) => c.type === 'Initialized')).toMatchObject({
+      status: 'False',
+      message: 'containers with incomplete status: [proxy]',
+    });
+
+    const unready = computePodStatus(input(p, [ctr('proxy', 0), ctr('app', 0)], { probe: (id) => ({ ready: id !== 'proxy-0', started: true }) }));
+    expect(unready.phase).toBe('Running');
+    expect(unready.conditions?.find((c) => c.type === 'Initialized')?.status).toBe('True');
+    expect(unready.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', message: 'containers with unready status: [proxy]' });
+
+    // The app done while the sidecar runs: still Running; once the sidecar has stopped, Succeeded.
+    const appDone = ctr('app', 0, { state: 'exited', exitCode: 0 });
+    expect(computePodStatus(input(p, [ctr('proxy', 0), appDone])).phase).toBe('Running');
+    const done = computePodStatus(input(p, [ctr('proxy', 0, { state: 'exited', exitCode: 143 }), appDone]));
+    expect(done.phase).toBe('Succeeded');
+    expect(done.initContainerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 143, reason: 'Error' });
+  });
 });

@@ -131,12 +131,33 @@ function containerStatus(input: StatusInput, spec: Container, defaultWaiting: st
   };
 }
 
-/** Upstream's getPhase. */
+const isSidecar = (c: Container) => c.restartPolicy === 'Always';
+
+/**
+ * Upstream's getPhase. Sidecars (init containers with `restartPolicy: Always`) count as
+ * running containers while they run and hold the Pod Pending until they have started;
+ * once they have stopped they are ignored, so a Job's Pod succeeds on its app containers.
+ */
 export function podPhase(pod: Pod, init: ContainerStatus[], app: ContainerStatus[]): NonNullable<PodStatus['phase']> {
   const policy = pod.spec?.restartPolicy ?? 'Always';
+  const sidecars = new Set((pod.spec?.initContainers ?? []).filter(isSidecar).map((c) => c.name));
   let pendingInit = 0;
+  let pendingSidecars = 0;
   let failedInit = 0;
+  let unknown = 0;
+  let running = 0;
+  let waiting = 0;
+  let stopped = 0;
+  let succeeded = 0;
   for (const s of init) {
+    if (sidecars.has(s.name)) {
+      if (s.state?.running) {
+        if (!s.started) pendingSidecars++;
+        running++;
+      } else if (s.state?.waiting && !s.lastState?.terminated) pendingSidecars++;
+      else if (!s.state?.terminated && !s.state?.waiting) pendingSidecars++;
+      continue;
+    }
     if (s.state?.running) pendingInit++;
     else if (s.state?.terminated) {
       if (s.state.terminated.exitCode !== 0) failedInit++;
@@ -144,11 +165,6 @@ export function podPhase(pod: Pod, init: ContainerStatus[], app: ContainerStatus
       if (s.lastState.terminated.exitCode !== 0) failedInit++;
     } else pendingInit++;
   }
-  let unknown = 0;
-  let running = 0;
-  let waiting = 0;
-  let stopped = 0;
-  let succeeded = 0;
   for (const s of app) {
     if (s.state?.running) running++;
     else if (s.state?.terminated) {
@@ -159,8 +175,10 @@ export function podPhase(pod: Pod, init: ContainerStatus[], app: ContainerStatus
       else waiting++;
     } else unknown++;
   }
+  // Initialised once an app container has run (a sidecar restarting later does not make the Pod Pending again).
+  const initialized = app.some((s) => s.state?.running || s.state?.terminated || s.lastState?.terminated);
   if (failedInit > 0 && policy === 'Never') return 'Failed';
-  if (pendingInit > 0 || failedInit > 0) return 'Pending';
+  if (pendingInit > 0 || failedInit > 0 || (pendingSidecars > 0 && !initialized)) return 'Pending';
   if (waiting > 0) return 'Pending';
   if (running > 0 && unknown === 0) return 'Running';
   if (running === 0 && stopped > 0 && unknown === 0) {
@@ -172,8 +190,15 @@ export function podPhase(pod: Pod, init: ContainerStatus[], app: ContainerStatus
   return 'Pending';
 }
 
-function initialized(init: ContainerStatus[]): string[] {
-  return init.filter((s) => !(s.state?.terminated && s.state.terminated.exitCode === 0)).map((s) => s.name);
+/** Init containers not done yet: a regular one until it exited 0, a sidecar until it has started. */
+function initialized(specs: Container[], init: ContainerStatus[]): string[] {
+  return init
+    .filter((s, i) => {
+      const spec = specs[i];
+      if (spec && isSidecar(spec)) return !s.started;
+      return !(s.state?.terminated && s.state.terminated.exitCode === 0);
+    })
+    .map((s) => s.name);
 }
 
 /** The whole status the kubelet writes for `input.pod`. */
@@ -182,7 +207,7 @@ export function computePodStatus(input: StatusInput): PodStatus {
   const old = pod.status ?? {};
   const initSpecs = pod.spec?.initContainers ?? [];
   const initStatuses = initSpecs.map((c) => containerStatus(input, c, 'PodInitializing'));
-  const notInitialized = initialized(initStatuses);
+  const notInitialized = initialized(initSpecs, initStatuses);
   const appStatuses = (pod.spec?.containers ?? []).map((c) => containerStatus(input, c, notInitialized.length ? 'PodInitializing' : 'ContainerCreating'));
   let phase = podPhase(pod, initStatuses, appStatuses);
   // A Pod that has finished stays finished.
@@ -198,7 +223,9 @@ export function computePodStatus(input: StatusInput): PodStatus {
   else if (notInitialized.length && old.phase !== 'Running') {
     cond('Initialized', false, 'ContainersNotInitialized', `containers with incomplete status: [${notInitialized.join(' ')}]`);
   } else cond('Initialized', true);
-  const unready = appStatuses.filter((s) => !s.ready).map((s) => s.name);
+  // Sidecars count in readiness, before the app containers (upstream's order).
+  const sidecarStatuses = initStatuses.filter((_, i) => isSidecar(initSpecs[i]!));
+  const unready = [...sidecarStatuses, ...appStatuses].filter((s) => !s.ready).map((s) => s.name);
   if (completed) {
     cond('Ready', false, 'PodCompleted');
     cond('ContainersReady', false, 'PodCompleted');
