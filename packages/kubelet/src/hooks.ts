@@ -7,9 +7,8 @@
  * `FailedPreStopHook` event. As upstream, an HTTP hook fails only when the request does
  * (any answer, whatever its status code, is a success).
  */
-import { get as plainGet } from 'node:http';
-import { get as httpsGet } from 'node:https';
 import type { Container, Pod } from '@minik8s/api';
+import { kubeletGet } from './http-get.ts';
 import { podRef } from './runtime/labels.ts';
 import type { ContainerRuntime } from './runtime/runtime.ts';
 
@@ -47,24 +46,6 @@ function resolvePort(c: Container, port: number | string | undefined): number {
   return named.containerPort;
 }
 
-/**
- * One GET, as upstream's hook client does it: any answer is a success, the body is
- * dropped, redirects are not followed, and an HTTPS server's certificate is not checked.
- */
-function httpGet(url: URL, headers: Record<string, string>, timeoutMs: number): Promise<void> {
-  const get = url.protocol === 'https:' ? httpsGet : plainGet;
-  return new Promise((resolve, reject) => {
-    // Lenient parsing, as Go's client: small servers (busybox httpd's CGI) end header lines with a bare LF.
-    const req = get(url, { headers, rejectUnauthorized: false, insecureHTTPParser: true }, (res) => {
-      res.resume();
-      res.on('end', () => resolve());
-      res.on('error', () => resolve());
-    });
-    req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })));
-    req.on('error', reject);
-  });
-}
-
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.min(ms, FOREVER_MS)));
 
 /** Runs one hook to its end (or its deadline). */
@@ -100,15 +81,8 @@ export async function runHook(handler: LifecycleHandler, o: HookContext): Promis
       const url = `${scheme}://${hostPort}${path}`;
       const headers: Record<string, string> = { 'user-agent': 'kube-lifecycle/1.32', accept: '*/*' };
       for (const h of g.httpHeaders ?? []) headers[h.name.toLowerCase()] = h.value;
-      await httpGet(new URL(url), headers, timeoutMs).catch((e: NodeJS.ErrnoException) => {
-        const why =
-          e.name === 'TimeoutError'
-            ? 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)'
-            : e.code === 'ECONNREFUSED'
-              ? `dial tcp ${hostPort}: connect: connection refused`
-              : e.message;
-        throw new Error(`Get ${JSON.stringify(url)}: ${why}`);
-      });
+      // Any answer is a success, as upstream's hook client has it.
+      await kubeletGet(url, headers, timeoutMs);
       return { ok: true };
     } catch (e) {
       return { ok: false, message: `HTTP lifecycle hook (${g.path ?? ''}) ${who} failed - error: ${(e as Error).message}` };

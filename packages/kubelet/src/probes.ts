@@ -9,6 +9,7 @@
 import { connect } from 'node:net';
 import type { Container, Pod, Probe } from '@minik8s/api';
 import { type Clock, realClock, type TimerHandle } from '@minik8s/client/kube';
+import { kubeletGet } from './http-get.ts';
 import { fieldPath } from './pod-actions.ts';
 import type { ContainerRuntime } from './runtime/runtime.ts';
 
@@ -67,17 +68,11 @@ export async function runProbe(runtime: ContainerRuntime, probe: Probe, c: Conta
       const headers: Record<string, string> = { 'user-agent': 'kube-probe/1.32', accept: '*/*' };
       for (const h of g.httpHeaders ?? []) headers[h.name.toLowerCase()] = h.value;
       try {
-        const res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
-        const body = (await res.text()).slice(0, 10 * 1024);
-        if (res.status >= 200 && res.status < 400) return { ok: true, output: body };
+        const res = await kubeletGet(url, headers, timeoutMs);
+        if (res.status >= 200 && res.status < 400) return { ok: true, output: res.body };
         return { ok: false, output: `HTTP probe failed with statuscode: ${res.status}` };
       } catch (e) {
-        const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-        const why =
-          (e as Error).name === 'TimeoutError'
-            ? 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)'
-            : (cause?.code ?? cause?.message ?? (e as Error).message);
-        return { ok: false, output: `Get "${url}": ${why}` };
+        return { ok: false, output: (e as Error).message };
       }
     }
     if (probe.tcpSocket) {
