@@ -31,7 +31,10 @@ function statefulSet(name: string, spec: Spec = {}, labels: Record<string, strin
   } as StatefulSet;
 }
 
-const claimTemplate = { metadata: { name: 'data', labels: { tier: 'db' } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } };
+const claimTemplate = {
+  metadata: { name: 'data', labels: { tier: 'db' } },
+  spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+};
 
 describe('StatefulSet controller', () => {
   let h: Harness;
@@ -69,8 +72,12 @@ describe('StatefulSet controller', () => {
   const revisions = async (name: string) =>
     (await h.client.list<ControllerRevision>({ ...CONTROLLER_REVISIONS, namespace: NS })).items.filter((r) => r.metadata.ownerReferences?.[0]?.name === name);
   const events = async (name: string) =>
-    ((await h.client.list<CoreEvent>({ version: 'v1', plural: 'events', namespace: NS }, { fieldSelector: `involvedObject.name=${name}` })) as KubeList<CoreEvent>)
-      .items;
+    (
+      (await h.client.list<CoreEvent>(
+        { version: 'v1', plural: 'events', namespace: NS },
+        { fieldSelector: `involvedObject.name=${name}` },
+      )) as KubeList<CoreEvent>
+    ).items;
   const readyStatus = (name: string, replicas: number) =>
     eventually(
       async () => {
