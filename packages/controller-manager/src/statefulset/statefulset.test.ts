@@ -278,6 +278,17 @@ describe('StatefulSet controller', () => {
     await eventually(async () => (await retClaims()).length === 0, { message: 'vol-ret-0 collected', timeoutMs: 15_000 });
   });
 
+  it('OrderedReady waits minReadySeconds of availability between Pods; ordinals.start shifts the names', async () => {
+    await h.client.create<StatefulSet>(STATEFUL_SETS, statefulSet('slow', { replicas: 2, minReadySeconds: 1, ordinals: { start: 5 } }));
+    await readyStatus('slow', 2);
+    expect(await names('slow')).toEqual(['slow-5', 'slow-6']);
+    const [first, second] = await pods('slow');
+    const readySince = Date.parse(first!.status!.conditions!.find((c) => c.type === 'Ready')!.lastTransitionTime!);
+    expect(Date.parse(second!.metadata.creationTimestamp!)).toBeGreaterThanOrEqual(readySince + 1000);
+    expect(second!.metadata.labels!['apps.kubernetes.io/pod-index']).toBe('6');
+    await eventually(async () => (await get('slow')).status?.availableReplicas === 2, { message: 'both available' });
+  });
+
   it('keeps revisionHistoryLimit old revisions', async () => {
     await h.client.create<StatefulSet>(STATEFUL_SETS, statefulSet('hist', { replicas: 1, revisionHistoryLimit: 1 }));
     await readyStatus('hist', 1);
