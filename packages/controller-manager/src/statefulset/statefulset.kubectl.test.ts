@@ -56,6 +56,15 @@ describe('kubectl rollout on a StatefulSet', () => {
     expect(s.status!.currentRevision).toBe(s.status!.updateRevision);
   });
 
+  it('get and describe show the set, its Pods and its events', async () => {
+    expect(await kubectl('get', 'sts', 'db')).toMatch(/^NAME\s+READY\s+AGE\ndb\s+2\/2\s+\d+s\n$/);
+    const d = await kubectl('describe', 'sts', 'db');
+    expect(d).toMatch(/^Replicas:\s+2 desired \| 2 total$/m);
+    expect(d).toMatch(/^Update Strategy:\s+RollingUpdate$/m);
+    expect(d).toMatch(/^Pods Status:\s+2 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed$/m);
+    expect(d).toMatch(/SuccessfulCreate\s+\d+s( \(x\d+ over \d+s\))?\s+statefulset-controller\s+create Pod db-1 in StatefulSet db successful/);
+  });
+
   it('rollout history lists the revisions, and shows one', async () => {
     const out = await kubectl('rollout', 'history', 'sts/db');
     expect(out.split('\n').map((l) => l.trimEnd())).toEqual(['statefulset.apps/db', 'REVISION  CHANGE-CAUSE', '1         <none>', '2         <none>', '', '']);
