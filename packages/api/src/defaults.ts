@@ -119,9 +119,14 @@ export function defaultStatefulSet(o: Any): void {
   const spec = obj(o, 'spec');
   spec.replicas ??= 1;
   spec.podManagementPolicy ??= 'OrderedReady';
+  // As upstream's SetDefaults_StatefulSet: rollingUpdate (partition 0) comes with a defaulted
+  // type; an explicit `type: RollingUpdate` without it stays so (no partition).
   const us = obj(spec, 'updateStrategy');
-  us.type ??= 'RollingUpdate';
-  if (us.type === 'RollingUpdate') obj(us, 'rollingUpdate').partition ??= 0;
+  if (!us.type) {
+    us.type = 'RollingUpdate';
+    us.rollingUpdate ??= {};
+  }
+  if (us.type === 'RollingUpdate' && us.rollingUpdate) us.rollingUpdate.partition ??= 0;
   spec.revisionHistoryLimit ??= 10;
   const retention = obj(spec, 'persistentVolumeClaimRetentionPolicy');
   retention.whenDeleted ??= 'Retain';

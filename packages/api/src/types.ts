@@ -18,6 +18,8 @@ export type {
   DeploymentStatus,
   ReplicaSetSpec,
   ReplicaSetStatus,
+  StatefulSetSpec,
+  StatefulSetStatus,
 } from 'kubernetes-types/apps/v1.js';
 export type {
   Container,
@@ -46,6 +48,8 @@ export type Event = core.Event & KubeObject;
 export type Deployment = apps.Deployment & KubeObject;
 export type ReplicaSet = apps.ReplicaSet & KubeObject;
 export type DaemonSet = apps.DaemonSet & KubeObject;
+export type StatefulSet = apps.StatefulSet & KubeObject;
+export type PersistentVolumeClaim = core.PersistentVolumeClaim & KubeObject;
 export type ControllerRevision = apps.ControllerRevision & KubeObject;
 export type Lease = coordination.Lease & KubeObject;
 export type Job = batch.Job & KubeObject;

@@ -20,11 +20,13 @@ describe('selectControllers', () => {
       'job-controller',
       'ttl-after-finished-controller',
       'daemonset-controller',
+      'statefulset-controller',
     ];
     expect(selectControllers(['*'])).toEqual(all);
     expect(selectControllers(['*,-garbagecollector'])).toEqual(all.filter((c) => c !== 'garbage-collector-controller'));
     expect(selectControllers(['deployment', 'replicaset-controller'])).toEqual(['replicaset-controller', 'deployment-controller']);
     expect(selectControllers(['job', 'ttl-after-finished'])).toEqual(['job-controller', 'ttl-after-finished-controller']);
+    expect(selectControllers(['statefulset'])).toEqual(['statefulset-controller']);
     expect(() => selectControllers(['nope'])).toThrow(/"nope" is not in the list of known controllers/);
   });
 });

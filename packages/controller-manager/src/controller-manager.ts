@@ -18,6 +18,7 @@ import type { ControllerContext } from './internal/context.ts';
 import { JobController, type JobControllerOptions } from './job/job-controller.ts';
 import { ReplicaSetController } from './replicaset/replicaset-controller.ts';
 import { ServiceLBController } from './service-lb/service-lb-controller.ts';
+import { StatefulSetController } from './statefulset/statefulset-controller.ts';
 import { TTLAfterFinishedController } from './ttl-after-finished/ttl-after-finished-controller.ts';
 
 /** Controller names as kube-controller-manager's --controllers knows them, with their short aliases. */
@@ -33,6 +34,7 @@ export const CONTROLLERS: Record<string, { aliases: string[]; make: (ctx: Contro
   'job-controller': { aliases: ['job'], make: (ctx, o) => new JobController(ctx, o.job) },
   'ttl-after-finished-controller': { aliases: ['ttl-after-finished'], make: (ctx) => new TTLAfterFinishedController(ctx) },
   'daemonset-controller': { aliases: ['daemonset'], make: (ctx) => new DaemonSetController(ctx) },
+  'statefulset-controller': { aliases: ['statefulset'], make: (ctx) => new StatefulSetController(ctx) },
 };
 
 export interface ControllerManagerOptions {

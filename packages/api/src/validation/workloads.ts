@@ -210,3 +210,114 @@ export function validateControllerRevisionUpdate(o: Any, old: Any): FieldCause[]
   if (sameJson(o?.data, old?.data)) return [];
   return [fieldInvalid('data', { goSyntax: 'runtime.RawExtension{...}' }, 'field is immutable')];
 }
+
+/** A StatefulSet's update strategy as Go's %#v prints the internal struct (pointers shown as set or nil). */
+function goStatefulSetUpdateStrategy(us: Any): string {
+  const ru = us?.rollingUpdate ? '(*apps.RollingUpdateStatefulSetStrategy)(0xc000000000)' : '(*apps.RollingUpdateStatefulSetStrategy)(nil)';
+  return `apps.StatefulSetUpdateStrategy{Type:${JSON.stringify(us?.type ?? '')}, RollingUpdate:${ru}}`;
+}
+
+const RETENTION_POLICIES = ['Retain', 'Delete'];
+
+/**
+ * Upstream's ValidateStatefulSetSpec (1.32): a pod management policy and an update
+ * strategy it knows (a rollingUpdate block only with RollingUpdate, a partition not
+ * negative), known claim retention policies, counts not negative, a non-empty selector
+ * that selects the template, and Pods that always restart and have no active deadline.
+ * As upstream, the template's Pod spec is not validated here: Pods that cannot be
+ * created show up as FailedCreate events. `serviceName` is optional (1.32).
+ */
+export function validateStatefulSet(o: Any): FieldCause[] {
+  const out: FieldCause[] = [];
+  const spec = o?.spec ?? {};
+  const policy = spec.podManagementPolicy;
+  if (!policy) out.push(fieldRequired('spec.podManagementPolicy'));
+  else if (policy !== 'OrderedReady' && policy !== 'Parallel')
+    out.push(fieldInvalid('spec.podManagementPolicy', policy, "must be 'OrderedReady' or 'Parallel'"));
+  const us = spec.updateStrategy ?? {};
+  if (!us.type) out.push(fieldRequired('spec.updateStrategy'));
+  else if (us.type === 'OnDelete') {
+    if (us.rollingUpdate != null) {
+      out.push(
+        fieldInvalid(
+          'spec.updateStrategy.rollingUpdate',
+          { goSyntax: '&apps.RollingUpdateStatefulSetStrategy{Partition:(*int32)(nil), MaxUnavailable:(*intstr.IntOrString)(nil)}' },
+          "only allowed for updateStrategy 'RollingUpdate'",
+        ),
+      );
+    }
+  } else if (us.type === 'RollingUpdate') {
+    nonNegative(us.rollingUpdate?.partition, 'spec.updateStrategy.rollingUpdate.partition', out);
+  } else {
+    out.push(fieldInvalid('spec.updateStrategy', { goSyntax: goStatefulSetUpdateStrategy(us) }, "must be 'RollingUpdate' or 'OnDelete'"));
+  }
+  const retention = spec.persistentVolumeClaimRetentionPolicy;
+  if (retention) {
+    for (const k of ['whenDeleted', 'whenScaled'] as const) {
+      if (!RETENTION_POLICIES.includes(retention[k]))
+        out.push(fieldNotSupported(`spec.persistentVolumeClaimRetentionPolicy.${k}`, retention[k] ?? '', RETENTION_POLICIES));
+    }
+  }
+  nonNegative(spec.replicas, 'spec.replicas', out);
+  nonNegative(spec.minReadySeconds, 'spec.minReadySeconds', out);
+  if (spec.ordinals) nonNegative(spec.ordinals.start, 'spec.ordinals.start', out);
+  const sel = spec.selector;
+  if (!sel) out.push(fieldRequired('spec.selector'));
+  else if (Object.keys(sel.matchLabels ?? {}).length + (sel.matchExpressions ?? []).length === 0) {
+    out.push(fieldInvalid('spec.selector', { goSyntax: goLabelSelector(sel) }, 'empty selector is invalid for statefulset'));
+  } else {
+    const labels: Record<string, string> = spec.template?.metadata?.labels ?? {};
+    try {
+      if (!labelSelectorAsSelector(sel).matches(labels)) {
+        out.push(fieldInvalid('spec.template.metadata.labels', { goSyntax: goMap(labels) }, '`selector` does not match template `labels`'));
+      }
+    } catch {
+      out.push(fieldInvalid('spec.selector', { goSyntax: goLabelSelector(sel) }, ''));
+    }
+  }
+  const restart = spec.template?.spec?.restartPolicy ?? '';
+  if (restart !== 'Always') out.push(fieldNotSupported('spec.template.spec.restartPolicy', restart, ['Always']));
+  if (spec.template?.spec?.activeDeadlineSeconds != null) {
+    out.push(fieldForbidden('spec.template.spec.activeDeadlineSeconds', 'activeDeadlineSeconds in StatefulSet is not Supported'));
+  }
+  return out;
+}
+
+/** The StatefulSet spec fields an update may change (upstream's ValidateStatefulSetUpdate). */
+const STATEFULSET_MUTABLE = [
+  'replicas',
+  'ordinals',
+  'template',
+  'updateStrategy',
+  'revisionHistoryLimit',
+  'persistentVolumeClaimRetentionPolicy',
+  'minReadySeconds',
+];
+
+/** Upstream's ValidateStatefulSetUpdate beyond the create checks: only the mutable fields may change. */
+export function validateStatefulSetUpdate(o: Any, old: Any): FieldCause[] {
+  const rest = (spec: Any) => Object.fromEntries(Object.entries(spec ?? {}).filter(([k]) => !STATEFULSET_MUTABLE.includes(k)));
+  if (semanticJson(rest(o?.spec)) === semanticJson(rest(old?.spec))) return [];
+  return [
+    fieldForbidden(
+      'spec',
+      "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+    ),
+  ];
+}
+
+/** JSON with sorted keys where missing, null, empty objects and empty lists are alike (Semantic.DeepEqual on the defaulted spec). */
+function semanticJson(v: unknown): string {
+  const prune = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.length ? x.map(prune) : undefined;
+    if (x && typeof x === 'object') {
+      const entries = Object.entries(x)
+        .map(([k, y]) => [k, prune(y)] as const)
+        .filter(([, y]) => y !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : 1));
+      return entries.length ? Object.fromEntries(entries) : undefined;
+    }
+    return x === null || x === '' ? undefined : x;
+  };
+  return JSON.stringify(prune(v) ?? null);
+}

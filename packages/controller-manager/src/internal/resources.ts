@@ -9,6 +9,7 @@ export const STATEFUL_SETS = { group: 'apps', version: 'v1', plural: 'statefulse
 export const PODDISRUPTIONBUDGETS = { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets' } as const satisfies ResourceRef;
 export const DAEMON_SETS = { group: 'apps', version: 'v1', plural: 'daemonsets' } as const satisfies ResourceRef;
 export const CONTROLLER_REVISIONS = { group: 'apps', version: 'v1', plural: 'controllerrevisions' } as const satisfies ResourceRef;
+export const PERSISTENT_VOLUME_CLAIMS = { version: 'v1', plural: 'persistentvolumeclaims' } as const satisfies ResourceRef;
 export const NODES = { version: 'v1', plural: 'nodes' } as const satisfies ResourceRef;
 
 /** A reference to one object of a collection. */

@@ -29,6 +29,13 @@ export const INTEGER_FORMATS: Record<string, { min: number; max: number }> = {
   int64: { min: -(2 ** 63), max: 2 ** 63 },
 };
 
+/**
+ * Properties the published schema lists as required that the API server does not check
+ * (Go decodes a missing string as empty and upstream's validation lets it be):
+ * a StatefulSet's `serviceName` (documented as optional from 1.33 on).
+ */
+const NOT_ENFORCED: Record<string, string[]> = { 'io.k8s.api.apps.v1.StatefulSetSpec': ['serviceName'] };
+
 const COPIED = ['minimum', 'maximum', 'minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties', 'multipleOf'] as const;
 
 /**
@@ -68,7 +75,9 @@ function convert(s: Schema, refs: string[], definition?: string): Schema {
     properties = {};
     for (const [k, v] of Object.entries(s.properties)) if (isSchema(v)) properties[k] = convert(v, refs);
   }
-  let required = Array.isArray(s.required) ? s.required.filter((r): r is string => typeof r === 'string') : undefined;
+  let required = Array.isArray(s.required)
+    ? s.required.filter((r): r is string => typeof r === 'string' && !(definition && NOT_ENFORCED[definition]?.includes(r)))
+    : undefined;
   if (embedded) {
     properties = {
       apiVersion: { type: ['string', 'null'] },
