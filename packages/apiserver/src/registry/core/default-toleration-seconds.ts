@@ -22,7 +22,8 @@ export const DEFAULT_TOLERATION_SECONDS: DefaultTolerationSeconds = { notReadySe
 const covers = (t: Toleration, key: string) => (!t.key || t.key === key) && (!t.effect || t.effect === 'NoExecute');
 
 export function admitDefaultTolerationSeconds(pod: KubeObject, seconds: DefaultTolerationSeconds = DEFAULT_TOLERATION_SECONDS): void {
-  const spec = (pod.spec ??= {}) as { tolerations?: Toleration[] };
+  if (!pod.spec) pod.spec = {};
+  const spec = pod.spec as { tolerations?: Toleration[] };
   const tolerations = spec.tolerations ?? [];
   const add: Toleration[] = [];
   if (!tolerations.some((t) => covers(t, TAINT_NODE_NOT_READY)))
