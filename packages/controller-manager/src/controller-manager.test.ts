@@ -20,6 +20,9 @@ describe('selectControllers', () => {
       'job-controller',
       'ttl-after-finished-controller',
       'daemonset-controller',
+      'node-lifecycle-controller',
+      'taint-eviction-controller',
+      'pod-garbage-collector-controller',
     ];
     expect(selectControllers(['*'])).toEqual(all);
     expect(selectControllers(['*,-garbagecollector'])).toEqual(all.filter((c) => c !== 'garbage-collector-controller'));
