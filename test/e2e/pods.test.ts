@@ -16,6 +16,7 @@ import { describeDaemonSets } from './daemonsets.ts';
 import { describeDrain } from './drain.ts';
 import { type Cluster, clusterAlreadyRunning, must, ON_CLUSTER, ROOT, startCluster } from './harness.ts';
 import { describeJobs } from './jobs.ts';
+import { describeNodeFailure } from './node-failure.ts';
 import { describeTraffic } from './traffic.ts';
 
 const NS = 'e2e';
@@ -341,3 +342,6 @@ describeCronJobs(() => c);
 describeJobs(() => c);
 // DaemonSets, on the same cluster.
 describeDaemonSets(() => c);
+
+// A stopped node: its Pods replaced on the other, then the node back (last: it stops a node).
+describeNodeFailure(() => c);
