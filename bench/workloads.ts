@@ -2,11 +2,13 @@
  * `pnpm bench:workloads`: how the compose cluster's controllers handle workloads.
  *   node_failure_recovery_s: a 6-replica Deployment (busybox sleeping) spread over both
  *   nodes; `docker stop` of the node with more of them; the time until all 6 replicas are
- *   Running and Ready on the other node (polled every 250 ms through the API). The floor
- *   is what the compose cluster's settings make it at least: the controller-manager's
- *   --node-monitor-grace-period plus the Pods' default unreachable toleration (15 s + 5 s);
- *   the rest is the node monitor's period, the scheduler, the kubelet and Docker starting
- *   the replacements. The node is started again afterwards, and the cluster stopped.
+ *   Running and Ready on the other node (polled every 250 ms through the API). Next to it,
+ *   the window the compose cluster's settings allow for the deletions alone: the
+ *   controller-manager's --node-monitor-grace-period plus the Pods' default unreachable
+ *   toleration (15 s + 5 s), less up to one kubelet renewal (4 s: the last one came
+ *   before the stop) and a second (`timeAdded` has whole seconds), plus up to one node
+ *   monitor period (2 s). Scheduling and starting the replacements come on top. The node
+ *   is started again afterwards, and the cluster stopped.
  * Prints a table, then one JSON line last. Loops are bounded in time; all traffic goes to
  * 127.0.0.1 and the cluster's own containers.
  */
@@ -21,6 +23,8 @@ const REPLICAS = 6;
 /** The compose cluster's settings (deploy/docker-compose.yml): grace period and default toleration. */
 const GRACE_S = 15;
 const TOLERATION_S = Number(process.env.MINIK8S_TOLERATION_SECONDS ?? 5);
+const RENEW_S = 4;
+const MONITOR_PERIOD_S = 2;
 const TARGET_S = 60;
 
 interface PodLike {
@@ -89,7 +93,7 @@ async function main(): Promise<void> {
       return live.length === REPLICAS && live.every((p) => isReady(p) && p.spec?.nodeName === other) ? live : undefined;
     });
     const recoveryS = (now() - t0) / 1000;
-    const floor = GRACE_S + TOLERATION_S;
+    const due = [GRACE_S + TOLERATION_S - RENEW_S - 1, GRACE_S + TOLERATION_S + MONITOR_PERIOD_S];
 
     log(`starting ${victim} again...`);
     await must('docker', ['start', `minik8s-${victim}`]);
@@ -103,12 +107,11 @@ async function main(): Promise<void> {
       ['replicas lost / total', `${on(victim)} / ${REPLICAS}`, ''],
       ['docker stop of the node (s)', stopS.toFixed(2), ''],
       ['node failure recovery (s)', recoveryS.toFixed(2), `< ${TARGET_S}`],
-      ['  floor: grace period + toleration (s)', String(floor), `--node-monitor-grace-period ${GRACE_S}s, tolerationSeconds ${TOLERATION_S}`],
-      ['  beyond the floor (s)', (recoveryS - floor).toFixed(2), 'monitor period, taint, eviction, scheduling, Docker'],
+      ['  deletions due, by the settings (s)', due.join('-'), `grace ${GRACE_S}s + toleration ${TOLERATION_S}s, less a renewal, plus a period`],
     ];
     for (const [k, v, target] of rows) process.stdout.write(`${k.padEnd(40)} ${v.padStart(8)}   ${target}\n`);
     process.stdout.write(
-      `${JSON.stringify({ node_failure_recovery_s: Number(recoveryS.toFixed(2)), node_failure_floor_s: floor, replicas_lost: on(victim), replicas: REPLICAS })}\n`,
+      `${JSON.stringify({ node_failure_recovery_s: Number(recoveryS.toFixed(2)), node_failure_window_s: due, replicas_lost: on(victim), replicas: REPLICAS })}\n`,
     );
   } finally {
     if (stopped) await must('docker', ['start', `minik8s-${stopped}`]).catch(() => '');
