@@ -1,7 +1,7 @@
-import type { KubeObject, Pod } from '@minik8s/api';
+import type { KubeObject, Node, Pod } from '@minik8s/api';
 import { eventually } from '@minik8s/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PODS, refTo } from '../internal/resources.ts';
+import { NODES, PODS, refTo } from '../internal/resources.ts';
 import { heartbeat } from '../node-lifecycle/testing.ts';
 import { createNamespace, type Harness, startHarness } from '../testing/harness.ts';
 
@@ -57,5 +57,22 @@ describe('pod garbage collector', () => {
     await eventually(async () => !(await exists('old-1')) && !(await exists('old-2')), { timeoutMs: 5000, message: 'the two oldest deleted' });
     await new Promise((r) => setTimeout(r, 300));
     expect([await exists('new-1'), await exists('new-2'), await exists('running')]).toEqual([true, true, true]);
+  });
+
+  it('deletes terminating Pods of a not-Ready node tainted node.kubernetes.io/out-of-service at once', async () => {
+    await heartbeat(h.client, 'node-b', 'False');
+    await makePod('stuck', 'node-b');
+    await h.client.delete(refTo(PODS, ns, 'stuck'));
+    // Graceful: a kubelet would finish it, and node-b's will not.
+    const p = await h.client.get<Pod & KubeObject>(refTo(PODS, ns, 'stuck'));
+    expect(p.metadata.deletionTimestamp).toBeDefined();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await exists('stuck')).toBe(true);
+    const node = await h.client.get<Node & KubeObject>(refTo(NODES, undefined, 'node-b'));
+    await h.client.update(refTo(NODES, undefined, 'node-b'), {
+      ...node,
+      spec: { ...node.spec, taints: [{ key: 'node.kubernetes.io/out-of-service', value: 'nodeshutdown', effect: 'NoExecute' }] },
+    });
+    await eventually(async () => !(await exists('stuck')), { timeoutMs: 5000, message: 'terminating Pod removed' });
   });
 });
