@@ -16,6 +16,7 @@ import { describeDaemonSets } from './daemonsets.ts';
 import { describeDrain } from './drain.ts';
 import { type Cluster, clusterAlreadyRunning, must, ON_CLUSTER, ROOT, startCluster } from './harness.ts';
 import { describeJobs } from './jobs.ts';
+import { describeNodeFailure } from './node-failure.ts';
 import { describeStatefulSets } from './statefulsets.ts';
 import { describeTraffic } from './traffic.ts';
 
@@ -340,8 +341,12 @@ describeCronJobs(() => c);
 
 // Jobs and the TTL-after-finished controller, on the same cluster.
 describeJobs(() => c);
+
 // DaemonSets, on the same cluster.
 describeDaemonSets(() => c);
 
 // StatefulSets (ordered Pods, DNS names, partitioned rolling updates), on the same cluster.
 describeStatefulSets(() => c);
+
+// A stopped node: its Pods replaced on the other, then the node back (last: it stops a node).
+describeNodeFailure(() => c);

@@ -74,6 +74,18 @@ await runComponent({
       default: '64Mi',
       help: 'the most the watch window keeps of recent events, in bytes (64Mi, 1Gi); not an upstream flag',
     },
+    'default-not-ready-toleration-seconds': {
+      type: 'int',
+      min: 0,
+      default: '300',
+      help: 'tolerationSeconds of the node.kubernetes.io/not-ready:NoExecute toleration added to every Pod that has none',
+    },
+    'default-unreachable-toleration-seconds': {
+      type: 'int',
+      min: 0,
+      default: '300',
+      help: 'tolerationSeconds of the node.kubernetes.io/unreachable:NoExecute toleration added to every Pod that has none',
+    },
     'kubelet-insecure-plain-http': { type: 'bool', default: 'false', help: 'talk plain HTTP to kubelets (tests only; not an upstream flag)' },
   },
   async start({ flags: f, log }) {
@@ -88,6 +100,12 @@ await runComponent({
       kubelet: kubeletFlags(f),
       timeouts: { requestMs: f['request-timeout'] },
       watchCache: { maxBytes: watchCacheBytes(f['watch-cache-max-bytes']) },
+      admission: {
+        defaultTolerationSeconds: {
+          notReadySeconds: f['default-not-ready-toleration-seconds'],
+          unreachableSeconds: f['default-unreachable-toleration-seconds'],
+        },
+      },
       logger: log,
     });
     process.stdout.write(`apiserver at ${running.url}; kubeconfig: ${running.kubeconfigPath}\n`);

@@ -45,6 +45,8 @@ export interface StartOptions {
   timeouts?: Timeouts;
   /** `--watch-cache-bytes`: how many bytes of events the watch window keeps (default 64 MiB); also its event count. */
   watchCache?: ApiServerOptions['watchCache'];
+  /** Admission settings: `--default-not-ready-toleration-seconds`, `--default-unreachable-toleration-seconds`. */
+  admission?: ApiServerOptions['admission'];
   logger?: Logger;
 }
 
@@ -75,6 +77,7 @@ export async function startApiServer(o: StartOptions): Promise<RunningApiServer>
     kubelet: { scheme: 'https', cert: pki.kubeletClient.cert, key: pki.kubeletClient.key, ca: pki.ca.cert, ...o.kubelet },
     timeouts: o.timeouts,
     watchCache: o.watchCache,
+    admission: o.admission,
   });
   try {
     await api.app.listen({ host, port: o.securePort ?? 6443 });

@@ -24,6 +24,7 @@ import { logSubresource } from './plugins/subresources/log.ts';
 import { scaleSubresource } from './plugins/subresources/scale.ts';
 import { statusSubresource } from './plugins/subresources/status.ts';
 import { NamespaceLifecycle } from './registry/core/namespace-lifecycle.ts';
+import type { AdmissionConfig } from './registry/strategy.ts';
 import type { KubeletClientConfig } from './rest/pod-log.ts';
 import { type ResourceContext, Resources } from './rest/resources.ts';
 import { ObjectStore } from './storage/object-store.ts';
@@ -49,6 +50,8 @@ export interface ApiServerOptions {
   timeouts?: Timeouts;
   /** Watch cache options: how many events, and how many bytes of them, it keeps (10,000 and 64 MiB). */
   watchCache?: Pick<WatchCacheOptions, 'capacity' | 'maxBytes'>;
+  /** Admission plugins' settings (`--default-*-toleration-seconds`). */
+  admission?: AdmissionConfig;
 }
 
 export interface ApiServer {
@@ -67,7 +70,7 @@ export async function buildServer(o: ApiServerOptions): Promise<ApiServer> {
   const cache = await WatchCache.start(o.etcd, { ...o.watchCache, logger });
   const now = o.now ?? (() => new Date());
   const openapi = new OpenApi(registry.resources);
-  const resources = new Resources({ registry, store, cache, now, ...o.hooks?.({ cache, openapi }) });
+  const resources = new Resources({ registry, store, cache, now, admission: o.admission, ...o.hooks?.({ cache, openapi }) });
   const namespaces = new NamespaceLifecycle(registry, resources, store, cache, logger);
   namespaces.start();
 

@@ -20,6 +20,19 @@ await runComponent({
       default: '10s',
       help: 'first back-off before a failed Job Pod is replaced, e.g. 10s, 500ms (doubling to 10m)',
     },
+    'node-monitor-period': { type: 'duration', default: '5s', help: 'how often the node lifecycle controller looks at each node' },
+    'node-monitor-grace-period': {
+      type: 'duration',
+      default: '40s',
+      help: "how long a node's kubelet may stay silent (Lease and status) before the node is Unknown and tainted unreachable",
+    },
+    'node-startup-grace-period': { type: 'duration', default: '1m', help: 'the same for a node that never posted its status' },
+    'terminated-pod-gc-threshold': {
+      type: 'int',
+      min: 0,
+      default: '12500',
+      help: 'terminated Pods kept before the Pod garbage collector deletes the oldest (0: no limit)',
+    },
     'kube-api-qps': { type: 'int', min: 1, default: '20', help: 'requests per second to the API server' },
     'kube-api-burst': { type: 'int', min: 1, default: '30', help: 'requests in a burst' },
   },
@@ -33,6 +46,12 @@ await runComponent({
       workers: f['concurrent-syncs'],
       leaderElection: leaderElectionFrom(f),
       job: { podFailureBackoffMs: f['job-backoff-initial-delay'] },
+      nodeLifecycle: {
+        monitorPeriodMs: f['node-monitor-period'],
+        gracePeriodMs: f['node-monitor-grace-period'],
+        startupGracePeriodMs: f['node-startup-grace-period'],
+      },
+      podGC: { terminatedPodThreshold: f['terminated-pod-gc-threshold'] },
     });
   },
 });

@@ -21,6 +21,9 @@ describe('selectControllers', () => {
       'ttl-after-finished-controller',
       'daemonset-controller',
       'statefulset-controller',
+      'node-lifecycle-controller',
+      'taint-eviction-controller',
+      'pod-garbage-collector-controller',
     ];
     expect(selectControllers(['*'])).toEqual(all);
     expect(selectControllers(['*,-garbagecollector'])).toEqual(all.filter((c) => c !== 'garbage-collector-controller'));

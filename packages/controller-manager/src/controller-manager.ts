@@ -16,6 +16,9 @@ import { EndpointSliceController } from './endpointslice/endpointslice-controlle
 import { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/garbage-collector.ts';
 import type { ControllerContext } from './internal/context.ts';
 import { JobController, type JobControllerOptions } from './job/job-controller.ts';
+import { NodeLifecycleController, type NodeLifecycleOptions } from './node-lifecycle/node-lifecycle-controller.ts';
+import { TaintEvictionController } from './node-lifecycle/taint-eviction-controller.ts';
+import { PodGCController, type PodGCOptions } from './podgc/podgc-controller.ts';
 import { ReplicaSetController } from './replicaset/replicaset-controller.ts';
 import { ServiceLBController } from './service-lb/service-lb-controller.ts';
 import { StatefulSetController } from './statefulset/statefulset-controller.ts';
@@ -35,6 +38,9 @@ export const CONTROLLERS: Record<string, { aliases: string[]; make: (ctx: Contro
   'ttl-after-finished-controller': { aliases: ['ttl-after-finished'], make: (ctx) => new TTLAfterFinishedController(ctx) },
   'daemonset-controller': { aliases: ['daemonset'], make: (ctx) => new DaemonSetController(ctx) },
   'statefulset-controller': { aliases: ['statefulset'], make: (ctx) => new StatefulSetController(ctx) },
+  'node-lifecycle-controller': { aliases: ['nodelifecycle'], make: (ctx, o) => new NodeLifecycleController(ctx, o.nodeLifecycle) },
+  'taint-eviction-controller': { aliases: ['tainteviction'], make: (ctx) => new TaintEvictionController(ctx) },
+  'pod-garbage-collector-controller': { aliases: ['podgc'], make: (ctx, o) => new PodGCController(ctx, o.podGC) },
 };
 
 export interface ControllerManagerOptions {
@@ -49,6 +55,10 @@ export interface ControllerManagerOptions {
   garbageCollector?: GarbageCollectorOptions;
   /** The Job controller's pod-failure back-off (`--job-backoff-initial-delay`). */
   job?: JobControllerOptions;
+  /** `--node-monitor-period`, `--node-monitor-grace-period`, `--node-startup-grace-period`. */
+  nodeLifecycle?: NodeLifecycleOptions;
+  /** `--terminated-pod-gc-threshold` (and, for tests, the pass period and quarantine). */
+  podGC?: PodGCOptions;
   /** Off (startControllerManager's default) or the Lease to campaign for (runControllerManager's default). */
   leaderElection?: LeaderElectionConfig | false;
   /** Leadership lost. Default: the manager's `done` rejects (the command exits 1, as upstream). */

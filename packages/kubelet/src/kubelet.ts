@@ -55,7 +55,11 @@ export interface KubeletOptions {
   maxPods?: number;
   relistMs?: number;
   resyncMs?: number;
+  /** `--node-status-update-frequency`. Default 10 s. */
   nodeStatusMs?: number;
+  /** `--node-lease-duration-seconds` (nodeLeaseDurationSeconds). Default 40. */
+  leaseDurationSeconds?: number;
+  /** How often the Lease is renewed. Default a quarter of its duration (upstream's renew interval). */
   leaseMs?: number;
   runtime?: ContainerRuntime;
   logger?: Logger;
@@ -120,6 +124,7 @@ export async function startKubelet(o: KubeletOptions): Promise<RunningKubelet> {
   const node = await register(client, cfg, docker.info, log, clock);
 
   const recorder = new EventRecorder(client, { component: 'kubelet', host: o.nodeName }, { clock, log });
+  const leaseSeconds = o.leaseDurationSeconds ?? 40;
   const queue = new WorkQueue({ name: 'pods', clock });
   const event = (pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string) =>
     recorder.event({ ...pod, apiVersion: 'v1', kind: 'Pod' } as never, type, reason, message, fieldPath);
@@ -136,7 +141,12 @@ export async function startKubelet(o: KubeletOptions): Promise<RunningKubelet> {
         clock,
       }),
     )
-    .add(periodic('lease renewal', o.leaseMs ?? 10_000, () => renewLease(client, o.nodeName, node.metadata?.uid, clock.now()), { log, clock }))
+    .add(
+      periodic('lease renewal', o.leaseMs ?? leaseSeconds * 250, () => renewLease(client, o.nodeName, node.metadata?.uid, clock.now(), leaseSeconds), {
+        log,
+        clock,
+      }),
+    )
     .add(podSync)
     .add(pleg({ runtime, nodeName: o.nodeName, podSync, informer: pods, queue, everyMs: o.relistMs ?? 1000, log, clock }))
     .start();

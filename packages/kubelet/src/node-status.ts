@@ -133,14 +133,14 @@ export async function postNodeStatus(
   await client.updateStatus({ ...NODES, name: c.nodeName }, next);
 }
 
-/** Creates or renews the node's Lease (leaseDurationSeconds 40, owned by the Node). */
-export async function renewLease(client: KubeClient, nodeName: string, nodeUid: string | undefined, now: number): Promise<void> {
+/** Creates or renews the node's Lease (leaseDurationSeconds 40 unless told, owned by the Node). */
+export async function renewLease(client: KubeClient, nodeName: string, nodeUid: string | undefined, now: number, leaseDurationSeconds = 40): Promise<void> {
   const renewTime = new Date(now).toISOString().replace('Z', '000Z');
   const ref = { ...LEASES, name: nodeName };
   try {
     const cur = await client.get<{ apiVersion: string; kind: string; metadata: { name: string }; spec?: Record<string, unknown> }>(ref);
     const next = structuredClone(cur);
-    next.spec = { ...next.spec, holderIdentity: nodeName, leaseDurationSeconds: 40, renewTime };
+    next.spec = { ...next.spec, holderIdentity: nodeName, leaseDurationSeconds, renewTime };
     await client.update(ref, next);
   } catch (e) {
     if (!isNotFound(e)) throw e;
@@ -152,7 +152,7 @@ export async function renewLease(client: KubeClient, nodeName: string, nodeUid: 
         namespace: 'kube-node-lease',
         ...(nodeUid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: nodeUid }] } : {}),
       },
-      spec: { holderIdentity: nodeName, leaseDurationSeconds: 40, renewTime },
+      spec: { holderIdentity: nodeName, leaseDurationSeconds, renewTime },
     });
   }
 }

@@ -22,11 +22,15 @@ function setup(o: { localImageFallback?: boolean; images?: string[] } = {}) {
   const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'));
   const runtime = new FakeRuntime({ clock, images: [IMAGE, INFRA, ...(o.images ?? [])] });
   const statuses = new Map<string, PodStatus>();
+  /** Each Pod's resourceVersion: every status write makes a new one. */
+  const versions = new Map<string, number>();
+  let revision = 0;
   const deleted: string[] = [];
   const client = {
     async patch(ref: { name: string }, body: { status: PodStatus }) {
       statuses.set(ref.name, body.status);
-      return body;
+      versions.set(ref.name, ++revision);
+      return { metadata: { resourceVersion: String(revision) }, status: body.status };
     },
     async delete(ref: { name: string }) {
       deleted.push(ref.name);
@@ -61,7 +65,8 @@ function setup(o: { localImageFallback?: boolean; images?: string[] } = {}) {
   /** Syncs the Pod as the informer would show it (with the status written last). */
   const sync = async (name: string) => {
     const pod = pods.get(name)!;
-    const r = await workers.sync({ ...pod, status: statuses.get(name) ?? {} });
+    const resourceVersion = String(versions.get(name) ?? 0);
+    const r = await workers.sync({ ...pod, metadata: { ...pod.metadata, resourceVersion }, status: statuses.get(name) ?? {} });
     await workers.drain();
     return r;
   };
@@ -73,7 +78,12 @@ function setup(o: { localImageFallback?: boolean; images?: string[] } = {}) {
     pods.set(name, { ...pod, metadata: { ...pod.metadata, deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: 30 } });
   };
   const state = (name: string, container: string) => statuses.get(name)?.containerStatuses?.find((c) => c.name === container)?.state;
-  return { clock, runtime, workers, crashBackoff, pullBackoff, events, statuses, deleted, sync, create, markDeleted, state };
+  /** A status write by someone else (the node lifecycle controller). */
+  const overwrite = (name: string, status: PodStatus) => {
+    statuses.set(name, status);
+    versions.set(name, ++revision);
+  };
+  return { clock, runtime, workers, crashBackoff, pullBackoff, events, statuses, deleted, sync, create, markDeleted, state, overwrite };
 }
 
 describe('PodWorkers on the fake runtime', () => {
@@ -95,6 +105,18 @@ describe('PodWorkers on the fake runtime', () => {
     expect(t.runtime.calls.slice(4)).toEqual(['create k8s_app_p_default_uid-p_0', 'start k8s_app_p_default_uid-p_0']);
     expect(t.statuses.get('p')?.phase).toBe('Running');
     expect(t.events).toContain('Normal Started: Started container app');
+  });
+
+  it('writes its status again when someone else changed it (a Pod marked not Ready while its node was unreachable)', async () => {
+    const t = setup();
+    t.create('p', { containers: [{ name: 'app', image: IMAGE }] });
+    await t.sync('p');
+    await t.sync('p');
+    const ready = t.statuses.get('p')!;
+    expect(ready.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    t.overwrite('p', { ...ready, conditions: ready.conditions?.map((c) => (c.type === 'Ready' ? { ...c, status: 'False' } : c)) });
+    await t.sync('p');
+    expect(t.statuses.get('p')?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
   });
 
   it('puts a crashing container in CrashLoopBackOff and restarts it only after the back-off', async () => {

@@ -31,6 +31,8 @@ export type { PodWorkerDeps } from './pod-executor.ts';
 interface PodMemory extends ExecutionMemory {
   known: Map<string, RememberedContainer>;
   lastWritten?: PodStatus;
+  /** The Pod's resourceVersion after that write. */
+  writtenVersion?: string;
   /** Syncs of this Pod finished. */
   syncs: number;
 }
@@ -263,14 +265,20 @@ export class PodWorkers {
 
   private async writeStatus(pod: Pod, m: PodMemory, status: PodStatus): Promise<void> {
     const next = normal(status);
-    if (isDeepStrictEqual(next, normal(pod.status)) || (m.lastWritten && isDeepStrictEqual(next, normal(m.lastWritten)))) return;
+    if (isDeepStrictEqual(next, normal(pod.status))) return;
+    // The Pod as seen may predate our last write (the watch lags): then that write stands.
+    // A newer Pod whose status differs was changed by someone else (the node lifecycle
+    // controller marks Pods not Ready): write ours again, as upstream's needsReconcile.
+    const changedSince = Number(pod.metadata?.resourceVersion) > Number(m.writtenVersion);
+    if (m.lastWritten && isDeepStrictEqual(next, normal(m.lastWritten)) && !changedSince) return;
     try {
-      await this.d.client.patch(
+      const written = await this.d.client.patch<Pod & { metadata: { resourceVersion?: string } }>(
         { version: 'v1', plural: 'pods', namespace: pod.metadata?.namespace, name: pod.metadata?.name, subresource: 'status' },
         { metadata: { uid: pod.metadata?.uid }, status },
         { type: 'merge' },
       );
       m.lastWritten = status;
+      m.writtenVersion = written?.metadata?.resourceVersion;
     } catch (e) {
       if (isNotFound(e)) return;
       throw e;

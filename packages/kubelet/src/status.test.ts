@@ -81,6 +81,14 @@ describe('computePodStatus', () => {
     expect(again.conditions).toEqual(first.conditions);
   });
 
+  it('keeps the conditions others own (DisruptionTarget, readiness gates)', () => {
+    const first = computePodStatus(input(pod(), [ctr('app', 0)]));
+    const target = { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', lastTransitionTime: '2026-01-01T00:01:00Z' };
+    const again = computePodStatus(input(pod({}, { ...first, conditions: [...first.conditions!, target] }), [ctr('app', 0)]));
+    expect(again.conditions).toContainEqual(target);
+    expect(again.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  });
+
   it('not ready until the readiness probe succeeds', () => {
     const s = computePodStatus(input(pod(), [ctr('app', 0)], { probe: () => ({ ready: false, started: true }) }));
     expect(s.phase).toBe('Running');

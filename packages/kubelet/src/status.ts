@@ -213,7 +213,8 @@ export function computePodStatus(input: StatusInput): PodStatus {
   // A Pod that has finished stays finished.
   if (old.phase === 'Succeeded' || old.phase === 'Failed') phase = old.phase;
 
-  const conditions: PodCondition[] = structuredClone(old.conditions ?? []).filter((c) => KUBELET_CONDITIONS.has(c.type) || c.type === 'PodScheduled');
+  // Conditions others own (DisruptionTarget, readiness gates) are kept, as upstream's mergePodStatus does.
+  const conditions: PodCondition[] = structuredClone(old.conditions ?? []);
   const now = input.now;
   const cond = (type: string, ok: boolean, reason?: string, message?: string) =>
     setCondition(conditions, { type, status: ok ? 'True' : 'False', ...(reason ? { reason } : {}), ...(message ? { message } : {}) }, now);
@@ -257,7 +258,6 @@ export function computePodStatus(input: StatusInput): PodStatus {
 }
 
 const CONDITION_ORDER = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'];
-const KUBELET_CONDITIONS = new Set(CONDITION_ORDER);
 
 function order(type: string): number {
   const i = CONDITION_ORDER.indexOf(type);

@@ -11,11 +11,20 @@ import type { KubeObject, ResourceInfo, StatusCause } from '@minik8s/api';
 import { fieldLabelsFor, type KindFieldLabels } from '@minik8s/api/selectors';
 import type { NameRule } from '@minik8s/api/validation';
 import type { WatchCache } from '../storage/watch-cache.ts';
+import type { DefaultTolerationSeconds } from './core/default-toleration-seconds.ts';
 import { type Column, DEFAULT_COLUMNS } from './printers.ts';
 
 /** What a strategy's admission may read: the server's watch cache. */
 export interface StrategyContext {
   cache: WatchCache;
+  /** The server's admission settings (kube-apiserver flags). */
+  admission: AdmissionConfig;
+}
+
+/** What admission plugins are configured with (kube-apiserver flags). */
+export interface AdmissionConfig {
+  /** DefaultTolerationSeconds: `--default-not-ready-toleration-seconds`, `--default-unreachable-toleration-seconds` (300 each). */
+  defaultTolerationSeconds?: DefaultTolerationSeconds;
 }
 
 export interface Strategy {

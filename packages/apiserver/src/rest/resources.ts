@@ -19,6 +19,7 @@ import {
 } from '@minik8s/api';
 import { validateObjectMeta } from '@minik8s/api/validation';
 import { hasStatusSubresource, type Strategy, strategyFor } from '../registry/index.ts';
+import type { AdmissionConfig } from '../registry/strategy.ts';
 import { apply as applyConfiguration, recordUpdate } from '../ssa/index.ts';
 import { type ObjectStore, objectKey, resourcePrefix } from '../storage/object-store.ts';
 import type { WatchCache } from '../storage/watch-cache.ts';
@@ -33,6 +34,8 @@ export interface ResourceContext {
   store: ObjectStore;
   cache: WatchCache;
   now(): Date;
+  /** Admission plugins' settings (kube-apiserver flags). */
+  admission?: AdmissionConfig;
   /**
    * Schema validation of an object about to be written, by the request's fieldValidation
    * (Strict, Warn, Ignore): causes make a 422, strictError (the whole message) a 400, warnings go back as
@@ -419,7 +422,7 @@ export class Resources {
     const strategy: Strategy = strategyFor(r);
     strategy.defaults(obj);
     if (!old) strategy.prepareForCreate(r, obj);
-    strategy.admit(obj, old, { cache: this.ctx.cache });
+    strategy.admit(obj, old, { cache: this.ctx.cache, admission: this.ctx.admission ?? {} });
   }
 
   private async checkNamespace(r: ResourceInfo, name: string, namespace: string): Promise<void> {

@@ -1,17 +1,19 @@
 /**
  * Pods (upstream's pkg/registry/core/pod/strategy.go): a new Pod is Pending with its QoS
- * class; deletion is graceful once a node runs it; READY/STATUS/RESTARTS as kubectl shows.
+ * class and the default not-ready/unreachable tolerations; deletion is graceful once a node runs it; READY/STATUS/RESTARTS as kubectl shows.
  */
 import { defaultPod, type KubeObject } from '@minik8s/api';
 import { validatePod } from '@minik8s/api/validation';
 import { type Any, ageColumn, nameColumn, none } from '../printers.ts';
 import { defineStrategy } from '../strategy.ts';
+import { admitDefaultTolerationSeconds } from './default-toleration-seconds.ts';
 
 export const podStrategy = defineStrategy('', 'Pod', {
   prepareForCreate: (_r, obj) => {
     obj.status = { phase: 'Pending', qosClass: qosClass(obj) };
   },
   defaults: defaultPod,
+  admit: (obj, _old, ctx) => admitDefaultTolerationSeconds(obj, ctx.admission.defaultTolerationSeconds),
   validate: validatePod,
   gracePeriodSeconds: podGracePeriod,
   columns: [
