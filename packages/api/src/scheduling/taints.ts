@@ -15,6 +15,20 @@ export function tolerated(tolerations: Toleration[] | undefined, taint: Taint): 
   return (tolerations ?? []).some((t) => toleratesTaint(t, taint));
 }
 
+/**
+ * GetMatchingTolerations: whether every taint is tolerated, and the tolerations that
+ * tolerate them (the first one for each taint).
+ */
+export function matchingTolerations(taints: Taint[], tolerations: Toleration[] | undefined): { all: boolean; used: Toleration[] } {
+  const used: Toleration[] = [];
+  for (const taint of taints) {
+    const t = (tolerations ?? []).find((x) => toleratesTaint(x, taint));
+    if (!t) return { all: false, used: [] };
+    used.push(t);
+  }
+  return { all: true, used };
+}
+
 /** The first taint with one of `effects` that no toleration tolerates. */
 export function firstUntolerated(taints: Taint[] | undefined, tolerations: Toleration[] | undefined, effects: string[]): Taint | undefined {
   return (taints ?? []).find((taint) => effects.includes(taint.effect) && !tolerated(tolerations, taint));
@@ -28,3 +42,4 @@ export const TAINT_MEMORY_PRESSURE = 'node.kubernetes.io/memory-pressure';
 export const TAINT_PID_PRESSURE = 'node.kubernetes.io/pid-pressure';
 export const TAINT_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
 export const TAINT_NETWORK_UNAVAILABLE = 'node.kubernetes.io/network-unavailable';
+export const TAINT_OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';

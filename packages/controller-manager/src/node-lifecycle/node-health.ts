@@ -13,7 +13,7 @@ import {
   TAINT_PID_PRESSURE,
   TAINT_UNREACHABLE,
   TAINT_UNSCHEDULABLE,
-} from '../internal/taints.ts';
+} from '@minik8s/api/scheduling';
 
 /** The conditions the kubelet posts and the controller turns Unknown when it stops. */
 export const HEALTH_CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'] as const;

@@ -19,8 +19,8 @@ import { type EventRecorder, isNotFound } from '@minik8s/client/kube';
 import { QueueLoop, type Runnable } from '@minik8s/client/runtime';
 import type { Logger } from 'pino';
 import { type ControllerContext, eventRecorder, timestamp } from '../internal/context.ts';
+import { indexPodsByNode, POD_NODE_INDEX } from '../internal/pods-by-node.ts';
 import { NODES, PODS, refTo } from '../internal/resources.ts';
-import { indexPodsByNode, POD_NODE_INDEX } from '../internal/taints.ts';
 import { condition, planTaints, readyStatus, unknownConditions } from './node-health.ts';
 
 export const NODE_LIFECYCLE_CONTROLLER = 'node-lifecycle-controller';

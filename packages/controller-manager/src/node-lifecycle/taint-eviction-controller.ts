@@ -10,12 +10,13 @@
  * "Cancelling deletion of Pod ns/name".
  */
 import type { KubeObject, Node, Pod, Taint } from '@minik8s/api';
+import { matchingTolerations } from '@minik8s/api/scheduling';
 import { type EventRecorder, isNotFound, objectKey } from '@minik8s/client/kube';
 import { QueueLoop, type Runnable } from '@minik8s/client/runtime';
 import type { Logger } from 'pino';
 import { type ControllerContext, eventRecorder, timestamp } from '../internal/context.ts';
+import { indexPodsByNode, POD_NODE_INDEX } from '../internal/pods-by-node.ts';
 import { NODES, PODS, refTo } from '../internal/resources.ts';
-import { indexPodsByNode, matchingTolerations, POD_NODE_INDEX } from '../internal/taints.ts';
 
 export const TAINT_EVICTION_CONTROLLER = 'taint-eviction-controller';
 

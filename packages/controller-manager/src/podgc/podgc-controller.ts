@@ -11,12 +11,12 @@
  * Every delete is immediate (grace period 0): no kubelet will finish them.
  */
 import type { KubeObject, Node, Pod, PodCondition } from '@minik8s/api';
+import { TAINT_OUT_OF_SERVICE } from '@minik8s/api/scheduling';
 import { isNotFound, objectKey } from '@minik8s/client/kube';
 import { periodic, type Runnable } from '@minik8s/client/runtime';
 import type { Logger } from 'pino';
 import { type ControllerContext, timestamp } from '../internal/context.ts';
 import { NODES, PODS, refTo } from '../internal/resources.ts';
-import { TAINT_OUT_OF_SERVICE } from '../internal/taints.ts';
 
 export const POD_GC_CONTROLLER = 'pod-garbage-collector-controller';
 

@@ -6,7 +6,7 @@
  * alone; the reason is the one upstream's old CheckNodeCondition predicate gave.
  */
 
-import { tolerated } from '@minik8s/api/scheduling';
+import { TAINT_NOT_READY, TAINT_UNREACHABLE, tolerated } from '@minik8s/api/scheduling';
 import { type Plugin, SUCCESS, unresolvable } from '../framework.ts';
 import { getNodeCondition } from '../internal/node-util.ts';
 
@@ -19,7 +19,7 @@ export function nodeReady(): Plugin {
     filter(_state, pod, node) {
       const ready = node.node ? getNodeCondition(node.node, 'Ready') : undefined;
       if (ready?.status === 'True') return SUCCESS;
-      const key = ready?.status === 'Unknown' ? 'node.kubernetes.io/unreachable' : 'node.kubernetes.io/not-ready';
+      const key = ready?.status === 'Unknown' ? TAINT_UNREACHABLE : TAINT_NOT_READY;
       if (tolerated(pod.spec?.tolerations, { key, effect: 'NoSchedule' })) return SUCCESS;
       return unresolvable(ERR_REASON_NOT_READY);
     },

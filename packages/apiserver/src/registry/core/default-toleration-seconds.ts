@@ -6,9 +6,7 @@
  * controller deletes it that long after its node stopped being Ready, not at once.
  */
 import type { KubeObject, Toleration } from '@minik8s/api';
-
-export const TAINT_NODE_NOT_READY = 'node.kubernetes.io/not-ready';
-export const TAINT_NODE_UNREACHABLE = 'node.kubernetes.io/unreachable';
+import { TAINT_NOT_READY, TAINT_UNREACHABLE } from '@minik8s/api/scheduling';
 
 /** kube-apiserver's --default-not-ready-toleration-seconds and --default-unreachable-toleration-seconds. */
 export interface DefaultTolerationSeconds {
@@ -26,9 +24,9 @@ export function admitDefaultTolerationSeconds(pod: KubeObject, seconds: DefaultT
   const spec = pod.spec as { tolerations?: Toleration[] };
   const tolerations = spec.tolerations ?? [];
   const add: Toleration[] = [];
-  if (!tolerations.some((t) => covers(t, TAINT_NODE_NOT_READY)))
-    add.push({ key: TAINT_NODE_NOT_READY, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds.notReadySeconds });
-  if (!tolerations.some((t) => covers(t, TAINT_NODE_UNREACHABLE)))
-    add.push({ key: TAINT_NODE_UNREACHABLE, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds.unreachableSeconds });
+  if (!tolerations.some((t) => covers(t, TAINT_NOT_READY)))
+    add.push({ key: TAINT_NOT_READY, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds.notReadySeconds });
+  if (!tolerations.some((t) => covers(t, TAINT_UNREACHABLE)))
+    add.push({ key: TAINT_UNREACHABLE, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds.unreachableSeconds });
   if (add.length) spec.tolerations = [...tolerations, ...add];
 }
