@@ -9,14 +9,17 @@
  *   before the stop) and a second (`timeAdded` has whole seconds), plus up to one node
  *   monitor period (2 s). Scheduling and starting the replacements come on top. The node
  *   is started again afterwards, and the cluster stopped.
+ *   job30_s, docker_job30_s, job_ratio: a Job of 30 completions, parallelism 10, next to
+ *   the same 30 Pod-shaped pairs run in waves of 10 by a plain script (bench/jobs.ts).
  * Prints a table, then one JSON line last. Loops are bounded in time; all traffic goes to
  * 127.0.0.1 and the cluster's own containers.
  */
 import { join } from 'node:path';
 import { KubeClient } from '@minik8s/client/kube';
 import { must as mustRun } from '@minik8s/deploy';
+import { DockerPeer, log, now, ROOT, sleep } from './docker-peer.ts';
+import { JOB_RATIO_TARGET, jobFigures } from './jobs.ts';
 
-const ROOT = join(import.meta.dirname, '..');
 const STATE = process.env.MINIK8S_STATE ?? '/var/lib/minik8s';
 const NS = 'bench-workloads';
 const REPLICAS = 6;
@@ -25,7 +28,8 @@ const GRACE_S = 15;
 const TOLERATION_S = Number(process.env.MINIK8S_TOLERATION_SECONDS ?? 5);
 const RENEW_S = 4;
 const MONITOR_PERIOD_S = 2;
-const TARGET_S = 60;
+/** The issue's target for node_failure_recovery_s with the compose cluster's settings. */
+const TARGET_S = 30;
 
 interface PodLike {
   metadata: { name: string; uid?: string; deletionTimestamp?: string; [k: string]: unknown };
@@ -34,9 +38,6 @@ interface PodLike {
   [k: string]: unknown;
 }
 
-const now = () => performance.now();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const log = (line: string) => process.stderr.write(`${line}\n`);
 const must = async (cmd: string, args: string[]) => (await mustRun(cmd, args, { cwd: ROOT, timeoutMs: 900_000 })).stdout;
 const cluster = (args: string[]) => must(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'deploy', 'src', 'cluster.ts'), ...args]);
 const isReady = (p: PodLike) => p.status?.phase === 'Running' && !!p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
@@ -103,15 +104,29 @@ async function main(): Promise<void> {
       return n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? n : undefined;
     });
 
+    log('jobs: 30 completions, parallelism 10, next to Docker...');
+    const jobs = await jobFigures(client, new DockerPeer());
+
     const rows: Array<[string, string, string]> = [
       ['replicas lost / total', `${on(victim)} / ${REPLICAS}`, ''],
       ['docker stop of the node (s)', stopS.toFixed(2), ''],
       ['node failure recovery (s)', recoveryS.toFixed(2), `< ${TARGET_S}`],
       ['  deletions due, by the settings (s)', due.join('-'), `grace ${GRACE_S}s + toleration ${TOLERATION_S}s, less a renewal, plus a period`],
+      ['Job of 30, parallelism 10, to Complete (s)', jobs.job30S.toFixed(2), ''],
+      ['docker: 30 pairs in waves of 10 (s)', jobs.dockerJob30S.toFixed(2), ''],
+      ['job ratio (Job / docker)', jobs.ratio.toFixed(2), `<= ${JOB_RATIO_TARGET}`],
     ];
     for (const [k, v, target] of rows) process.stdout.write(`${k.padEnd(40)} ${v.padStart(8)}   ${target}\n`);
     process.stdout.write(
-      `${JSON.stringify({ node_failure_recovery_s: Number(recoveryS.toFixed(2)), node_failure_window_s: due, replicas_lost: on(victim), replicas: REPLICAS })}\n`,
+      `${JSON.stringify({
+        node_failure_recovery_s: Number(recoveryS.toFixed(2)),
+        node_failure_window_s: due,
+        replicas_lost: on(victim),
+        replicas: REPLICAS,
+        job30_s: Number(jobs.job30S.toFixed(2)),
+        docker_job30_s: Number(jobs.dockerJob30S.toFixed(2)),
+        job_ratio: Number(jobs.ratio.toFixed(2)),
+      })}\n`,
     );
   } finally {
     if (stopped) await must('docker', ['start', `minik8s-${stopped}`]).catch(() => '');
