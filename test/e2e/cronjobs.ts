@@ -1,8 +1,9 @@
 /**
  * CronJobs on the compose cluster: a CronJob made with the stock kubectl that runs every
  * minute gets its first Job within 75 s, named `<cronjob>-<scheduled minute since the
- * epoch>`, controlled by the CronJob and listed in its status. (Running the Job is the
- * Job controller's part.) Registered by the suite that owns the cluster.
+ * epoch>`, controlled by the CronJob and listed in its status; a Forbid CronJob whose Job
+ * is still running at the next minute skips it (`JobAlreadyActive`). Registered by the
+ * suite that owns the cluster.
  */
 import type { CronJob, Job } from '@minik8s/api';
 import { eventually } from '@minik8s/testing';
@@ -22,12 +23,19 @@ export function describeCronJobs(cluster: () => Cluster): void {
   describe('cronjobs', () => {
     it('a * * * * * CronJob makes a Job within 75 s, named for its scheduled minute and owned by the CronJob', async () => {
       await kubectl(['create', 'namespace', NS]);
+      // The Forbid CronJob of the next test starts now too, so both wait out the same minute.
+      await kubectl(['create', 'cronjob', 'slow', '-n', NS, '--image=minik8s/busybox:latest', '--schedule=* * * * *', '--', 'sleep', '170']);
+      await kubectl(['patch', 'cronjob', 'slow', '-n', NS, '--type=merge', '-p', '{"spec":{"concurrencyPolicy":"Forbid"}}']);
       expect(await kubectl(['create', 'cronjob', 'tick', '-n', NS, '--image=minik8s/echo:v1', '--schedule=* * * * *', '--', 'echo', 'tick'])).toBe(
         'cronjob.batch/tick created\n',
       );
       const cj = await c().client.get<CronJob>({ group: 'batch', version: 'v1', plural: 'cronjobs', namespace: NS, name: 'tick' });
       const jobs = { group: 'batch', version: 'v1', plural: 'jobs', namespace: NS } as const;
-      const job = await eventually(async () => (await c().client.list<Job>(jobs)).items[0], { timeoutMs: 75_000, intervalMs: 500, message: 'the first Job' });
+      const job = await eventually(async () => (await c().client.list<Job>(jobs)).items.find((j) => j.metadata.name?.startsWith('tick-')), {
+        timeoutMs: 75_000,
+        intervalMs: 500,
+        message: 'the first Job',
+      });
       const m = /^tick-(\d+)$/.exec(job.metadata.name ?? '');
       expect(m, job.metadata.name).not.toBeNull();
       const scheduled = Number(m![1]) * 60_000;
@@ -50,5 +58,27 @@ export function describeCronJobs(cluster: () => Cluster): void {
       await kubectl(['patch', 'cronjob', 'tick', '-n', NS, '--type=merge', '-p', '{"spec":{"suspend":true}}']);
       await kubectl(['delete', 'cronjob', 'tick', '-n', NS]);
     }, 150_000);
+
+    it('Forbid skips a scheduled time while the previous Job still runs (JobAlreadyActive)', async () => {
+      const jobs = { group: 'batch', version: 'v1', plural: 'jobs', namespace: NS } as const;
+      const slowJobs = async () => (await c().client.list<Job>(jobs)).items.filter((j) => j.metadata.name?.startsWith('slow-'));
+      const first = await eventually(async () => (await slowJobs())[0], { timeoutMs: 75_000, intervalMs: 500, message: 'the first slow Job' });
+      const scheduled = Number(/^slow-(\d+)$/.exec(first.metadata.name ?? '')![1]) * 60_000;
+      // Past the next scheduled minute, with time for the controller to act on it.
+      const next = scheduled + 60_000 + 15_000;
+      await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
+      expect((await slowJobs()).map((j) => j.metadata.name)).toEqual([first.metadata.name]);
+      const reasons = await eventually(
+        async () => {
+          const r = (await kubectl(['get', 'events', '-n', NS, '--field-selector', 'involvedObject.name=slow', '-o', 'jsonpath={.items[*].reason}'])).split(
+            ' ',
+          );
+          return r.includes('JobAlreadyActive') && r;
+        },
+        { timeoutMs: 20_000, intervalMs: 500, message: 'a JobAlreadyActive event' },
+      );
+      expect(reasons).toContain('SuccessfulCreate');
+      await kubectl(['delete', 'cronjob', 'slow', '-n', NS]);
+    }, 180_000);
   });
 }
