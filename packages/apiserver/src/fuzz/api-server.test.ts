@@ -7,7 +7,9 @@
  *      reason and a message: never a 5xx (but for the two upstream gives too, see
  *      `allowed5xx`);
  *   2. a 4xx (and a dry run, and a read) leaves the store's revision where it was;
- *   3. the process's RSS grows by less than RSS_GROWTH_LIMIT over the run;
+ *   3. what the run leaves live on the heap after a full collection stays under
+ *      HEAP_GROWTH_LIMIT (a leak), and the process's RSS under RSS_GROWTH_LIMIT (runaway
+ *      growth such as an amplifying request);
  *   4. no request blocks the event loop for MAX_EVENT_LOOP_DELAY_MS or more (GC pauses
  *      and waits without the CPU to account for them are logged, not counted).
  * MINIK8S_FUZZ_SEED and MINIK8S_FUZZ_ITERATIONS override the seed and the count; every
@@ -15,6 +17,8 @@
  */
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Registry } from '@minik8s/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { yamlWorkerMs } from '../plugins/yaml-decoder.ts';
@@ -25,11 +29,24 @@ import { type FuzzResponse, Sender } from './send.ts';
 
 const SEED = Number(process.env.MINIK8S_FUZZ_SEED ?? 0x6b38) >>> 0;
 const ITERATIONS = Number(process.env.MINIK8S_FUZZ_ITERATIONS ?? 3000);
-/** RSS is this process's: the server's and the fuzzer's. A leak of a few KiB a request would pass it; a leak of bodies would not. */
-const RSS_GROWTH_LIMIT = 256 * 1024 * 1024;
+/**
+ * RSS is this process's: the server's, its embedded store's and the fuzzer's, and V8 grows
+ * its heap into garbage it collects later (120 to 260 MiB over 3,000 requests), so this
+ * bound is for runaway growth; the heap check below is the one that sees a leak.
+ */
+const RSS_GROWTH_LIMIT = 384 * 1024 * 1024;
+/** Live heap after a full collection, end against start: a few KiB kept per request (3,000 of them) would pass it, every body kept would not. */
+const HEAP_GROWTH_LIMIT = 64 * 1024 * 1024;
 const MAX_EVENT_LOOP_DELAY_MS = 100;
 
 const hex = (n: number) => `0x${n.toString(16)}`;
+
+/** A full garbage collection, then the heap still in use (the flag lets a new context see `gc`). */
+function liveHeapAfterGc(): number {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  return process.memoryUsage().heapUsed;
+}
 
 /** What a failure message needs to reproduce the request. */
 function describeRequest(i: number, r: FuzzRequest, res?: FuzzResponse): string {
@@ -85,6 +102,7 @@ describe(`API server fuzz (seed ${hex(SEED)}, ${ITERATIONS} requests)`, () => {
   /** Requests after which the store's revision had moved: the probe must see the writes that succeed. */
   let revisionMoves = 0;
   let rssGrowth = 0;
+  let heapGrowth = 0;
   let maxDelayMs = 0;
   const counts = new Map<string, number>();
   /** `kind verb` of every request sent. */
@@ -141,6 +159,7 @@ describe(`API server fuzz (seed ${hex(SEED)}, ${ITERATIONS} requests)`, () => {
     });
     /** Stalls of 100 ms or more, judged once every GC pause has been reported. */
     const suspects: Array<{ stalled: number; cpuMs: number; from: number; to: number; what: string; i: number }> = [];
+    const heapStart = liveHeapAfterGc();
     gc.observe({ entryTypes: ['gc'] });
     const rssStart = process.memoryUsage().rss;
     let rssMax = rssStart;
@@ -212,6 +231,7 @@ describe(`API server fuzz (seed ${hex(SEED)}, ${ITERATIONS} requests)`, () => {
     }
     rssMax = Math.max(rssMax, process.memoryUsage().rss);
     rssGrowth = rssMax - rssStart;
+    heapGrowth = liveHeapAfterGc() - heapStart;
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const summary = [...counts]
       .sort()
@@ -220,7 +240,7 @@ describe(`API server fuzz (seed ${hex(SEED)}, ${ITERATIONS} requests)`, () => {
     console.log(`memory: ${rssTrace.join('; ')}`);
     if (descheduled.length) console.log(`stalls of GC or of a busy machine (not counted):\n${descheduled.join('\n')}`);
     console.log(
-      `fuzz seed=${hex(SEED)}: ${ITERATIONS} requests in ${seconds} s; answers ${summary}; RSS +${(rssGrowth / 2 ** 20).toFixed(0)} MiB; event loop max delay ${maxDelayMs.toFixed(1)} ms; GC ${gcMs.toFixed(0)} ms in all`,
+      `fuzz seed=${hex(SEED)}: ${ITERATIONS} requests in ${seconds} s; answers ${summary}; RSS +${(rssGrowth / 2 ** 20).toFixed(0)} MiB; live heap after a full GC +${(heapGrowth / 2 ** 20).toFixed(0)} MiB; event loop max delay ${maxDelayMs.toFixed(1)} ms; GC ${gcMs.toFixed(0)} ms in all`,
     );
   }, 180_000);
 
@@ -242,6 +262,12 @@ describe(`API server fuzz (seed ${hex(SEED)}, ${ITERATIONS} requests)`, () => {
     // The probe itself: successful writes do move the revision it reads.
     expect(revisionMoves).toBeGreaterThan(ITERATIONS / 20);
     expect(failures.writes, `${failures.writes.length} unexpected writes; the first:\n${failures.writes.slice(0, 5).join('\n')}`).toEqual([]);
+  });
+
+  it(`keeps what stays live on the heap after a full collection within ${HEAP_GROWTH_LIMIT / 2 ** 20} MiB of where it started`, () => {
+    expect(heapGrowth, `the live heap grew by ${(heapGrowth / 2 ** 20).toFixed(0)} MiB over seed ${hex(SEED)}'s ${ITERATIONS} requests`).toBeLessThan(
+      HEAP_GROWTH_LIMIT,
+    );
   });
 
   it(`keeps the RSS growth under ${RSS_GROWTH_LIMIT / 2 ** 20} MiB`, () => {
