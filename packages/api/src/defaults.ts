@@ -82,6 +82,14 @@ export function defaultPod(o: Any): void {
 
 export function defaultSecret(o: Any): void {
   o.type ??= 'Opaque';
+  // stringData is write-only: as upstream's conversion, each value goes into data (base64),
+  // over a key data already has, and stringData itself is neither stored nor returned.
+  if (o.stringData && typeof o.stringData === 'object' && !Array.isArray(o.stringData)) {
+    const data: Record<string, string> = { ...(o.data && typeof o.data === 'object' ? o.data : {}) };
+    for (const [k, v] of Object.entries(o.stringData)) if (typeof v === 'string') data[k] = Buffer.from(v, 'utf8').toString('base64');
+    o.data = data;
+  }
+  delete o.stringData;
 }
 
 export function defaultPersistentVolumeClaim(o: Any): void {

@@ -52,6 +52,20 @@ describe('ConfigMap and Secret data, and integer fields', () => {
     expect(await names(CMS)).toEqual(['limit']);
   });
 
+  it('stores stringData in data, base64, over the same key, and never returns it, on create and on update', async () => {
+    const created = await s.call('POST', SECRETS, { metadata: { name: 'creds' }, data: { password: 'cGFzcw==', user: 'b2xk' }, stringData: { user: 'admin' } });
+    expect(created.status).toBe(201);
+    expect(created.json.data).toEqual({ password: 'cGFzcw==', user: Buffer.from('admin').toString('base64') });
+    expect(created.json.stringData).toBeUndefined();
+    const updated = await s.call('PUT', `${SECRETS}/creds`, { ...created.json, stringData: { token: 'é ok' } });
+    expect(updated.status).toBe(200);
+    expect(Buffer.from((updated.json.data as Record<string, string>).token!, 'base64').toString('utf8')).toBe('é ok');
+    const read = await s.call('GET', `${SECRETS}/creds`);
+    expect(Object.keys(read.json.data as Record<string, string>).sort()).toEqual(['password', 'token', 'user']);
+    expect(read.json.stringData).toBeUndefined();
+    expect((await s.call('DELETE', `${SECRETS}/creds`)).status).toBe(200);
+  });
+
   it('refuses bad Secret keys in data and stringData, and more than 1 MiB', async () => {
     const keys = await s.call('POST', SECRETS, { metadata: { name: 'keys' }, data: { '../x': 'eA==' }, stringData: { 'a/b': 'y' } });
     expect(keys.status).toBe(422);
