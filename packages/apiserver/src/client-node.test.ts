@@ -103,5 +103,5 @@ describe('@kubernetes/client-node against the API server', () => {
     const final = await core.readNamespacedConfigMap({ namespace: 'default', name: 'counter' });
     expect(final.data?.n).toBe('50');
     expect(conflicts).toBeGreaterThan(0);
-  }, 60_000);
+  }, 120_000);
 });

@@ -2,9 +2,10 @@
  * The data of ConfigMaps and Secrets, as upstream's ValidateConfigMap and ValidateSecret
  * (pkg/apis/core/validation): every key a config key (it becomes a file name when
  * mounted), a key in only one of data and binaryData, and at most 1 MiB of values in all
- * (core.MaxConfigMapSize, core.MaxSecretSize).
+ * (core.MaxConfigMapSize, core.MaxSecretSize); the keys each Secret type needs; and, on
+ * update, a Secret's type and the data of an object marked `immutable` left alone.
  */
-import { type FieldCause, fieldInvalid, fieldTooLong } from './field-cause.ts';
+import { type FieldCause, fieldForbidden, fieldInvalid, fieldRequired, fieldTooLong } from './field-cause.ts';
 import { byteLength } from './internal/go-format.ts';
 import { isConfigMapKey } from './names.ts';
 
@@ -63,4 +64,60 @@ export function validateSecretData(secret: { data?: StringMap; stringData?: Stri
   }
   if (total > MAX_CONFIG_DATA_SIZE) causes.push(fieldTooLong('data', MAX_CONFIG_DATA_SIZE));
   return causes;
+}
+
+/**
+ * The keys each Secret type must have (ValidateSecret), counted after stringData is merged
+ * into data, as upstream validates: TLS needs tls.crt and tls.key, docker configs their
+ * JSON file, basic-auth a username or a password, ssh-auth a private key, and a
+ * service-account token the name of its ServiceAccount.
+ */
+export function validateSecretType(secret: { type?: unknown; data?: StringMap; stringData?: StringMap; metadata?: { annotations?: StringMap } }): FieldCause[] {
+  const data = new Map<string, string>();
+  for (const [k, v] of entries(secret.data)) data.set(k, typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : '');
+  for (const [k, v] of entries(secret.stringData)) data.set(k, typeof v === 'string' ? v : '');
+  const need = (key: string) => (data.has(key) ? [] : [fieldRequired(keyPath('data', key))]);
+  const json = (key: string): FieldCause[] => {
+    if (!data.has(key)) return [fieldRequired(keyPath('data', key))];
+    try {
+      JSON.parse(data.get(key)!);
+      return [];
+    } catch (e) {
+      return [fieldInvalid(keyPath('data', key), '<secret contents redacted>', (e as Error).message)];
+    }
+  };
+  switch (secret.type) {
+    case 'kubernetes.io/service-account-token': {
+      const name = entries(secret.metadata?.annotations).find(([k]) => k === 'kubernetes.io/service-account.name')?.[1];
+      return typeof name === 'string' && name ? [] : [fieldRequired('metadata.annotations[kubernetes.io/service-account.name]')];
+    }
+    case 'kubernetes.io/dockercfg':
+      return json('.dockercfg');
+    case 'kubernetes.io/dockerconfigjson':
+      return json('.dockerconfigjson');
+    case 'kubernetes.io/basic-auth':
+      return data.has('username') || data.has('password') ? [] : [...need('username'), ...need('password')];
+    case 'kubernetes.io/ssh-auth':
+      return data.get('ssh-privatekey') ? [] : [fieldRequired(keyPath('data', 'ssh-privatekey'))];
+    case 'kubernetes.io/tls':
+      return [...need('tls.crt'), ...need('tls.key')];
+    default:
+      return [];
+  }
+}
+
+const IMMUTABLE = 'field is immutable when `immutable` is set';
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
+
+/** ValidateConfigMapUpdate / ValidateSecretUpdate: once `immutable: true`, it stays, and so do the data. */
+export function validateImmutableData(
+  obj: { immutable?: unknown; [k: string]: unknown },
+  old: { immutable?: unknown; [k: string]: unknown },
+  fields: string[],
+): FieldCause[] {
+  if (old.immutable !== true) return [];
+  const out: FieldCause[] = [];
+  if (obj.immutable !== true) out.push(fieldForbidden('immutable', IMMUTABLE));
+  for (const f of fields) if (!same(obj[f], old[f])) out.push(fieldForbidden(f, IMMUTABLE));
+  return out;
 }

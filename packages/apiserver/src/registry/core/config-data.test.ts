@@ -66,6 +66,44 @@ describe('ConfigMap and Secret data, and integer fields', () => {
     expect((await s.call('DELETE', `${SECRETS}/creds`)).status).toBe(200);
   });
 
+  it('refuses a Secret without the keys its type needs (422, nothing stored), counting stringData', async () => {
+    const tls = await s.call('POST', SECRETS, { metadata: { name: 'tls' }, type: 'kubernetes.io/tls', data: { 'tls.crt': 'eA==' } });
+    expect(tls.status).toBe(422);
+    expect(tls.json.message).toBe('Secret "tls" is invalid: data[tls.key]: Required value');
+    const docker = await s.call('POST', SECRETS, {
+      metadata: { name: 'reg' },
+      type: 'kubernetes.io/dockerconfigjson',
+      stringData: { '.dockerconfigjson': '{not json' },
+    });
+    expect(docker.status).toBe(422);
+    expect(causesOf(docker.json).map((c) => c.field)).toEqual(['data[.dockerconfigjson]']);
+    const basic = await s.call('POST', SECRETS, { metadata: { name: 'basic' }, type: 'kubernetes.io/basic-auth', data: {} });
+    expect(causesOf(basic.json).map((c) => c.field)).toEqual(['data[username]', 'data[password]']);
+    const sa = await s.call('POST', SECRETS, { metadata: { name: 'sa' }, type: 'kubernetes.io/service-account-token' });
+    expect(sa.json.message).toBe('Secret "sa" is invalid: metadata.annotations[kubernetes.io/service-account.name]: Required value');
+    expect(await names(SECRETS)).toEqual([]);
+    const ok = await s.call('POST', SECRETS, { metadata: { name: 'tls' }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': 'c', 'tls.key': 'k' } });
+    expect(ok.status).toBe(201);
+    expect((await s.call('DELETE', `${SECRETS}/tls`)).status).toBe(200);
+  });
+
+  it('keeps an immutable ConfigMap or Secret as it is, and a Secret its type (422 on update)', async () => {
+    const cm = await s.call('POST', CMS, { metadata: { name: 'frozen' }, immutable: true, data: { a: '1' } });
+    const changed = await s.call('PUT', `${CMS}/frozen`, { ...cm.json, data: { a: '2' } });
+    expect(changed.status).toBe(422);
+    expect(changed.json.message).toBe('ConfigMap "frozen" is invalid: data: Forbidden: field is immutable when `immutable` is set');
+    const thawed = await s.call('PUT', `${CMS}/frozen`, { ...cm.json, immutable: false });
+    expect(thawed.json.message).toBe('ConfigMap "frozen" is invalid: immutable: Forbidden: field is immutable when `immutable` is set');
+    const labelled = await s.call('PUT', `${CMS}/frozen`, { ...cm.json, metadata: { ...(cm.json.metadata as object), labels: { x: 'y' } } });
+    expect(labelled.status).toBe(200);
+    const secret = await s.call('POST', SECRETS, { metadata: { name: 'frozen' }, immutable: true, stringData: { a: '1' } });
+    const newValue = await s.call('PUT', `${SECRETS}/frozen`, { ...secret.json, stringData: { a: '2' } });
+    expect(newValue.json.message).toBe('Secret "frozen" is invalid: data: Forbidden: field is immutable when `immutable` is set');
+    const retyped = await s.call('PUT', `${SECRETS}/frozen`, { ...secret.json, type: 'example.com/other' });
+    expect(retyped.json.message).toBe('Secret "frozen" is invalid: type: Invalid value: "example.com/other": field is immutable');
+    for (const path of [`${CMS}/frozen`, `${SECRETS}/frozen`]) expect((await s.call('DELETE', path)).status).toBe(200);
+  });
+
   it('refuses bad Secret keys in data and stringData, and more than 1 MiB', async () => {
     const keys = await s.call('POST', SECRETS, { metadata: { name: 'keys' }, data: { '../x': 'eA==' }, stringData: { 'a/b': 'y' } });
     expect(keys.status).toBe(422);
