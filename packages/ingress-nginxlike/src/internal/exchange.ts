@@ -387,10 +387,19 @@ export class Exchange implements UpstreamOwner {
       return;
     }
     if (this.state === S.AwaitingHead) {
+      const resendable = !this.respBuf && !this.timedOut && !this.bodySent && this.bodyDone && !NON_IDEMPOTENT.has(this.req.method);
       // A kept-alive connection the upstream had closed as we reused it: once more, on a new one.
-      if (!this.respBuf && !this.timedOut && c.served > 0 && !this.staleRetried && !this.bodySent && this.bodyDone && !NON_IDEMPOTENT.has(this.req.method)) {
+      if (resendable && c.served > 0 && !this.staleRetried) {
         this.staleRetried = true;
         this.send(true);
+        return;
+      }
+      // As nginx's proxy_next_upstream error: an idempotent request whose upstream failed
+      // before any byte of its answer (an endpoint shutting down drops what it accepted)
+      // goes to the next endpoint, within proxy-next-upstream-tries.
+      if (resendable && this.attempt + 1 < this.tries) {
+        this.attempt++;
+        this.send(false);
         return;
       }
       this.upstreamFailed(this.timedOut ? PAGES.timeout : PAGES.badGateway);
