@@ -14,7 +14,8 @@
  * proxy-next-upstream-tries (3) in all, for any method: nothing was sent, and the body
  * received so far is held until a connection is up. A reused keep-alive connection that
  * the upstream had closed is retried once, on a new connection, for idempotent requests
- * without a body. Upgrades (WebSockets) are tunnelled after the upstream's 101.
+ * without a body; such a request whose upstream fails before any byte of its answer (an
+ * endpoint shutting down) goes on to the next endpoint, within the same tries. Upgrades (WebSockets) are tunnelled after the upstream's 101.
  */
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type SecureContext, type Server as TlsServer } from 'node:tls';
